@@ -58,6 +58,11 @@ struct Completer<R> {
 }
 
 impl<R> Completer<R> {
+    /// Marks the slot as settled without writing (nobody will read it).
+    fn disarm(&mut self) {
+        self.written = true;
+    }
+
     fn complete(&mut self, result: Result<R, JoinError>) {
         let mut state = self.slot.lock();
         if matches!(*state, State::Pending) {
@@ -111,7 +116,7 @@ where
             // then, so whoever runs the task sees the real panic.
             let handle_alive = Arc::strong_count(&completer.slot) > 1;
             if !handle_alive {
-                completer.written = true;
+                completer.disarm();
                 panic::resume_unwind(payload);
             }
             completer.complete(Err(JoinError::Panicked(payload)));

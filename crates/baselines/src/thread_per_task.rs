@@ -1,0 +1,178 @@
+//! [`ThreadPerTask`]: a new OS thread for every task, at most `capacity` at once.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+
+use taskpool::{BuildError, PoolStats, SubmitError, Task, TaskPool, WaitError};
+
+use crate::core::{enter_worker, Core, Mode, OnFull};
+use crate::front::submit_wait_with;
+
+/// Spawns a new OS thread for every task, behind a counting semaphore of
+/// `capacity` permits. There is no queue: `submit` **blocks** while
+/// `capacity` tasks are running; [`try_submit`](TaskPool::try_submit) refuses
+/// with [`SubmitError::Overloaded`] instead.
+///
+/// ```
+/// use taskpool::{TaskPool, TaskPoolExt};
+/// use taskpool_baselines::ThreadPerTask;
+///
+/// let pool = ThreadPerTask::new(2)?;
+/// assert_eq!(pool.spawn(|| 6 * 7).unwrap().join().unwrap(), 42);
+/// pool.stop_wait();
+/// # Ok::<(), taskpool::BuildError>(())
+/// ```
+///
+/// How the nine rules are kept:
+///
+/// 1. **Capacity**: a task takes a permit before its thread is spawned and
+///    gives it back when it has finished; at most `capacity` permits exist.
+/// 2. **stop_wait runs everything**: each accepted task already has its own
+///    thread; shutdown waits for them all.
+/// 3. **Nothing starts after stop**: a thread checks the shutdown mode in the
+///    same critical section that counts its task as running; one that starts
+///    after `stop` drops its task unrun.
+/// 4. **Refusal after stop**: checked where the permit is taken; callers
+///    blocked in `submit` wake up and get their task back in
+///    [`SubmitError::Stopped`].
+/// 5. **Panics**: caught on the task's thread and counted; the permit is
+///    returned as for any other task.
+/// 6. **Threads exited**: each thread carries a thread-local mark whose
+///    destructor reports its exit, and shutdown joins every handle it still
+///    holds (handles of threads that already finished are dropped as the pool
+///    goes, so long-lived pools do not accumulate them).
+/// 7. **stop from inside a task**: idempotent (the first call picks the mode);
+///    on one of this pool's threads it begins the shutdown and returns without
+///    waiting; the other threads finish on their own, and a later `stop_wait`
+///    from outside waits for all of it. `wait_idle` there returns at once;
+///    `submit_wait` there runs the task inline on the caller's permit. A
+///    blocking `submit` from inside a task can wait forever if every permit
+///    holder does the same; use `try_submit` there.
+/// 8. **Drop**: dropping the last clone runs `stop_wait`.
+/// 9. **Configuration**: `capacity == 0` is a [`BuildError`]. A thread that
+///    the OS refuses to start hands its task back in
+///    [`SubmitError::Overloaded`].
+#[derive(Clone)]
+pub struct ThreadPerTask {
+    inner: Arc<Inner>,
+}
+
+/// The owning handle; dropping the last one runs `stop_wait` (rule 8).
+struct Inner {
+    core: Arc<Core>,
+}
+
+impl ThreadPerTask {
+    /// A pool that runs at most `capacity` tasks (threads) at once.
+    ///
+    /// Fails with a [`BuildError`] when `capacity` is 0.
+    pub fn new(capacity: usize) -> Result<Self, BuildError> {
+        if capacity == 0 {
+            return Err(BuildError::zero("capacity"));
+        }
+        Ok(ThreadPerTask {
+            inner: Arc::new(Inner {
+                core: Core::new("thread-per-task", capacity),
+            }),
+        })
+    }
+
+    fn submit_inner(&self, task: Task, block: bool) -> Result<(), SubmitError> {
+        let core = &self.inner.core;
+        let capacity = self.stats().capacity;
+        let job = core.accept_slot(task, block)?;
+        // The job goes through a slot so that a failed spawn can hand the
+        // task back instead of dropping it with the closure.
+        let slot = Arc::new(Mutex::new(Some(job)));
+        let thread_slot = Arc::clone(&slot);
+        let thread_core = Arc::clone(core);
+        let spawned = thread::Builder::new()
+            .name("tp-thread-per-task".to_owned())
+            .spawn(move || {
+                enter_worker(&thread_core);
+                let job = thread_slot
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                if let Some(job) = job {
+                    // The permit was taken in `accept_slot`: never waits.
+                    let _ = job.run(OnFull::Wait);
+                }
+            });
+        match spawned {
+            Ok(handle) => {
+                core.thread_spawned(Some(handle), capacity.saturating_mul(2).saturating_add(16));
+                Ok(())
+            }
+            Err(_) => {
+                core.thread_spawned(None, usize::MAX);
+                let job = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+                match job {
+                    Some(job) => Err(SubmitError::Overloaded(job.into_task())),
+                    // Unreachable: the closure that would take it never ran.
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+impl Inner {
+    fn shutdown(&self, mode: Mode) {
+        drop(self.core.begin_shutdown(mode));
+        self.core.finish_shutdown();
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.shutdown(Mode::Drain);
+    }
+}
+
+impl TaskPool for ThreadPerTask {
+    fn name(&self) -> &str {
+        self.inner.core.name()
+    }
+
+    fn submit(&self, task: Task) -> Result<(), SubmitError> {
+        self.submit_inner(task, true)
+    }
+
+    fn submit_wait(&self, task: Task) -> Result<(), WaitError> {
+        submit_wait_with(&self.inner.core, task, |t| self.submit(t))
+    }
+
+    fn stop(&self) {
+        self.inner.shutdown(Mode::Drop);
+    }
+
+    fn stop_wait(&self) {
+        self.inner.shutdown(Mode::Drain);
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.inner.core.is_stopped()
+    }
+
+    fn stats(&self) -> PoolStats {
+        self.inner.core.stats()
+    }
+
+    fn try_submit(&self, task: Task) -> Result<(), SubmitError> {
+        self.submit_inner(task, false)
+    }
+
+    fn wait_idle(&self) {
+        self.inner.core.wait_quiet();
+    }
+}
+
+impl fmt::Debug for ThreadPerTask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadPerTask")
+            .field("stats", &self.stats())
+            .finish()
+    }
+}

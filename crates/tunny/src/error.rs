@@ -1,0 +1,129 @@
+//! The errors of the typed pool: [`ProcessError`] and [`ResizeError`].
+
+use std::any::Any;
+use std::error::Error;
+use std::fmt;
+use std::io;
+
+use taskpool::panic_message;
+
+/// Why [`Pool::process`](crate::Pool::process) (or its timed and cancellable
+/// forms) returned no output.
+///
+/// Whatever the case, the input was consumed: a job refused before a worker
+/// took it is dropped, one abandoned while running has its output dropped.
+/// (The [`TaskPool`](taskpool::TaskPool) face hands refused tasks back.)
+///
+/// Two errors are equal when they are the same case; two `Panicked` are equal
+/// when their panic messages are.
+pub enum ProcessError {
+    /// The pool is closed (tunny's `ErrPoolNotRunning`; Go's `Process` panics
+    /// instead).
+    Closed,
+    /// The deadline of [`process_timeout`](crate::Pool::process_timeout)
+    /// passed, while waiting for a worker or while the job ran (tunny's
+    /// `ErrJobTimedOut`). A running job was interrupted.
+    TimedOut,
+    /// The [`CancelToken`](crate::CancelToken) was cancelled (tunny's
+    /// `ctx.Err()`). A running job was interrupted.
+    Cancelled,
+    /// The job panicked; this is the payload. The worker that ran it was
+    /// replaced by a fresh one from the factory.
+    Panicked(Box<dyn Any + Send + 'static>),
+}
+
+impl ProcessError {
+    /// The panic message, for `Panicked` with a `&str` or `String` payload.
+    pub fn panic_message(&self) -> Option<&str> {
+        match self {
+            ProcessError::Panicked(payload) => panic_message(payload.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// True for [`ProcessError::Closed`].
+    pub fn is_closed(&self) -> bool {
+        matches!(self, ProcessError::Closed)
+    }
+}
+
+impl PartialEq for ProcessError {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (ProcessError::Closed, ProcessError::Closed)
+            | (ProcessError::TimedOut, ProcessError::TimedOut)
+            | (ProcessError::Cancelled, ProcessError::Cancelled) => true,
+            (ProcessError::Panicked(_), ProcessError::Panicked(_)) => {
+                self.panic_message() == other.panic_message()
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Debug for ProcessError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProcessError::Closed => f.write_str("Closed"),
+            ProcessError::TimedOut => f.write_str("TimedOut"),
+            ProcessError::Cancelled => f.write_str("Cancelled"),
+            ProcessError::Panicked(_) => f
+                .debug_tuple("Panicked")
+                .field(&self.panic_message().unwrap_or("<non-string payload>"))
+                .finish(),
+        }
+    }
+}
+
+impl fmt::Display for ProcessError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProcessError::Closed => f.write_str("the pool is closed"),
+            ProcessError::TimedOut => f.write_str("the job timed out"),
+            ProcessError::Cancelled => f.write_str("the job was cancelled"),
+            ProcessError::Panicked(_) => match self.panic_message() {
+                Some(msg) => write!(f, "the job panicked: {msg}"),
+                None => f.write_str("the job panicked"),
+            },
+        }
+    }
+}
+
+impl Error for ProcessError {}
+
+/// Why [`Pool::set_size`](crate::Pool::set_size) could not resize the pool.
+#[non_exhaustive]
+pub enum ResizeError {
+    /// The pool is closed (Go's `SetSize` panics on a closed pool).
+    Closed,
+    /// The operating system refused a new worker thread. The workers started
+    /// before the failure stay; [`Pool::size`](crate::Pool::size) says how many.
+    Spawn(io::Error),
+}
+
+impl fmt::Debug for ResizeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResizeError::Closed => f.write_str("Closed"),
+            ResizeError::Spawn(e) => f.debug_tuple("Spawn").field(e).finish(),
+        }
+    }
+}
+
+impl fmt::Display for ResizeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResizeError::Closed => f.write_str("the pool is closed"),
+            ResizeError::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
+        }
+    }
+}
+
+impl Error for ResizeError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            ResizeError::Spawn(e) => Some(e),
+            ResizeError::Closed => None,
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! A Rust rebuild of [Jeffail/tunny](https://github.com/Jeffail/tunny): a
+//! fixed set of **stateful workers**; callers **block** until a worker is
+//! ready and, for [`Pool::process`], until the result comes back.
+//!
+//! ```
+//! use taskpool_tunny::Pool;
+//!
+//! let pool = Pool::with_fn(4, |n: u64| (1..=n).product::<u64>());
+//! assert_eq!(pool.process(5), Ok(120));
+//! ```
+//!
+//! # Stateful workers
+//!
+//! Each worker owns state that its factory builds **once**, on the thread
+//! that creates the pool, and keeps across jobs: a connection, a compiled
+//! rule set, a scratch buffer, a lookup table. Implement [`Worker`]:
+//!
+//! ```
+//! use taskpool_tunny::{Interrupt, Pool, Worker};
+//!
+//! /// Expensive to build (think of a 64 KiB table computed at start-up),
+//! /// cheap to use: each worker builds its own, once.
+//! struct Squares {
+//!     table: Vec<u64>,
+//!     jobs_done: u64,
+//! }
+//!
+//! impl Squares {
+//!     fn build() -> Self {
+//!         Squares { table: (0..8192u64).map(|i| i * i).collect(), jobs_done: 0 }
+//!     }
+//! }
+//!
+//! impl Worker for Squares {
+//!     type Input = usize;
+//!     type Output = (u64, u64);
+//!     fn process(&mut self, i: usize, _: &Interrupt) -> (u64, u64) {
+//!         self.jobs_done += 1;
+//!         (self.table[i % self.table.len()], self.jobs_done)
+//!     }
+//! }
+//!
+//! let pool = Pool::new(2, Squares::build); // two tables built, now
+//! assert_eq!(pool.process(12), Ok((144, 1)));
+//! assert_eq!(pool.process(3), Ok((9, 2))); // same worker, its state moved on
+//! ```
+//!
+//! # What happens when every worker is busy
+//!
+//! There is no task buffer. [`process`](Pool::process) blocks the caller
+//! until a worker is ready (callers wait in line, oldest first), hands the
+//! input over, and blocks until the output comes back: back-pressure is
+//! total, and at most [`size`](Pool::size) jobs run at once.
+//! [`process_timeout`](Pool::process_timeout) puts one deadline over both
+//! waits; [`process_cancellable`](Pool::process_cancellable) gives up when a
+//! [`CancelToken`] is cancelled. A job whose caller gives up while it runs is
+//! **interrupted**: its [`Interrupt`] signal fires (the job can return
+//! early), its output is dropped, and [`Worker::interrupted`] runs. Deadlines
+//! are measured on the pool's clock, which tests replace with a
+//! [`ManualClock`].
+//!
+//! Before each job a worker runs [`Worker::block_until_ready`] and is offered
+//! to callers only after it returns, so a worker may throttle itself.
+//!
+//! # Resize, shutdown and drop
+//!
+//! [`set_size`](Pool::set_size) grows the pool at once and shrinks it by
+//! retiring parked workers first; a busy retired worker finishes its job,
+//! then runs [`Worker::terminate`]. [`close`](Pool::close) refuses callers
+//! still waiting ([`ProcessError::Closed`]), lets running jobs finish and
+//! deliver, terminates every worker and returns when all threads have
+//! exited. It is idempotent; using a closed pool is an error value, never a
+//! panic. Dropping the last [`Pool`] handle closes it. Called from inside one
+//! of the pool's jobs, `close` and `set_size` do not wait for the calling
+//! worker (it exits right after its job), so they never deadlock.
+//!
+//! # Panics in jobs
+//!
+//! A panicking job returns [`ProcessError::Panicked`] with the payload to its
+//! caller (tunny crashes the process). The panic may have left that worker's
+//! state half updated, so the pool drops that worker (without `terminate`)
+//! and builds a replacement with the factory, on the worker's thread; the
+//! other workers keep their state. If the factory itself panics then, the
+//! pool is one worker smaller.
+//!
+//! # The `TaskPool` face
+//!
+//! [`Pool::callback`] builds a `Pool<CallbackWorker>` that implements
+//! [`taskpool::TaskPool`]: `submit` blocks until a worker has accepted the
+//! task, `try_submit` refuses with `Overloaded` when no worker is parked.
+//! See the impl's docs for the details.
+//!
+//! The design (the rendezvous, why no wake-up is lost, why the cap holds) is
+//! in `DESIGN.md` next to this crate's sources.
+#![forbid(unsafe_code)]
+
+mod error;
+mod face;
+mod interrupt;
+mod pool;
+mod signal;
+mod sync;
+mod worker;
+
+#[cfg(all(test, tp_loom))]
+mod loom_tests;
+#[cfg(all(test, not(tp_loom)))]
+mod tests;
+
+pub use error::{ProcessError, ResizeError};
+pub use interrupt::Interrupt;
+pub use pool::{Builder, Pool};
+pub use signal::{CancelToken, ManualClock};
+pub use worker::{CallbackWorker, FnWorker, Worker};

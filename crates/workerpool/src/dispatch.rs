@@ -1,0 +1,577 @@
+//! The dispatcher thread, the worker threads, and the state they share.
+//!
+//! See `DESIGN.md` beside this file for the protocol and the arguments for
+//! why no wake-up is lost and why the worker cap holds.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::Duration;
+
+use taskpool::Task;
+
+use crate::clock::Clock;
+use crate::pause::PauseGate;
+use crate::sync::{channel, lock, thread, thread_local, wait, Arc, AtomicUsize, Condvar, Mutex};
+use crate::{FullPolicy, PanicHandler};
+
+/// Most tasks the dispatcher takes from its channel before it hands them out
+/// under one acquisition of the hand-off lock.
+const BATCH: usize = 256;
+
+/// `Shared::gate`: set once shutdown has begun.
+pub(crate) const CLOSED: usize = 1;
+/// `Shared::gate`: one submitter between entering and leaving the gate.
+pub(crate) const ONE: usize = 2;
+
+thread_local! {
+    /// The pool (address of its `Shared`) whose dispatcher or worker this
+    /// thread is, or 0. Lets `stop`, `stop_wait`, drop, `wait_idle`,
+    /// `submit_wait` and `pause` see that they run on one of the pool's own
+    /// threads, where waiting for the pool would wait for themselves.
+    static CURRENT_POOL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A message to the dispatcher. Tasks and control messages share one FIFO
+/// channel, so a control message is handled after every task sent before it.
+pub(crate) enum Msg {
+    /// A task accepted by `submit`.
+    Task(Task),
+    /// Begin shutdown; `wait` says whether queued tasks still run. Sent exactly
+    /// once, by the first stopper, after the gate has closed and drained, so no
+    /// task can follow it.
+    Stop { wait: bool },
+    /// A `wait_idle` caller: dropped (or sent `()`) once nothing is waiting or
+    /// running.
+    WaitIdle(channel::Sender<()>),
+    /// The manual clock moved; the dispatcher answers once it has looked.
+    Tick(channel::Sender<()>),
+}
+
+/// State shared by the handles, the dispatcher and the workers.
+pub(crate) struct Shared {
+    /// Submission gate. Bit 0 ([`CLOSED`]) is set once, by the first stopper;
+    /// the remaining bits count submitters inside `submit` (each adds [`ONE`]
+    /// before looking at bit 0 and takes it away after its channel send). The
+    /// stopper sends `Msg::Stop` only after the count has drained to zero, so
+    /// every task whose submit returned `Ok` is in the channel before `Stop`.
+    pub(crate) gate: AtomicUsize,
+    /// Paired with `quiesce_cv`: the last submitter to leave a closed gate
+    /// notifies under this lock; the stopper re-checks the gate under it.
+    pub(crate) quiesce: Mutex<()>,
+    pub(crate) quiesce_cv: Condvar,
+    /// Everything the dispatcher and the workers exchange. Never touched by
+    /// `submit`.
+    pub(crate) handoff: Mutex<Handoff>,
+    /// Workers wait here when the queue is empty. Notified (after the lock is
+    /// released) once per task pushed for a waiting worker, once per retire
+    /// request, and for everyone on shutdown.
+    pub(crate) work_cv: Condvar,
+    /// Most workers that may exist at once (at least 1).
+    pub(crate) max_workers: usize,
+    /// `Some((n, policy))` when the queue is bounded.
+    pub(crate) limit: Option<(usize, FullPolicy)>,
+    /// Bounded mode only: tasks accepted and not yet started (in the channel,
+    /// in the queue, or handed to a new worker). Raised by `submit` before its
+    /// send, lowered by the worker that starts the task or by the dispatcher
+    /// that abandons it.
+    pub(crate) queued: AtomicUsize,
+    /// Bounded mode with [`FullPolicy::Block`]: blocked submitters wait on
+    /// `space_cv` under `space`; `space_waiters` counts them so that workers
+    /// take the lock only when someone waits.
+    pub(crate) space: Mutex<()>,
+    pub(crate) space_cv: Condvar,
+    pub(crate) space_waiters: AtomicUsize,
+    /// Tasks of this pool that are blocked in a nested `submit_wait` on it.
+    pub(crate) nested_waits: AtomicUsize,
+    /// Held for the whole of `pause`, so pauses queue their parking tasks one
+    /// pause at a time (interleaved, two pauses could each hold half the
+    /// workers forever).
+    pub(crate) pause_serial: Mutex<()>,
+    /// Gates of the pauses in force. A pause registers its gate under this lock
+    /// after checking the gate bit under it; the first stopper sets the bit,
+    /// then releases every gate in the list, so no pause outlives a stop.
+    pub(crate) pause_gates: Mutex<Vec<Arc<PauseGate>>>,
+    /// Called with the payload of every task that panics.
+    pub(crate) panic_handler: Option<PanicHandler>,
+}
+
+/// The hand-off between the dispatcher and the workers, under `Shared::handoff`.
+pub(crate) struct Handoff {
+    /// The FIFO waiting queue. Only the dispatcher pushes; workers pop from
+    /// the front.
+    pub(crate) queue: VecDeque<Task>,
+    /// Workers waiting on `work_cv` (each adds itself before waiting and
+    /// removes itself after waking).
+    pub(crate) idle: usize,
+    /// Retire requests not yet taken. A worker looking for work takes one of
+    /// these before it looks at the queue. Invariant: `retire <= live - running`
+    /// (each request is matched by a worker that is not running a task).
+    pub(crate) retire: usize,
+    /// Worker threads started and not yet out of their loop.
+    pub(crate) live: usize,
+    /// Tasks executing now (counted from the moment a worker takes one).
+    pub(crate) running: usize,
+    /// Set by the dispatcher on shutdown: workers exit once the queue is empty.
+    pub(crate) closing: bool,
+    /// Ids of workers that retired on their own; the dispatcher joins them.
+    pub(crate) exited: Vec<usize>,
+    /// `wait_idle` callers to release once `queue` is empty and
+    /// `running == nested_idle`.
+    pub(crate) idle_waiters: Vec<channel::Sender<()>>,
+    /// Tasks of this pool blocked in `wait_idle` (they count as running but
+    /// must not keep the pool from being idle).
+    pub(crate) nested_idle: usize,
+    pub(crate) completed: u64,
+    pub(crate) panicked: u64,
+}
+
+impl Handoff {
+    /// Waiting workers not already spoken for by a queued task or a retire
+    /// request.
+    fn spare(&self) -> usize {
+        self.idle.saturating_sub(self.queue.len() + self.retire)
+    }
+
+    /// Releases the `wait_idle` callers if nothing is waiting or running.
+    pub(crate) fn release_idle_waiters(&mut self) {
+        if !self.idle_waiters.is_empty() && self.queue.is_empty() && self.running <= self.nested_idle
+        {
+            for waiter in self.idle_waiters.drain(..) {
+                let _ = waiter.send(());
+            }
+        }
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(
+        max_workers: usize,
+        limit: Option<(usize, FullPolicy)>,
+        panic_handler: Option<PanicHandler>,
+    ) -> Self {
+        Shared {
+            gate: AtomicUsize::new(0),
+            quiesce: Mutex::new(()),
+            quiesce_cv: Condvar::new(),
+            handoff: Mutex::new(Handoff {
+                queue: VecDeque::new(),
+                idle: 0,
+                retire: 0,
+                live: 0,
+                running: 0,
+                closing: false,
+                exited: Vec::new(),
+                idle_waiters: Vec::new(),
+                nested_idle: 0,
+                completed: 0,
+                panicked: 0,
+            }),
+            work_cv: Condvar::new(),
+            max_workers,
+            limit,
+            queued: AtomicUsize::new(0),
+            space: Mutex::new(()),
+            space_cv: Condvar::new(),
+            space_waiters: AtomicUsize::new(0),
+            nested_waits: AtomicUsize::new(0),
+            pause_serial: Mutex::new(()),
+            pause_gates: Mutex::new(Vec::new()),
+            panic_handler,
+        }
+    }
+
+    /// The identity stored in `CURRENT_POOL` for this pool's threads.
+    pub(crate) fn id(this: &Arc<Shared>) -> usize {
+        Arc::as_ptr(this) as usize
+    }
+
+    /// True on this pool's dispatcher thread and worker threads.
+    pub(crate) fn on_own_thread(this: &Arc<Shared>) -> bool {
+        CURRENT_POOL.with(|c| c.get()) == Shared::id(this)
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.gate.load(crate::sync::Ordering::SeqCst) & CLOSED != 0
+    }
+
+    /// Leaves the submission gate; the last one out of a closed gate wakes
+    /// the stopper.
+    pub(crate) fn leave_gate(&self) {
+        if self.gate.fetch_sub(ONE, crate::sync::Ordering::SeqCst) == CLOSED | ONE {
+            let _guard = lock(&self.quiesce);
+            self.quiesce_cv.notify_all();
+        }
+    }
+
+    /// Bounded mode: `n` tasks have left the queue (started or abandoned).
+    pub(crate) fn release_slots(&self, n: usize) {
+        if n == 0 || self.limit.is_none() {
+            return;
+        }
+        self.queued.fetch_sub(n, crate::sync::Ordering::SeqCst);
+        // SeqCst pairs with the waiter's increment of `space_waiters` followed
+        // by its reservation attempt: either it sees the freed slot, or we see
+        // it waiting and notify under its lock.
+        if self.space_waiters.load(crate::sync::Ordering::SeqCst) > 0 {
+            let _guard = lock(&self.space);
+            self.space_cv.notify_all();
+        }
+    }
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("max_workers", &self.max_workers)
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The dispatcher: owns the receiving end of the channel, the worker count,
+/// the join handles and the idle clock.
+pub(crate) struct Dispatcher {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) rx: channel::Receiver<Msg>,
+    pub(crate) clock: Clock,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) thread_name: String,
+    /// Join handles of the workers started and not yet joined, by worker id.
+    /// Only the dispatcher touches this.
+    workers: Vec<(usize, thread::JoinHandle<()>)>,
+    next_id: usize,
+    /// Start of the current idle period: the last time tasks arrived or a
+    /// worker was retired. Only the dispatcher touches this.
+    idle_since: Duration,
+    /// Set when starting a worker thread failed; the dispatcher tries again
+    /// on its next event (and wakes itself for it).
+    spawn_failed: bool,
+    /// Tasks taken from the channel and not yet handed out (reused buffer).
+    batch: Vec<Task>,
+}
+
+impl Dispatcher {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        rx: channel::Receiver<Msg>,
+        clock: Clock,
+        idle_timeout: Option<Duration>,
+        thread_name: String,
+    ) -> Self {
+        let idle_since = clock.now();
+        Dispatcher {
+            shared,
+            rx,
+            clock,
+            idle_timeout,
+            thread_name,
+            workers: Vec::new(),
+            next_id: 0,
+            idle_since,
+            spawn_failed: false,
+            batch: Vec::with_capacity(BATCH),
+        }
+    }
+
+    /// The dispatcher thread's body. Returns after `Msg::Stop` once every
+    /// worker has been joined.
+    pub(crate) fn run(mut self) {
+        CURRENT_POOL.with(|c| c.set(Shared::id(&self.shared)));
+        loop {
+            let msg = match self.next_wait() {
+                None => self.rx.recv().ok(),
+                Some(timeout) => match self.rx.recv_timeout(timeout) {
+                    Ok(msg) => Some(msg),
+                    Err(channel::RecvTimeoutError::Timeout) => {
+                        self.on_time_passed();
+                        continue;
+                    }
+                    Err(channel::RecvTimeoutError::Disconnected) => None,
+                },
+            };
+            // The handles hold a sender until the dispatcher has stopped, so
+            // a disconnect cannot happen; treat it as a graceful stop anyway.
+            let mut msg = msg.unwrap_or(Msg::Stop { wait: true });
+            // Take a batch of tasks; a control message ends the batch and is
+            // handled after the tasks before it.
+            let control = loop {
+                match msg {
+                    Msg::Task(task) => self.batch.push(task),
+                    other => break Some(other),
+                }
+                if self.batch.len() >= BATCH {
+                    break None;
+                }
+                match self.rx.try_recv() {
+                    Ok(next) => msg = next,
+                    Err(_) => break None,
+                }
+            };
+            if !self.batch.is_empty() {
+                self.idle_since = self.clock.now();
+                self.hand_out();
+            }
+            match control {
+                None => {}
+                Some(Msg::Task(_)) => unreachable!("tasks never end a batch"),
+                Some(Msg::Stop { wait }) => {
+                    self.shut_down(wait);
+                    return;
+                }
+                Some(Msg::WaitIdle(waiter)) => {
+                    let mut h = lock(&self.shared.handoff);
+                    h.idle_waiters.push(waiter);
+                    h.release_idle_waiters();
+                }
+                Some(Msg::Tick(ack)) => {
+                    self.on_time_passed();
+                    let _ = ack.send(());
+                }
+            }
+            if self.spawn_failed {
+                self.start_missing_workers();
+            }
+            self.join_exited();
+        }
+    }
+
+    /// How long to sleep before the next idle deadline; `None` = no deadline.
+    fn next_wait(&self) -> Option<Duration> {
+        if self.spawn_failed {
+            return Some(Duration::from_millis(10));
+        }
+        let timeout = self.idle_timeout?;
+        let Clock::System(_) = self.clock else {
+            // Manual time: `advance` sends a tick.
+            return None;
+        };
+        if lock(&self.shared.handoff).live == 0 {
+            // Nothing to reap: sleep until a message comes (zero CPU).
+            return None;
+        }
+        let elapsed = self.clock.now().saturating_sub(self.idle_since);
+        Some(timeout.saturating_sub(elapsed))
+    }
+
+    /// Hands out `self.batch` in order: to waiting workers, to new workers
+    /// while fewer than `max_workers` exist, or onto the waiting queue.
+    fn hand_out(&mut self) {
+        let mut wake = 0;
+        let mut start: Vec<Option<Task>> = Vec::new();
+        {
+            let mut h = lock(&self.shared.handoff);
+            for task in self.batch.drain(..) {
+                if h.spare() > 0 {
+                    // A waiting worker will take it.
+                    h.queue.push_back(task);
+                    wake += 1;
+                } else if h.live - h.retire < self.shared.max_workers {
+                    // Start a worker. Its first task is this one unless older
+                    // tasks wait (then it takes them in order from the queue).
+                    h.live += 1;
+                    if h.queue.is_empty() {
+                        h.running += 1;
+                        start.push(Some(task));
+                    } else {
+                        h.queue.push_back(task);
+                        start.push(None);
+                    }
+                } else {
+                    // Every worker is busy and the cap is reached: wait in line.
+                    h.queue.push_back(task);
+                }
+            }
+        }
+        for _ in 0..wake {
+            self.shared.work_cv.notify_one();
+        }
+        for first in start {
+            self.spawn_worker(first);
+        }
+    }
+
+    /// Starts one worker thread, already counted in `live` (and in `running`
+    /// when it has a first task).
+    fn spawn_worker(&mut self, first: Option<Task>) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let shared = Arc::clone(&self.shared);
+        // The first task travels in a shared slot so that a failed spawn can
+        // hand it back.
+        let slot = Arc::new(Mutex::new(first));
+        let theirs = Arc::clone(&slot);
+        let spawned = thread::Builder::new()
+            .name(format!("{}-{id}", self.thread_name))
+            .spawn(move || {
+                let first = lock(&theirs).take();
+                drop(theirs);
+                worker_main(&shared, id, first);
+            });
+        match spawned {
+            Ok(handle) => self.workers.push((id, handle)),
+            Err(_) => {
+                let first = lock(&slot).take();
+                let mut h = lock(&self.shared.handoff);
+                h.live -= 1;
+                if let Some(task) = first {
+                    // It was the oldest task: it goes back to the front.
+                    h.running -= 1;
+                    h.queue.push_front(task);
+                }
+                self.spawn_failed = true;
+            }
+        }
+    }
+
+    /// After a failed spawn: start workers for queued tasks nobody will take.
+    fn start_missing_workers(&mut self) {
+        self.spawn_failed = false;
+        let mut count = 0;
+        {
+            let mut h = lock(&self.shared.handoff);
+            while h.queue.len() > h.idle.saturating_sub(h.retire) + count
+                && h.live - h.retire < self.shared.max_workers
+            {
+                h.live += 1;
+                count += 1;
+            }
+        }
+        for _ in 0..count {
+            self.spawn_worker(None);
+        }
+    }
+
+    /// Reaping: once a whole idle period has passed with no task arriving,
+    /// retire one waiting worker and start a new period.
+    fn on_time_passed(&mut self) {
+        let Some(timeout) = self.idle_timeout else {
+            return;
+        };
+        let now = self.clock.now();
+        if now.saturating_sub(self.idle_since) < timeout {
+            return;
+        }
+        self.idle_since = now;
+        let retired = {
+            let mut h = lock(&self.shared.handoff);
+            // Only a worker that is waiting for work is retired, and only when
+            // nothing is queued (a queued task means no worker is idle).
+            if h.queue.is_empty() && h.spare() > 0 {
+                h.retire += 1;
+                true
+            } else {
+                false
+            }
+        };
+        if retired {
+            self.shared.work_cv.notify_one();
+        }
+    }
+
+    /// Joins workers that retired on their own.
+    fn join_exited(&mut self) {
+        let exited = {
+            let mut h = lock(&self.shared.handoff);
+            if h.exited.is_empty() {
+                return;
+            }
+            std::mem::take(&mut h.exited)
+        };
+        for id in exited {
+            if let Some(pos) = self.workers.iter().position(|(w, _)| *w == id) {
+                let (_, handle) = self.workers.swap_remove(pos);
+                let _ = handle.join();
+            }
+        }
+    }
+
+    /// Shutdown: graceful (`wait`) lets the workers drain the queue; otherwise
+    /// the queue is dropped. Returns once every worker thread has exited.
+    fn shut_down(&mut self, wait: bool) {
+        let abandoned = {
+            let mut h = lock(&self.shared.handoff);
+            h.closing = true;
+            if wait {
+                VecDeque::new()
+            } else {
+                std::mem::take(&mut h.queue)
+            }
+        };
+        self.shared.work_cv.notify_all();
+        let dropped = abandoned.len();
+        // Dropped outside the lock: a task's destructor is user code (it may
+        // even drop the last handle to this pool, which then does not wait).
+        drop(abandoned);
+        self.shared.release_slots(dropped);
+        for (_, handle) in self.workers.drain(..) {
+            let _ = handle.join();
+        }
+        // Tasks submitted before `Stop` were all handed out above; the channel
+        // holds nothing but late ticks or idle waiters now.
+        let waiters = std::mem::take(&mut lock(&self.shared.handoff).idle_waiters);
+        drop(waiters);
+    }
+}
+
+/// A worker thread's body: run the first task (if any), then take tasks from
+/// the queue until told to retire or the pool shuts down.
+fn worker_main(shared: &Arc<Shared>, id: usize, first: Option<Task>) {
+    CURRENT_POOL.with(|c| c.set(Shared::id(shared)));
+    let mut next = first;
+    loop {
+        let mut outcome = None;
+        if let Some(task) = next.take() {
+            shared.release_slots(1);
+            outcome = Some(run_task(shared, task));
+        }
+        let mut h = lock(&shared.handoff);
+        if let Some(ok) = outcome {
+            h.running -= 1;
+            if ok {
+                h.completed += 1;
+            } else {
+                h.panicked += 1;
+            }
+            h.release_idle_waiters();
+        }
+        loop {
+            if h.retire > 0 {
+                h.retire -= 1;
+                h.live -= 1;
+                h.exited.push(id);
+                return;
+            }
+            if let Some(task) = h.queue.pop_front() {
+                h.running += 1;
+                next = Some(task);
+                break;
+            }
+            if h.closing {
+                h.live -= 1;
+                return;
+            }
+            h.idle += 1;
+            h = wait(&shared.work_cv, h);
+            h.idle -= 1;
+        }
+    }
+}
+
+/// Runs one task, catching a panic; true if it returned normally.
+fn run_task(shared: &Shared, task: Task) -> bool {
+    match panic::catch_unwind(AssertUnwindSafe(task)) {
+        Ok(()) => true,
+        Err(payload) => {
+            if let Some(handler) = &shared.panic_handler {
+                // A panicking handler must not take the worker down with it.
+                let _ = panic::catch_unwind(AssertUnwindSafe(|| handler(payload)));
+            }
+            false
+        }
+    }
+}
+
+/// Boxed panic handler, as stored.
+pub(crate) type HandlerFn = dyn Fn(Box<dyn Any + Send>) + Send + Sync;

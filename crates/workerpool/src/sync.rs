@@ -1,0 +1,173 @@
+//! The only module that names locks, condition variables, atomics, `Arc`,
+//! threads and channels. Under `cfg(tp_loom)` everything here comes from loom
+//! (the channel is a small lock-based one built on loom's primitives), so the
+//! loom models in `loom_tests` check the real protocol code.
+
+#[cfg(not(tp_loom))]
+pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+#[cfg(not(tp_loom))]
+pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+#[cfg(not(tp_loom))]
+pub(crate) use std::thread;
+#[cfg(not(tp_loom))]
+pub(crate) use std::thread_local;
+
+#[cfg(tp_loom)]
+pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+#[cfg(tp_loom)]
+pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+#[cfg(tp_loom)]
+pub(crate) use loom::thread;
+#[cfg(tp_loom)]
+pub(crate) use loom::thread_local;
+
+/// Locks `mutex`, ignoring poisoning: no code in this crate panics while it
+/// holds one of its locks (user code never runs under them), and a poisoned
+/// lock must not turn into a second panic.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Waits on `condvar`, ignoring poisoning (see [`lock`]).
+pub(crate) fn wait<'a, T>(condvar: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    condvar
+        .wait(guard)
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The unbounded multi-producer channel into the dispatcher.
+#[cfg(not(tp_loom))]
+pub(crate) mod channel {
+    pub(crate) use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError, SendError, Sender};
+}
+
+/// A lock-based stand-in for crossbeam's unbounded channel, with the subset of
+/// its API this crate uses, built on loom's primitives. Loom does not model
+/// time, so `recv_timeout` waits like `recv`.
+#[cfg(tp_loom)]
+pub(crate) mod channel {
+    use std::collections::VecDeque;
+    use std::time::Duration;
+
+    use super::{lock, wait, Arc, Condvar, Mutex};
+
+    struct Chan<T> {
+        /// Guards the queue and both reference counts.
+        state: Mutex<State<T>>,
+        /// Notified on every send and when the last sender leaves.
+        ready: Condvar,
+    }
+
+    struct State<T> {
+        queue: VecDeque<T>,
+        senders: usize,
+        receiver_alive: bool,
+    }
+
+    pub(crate) struct Sender<T> {
+        chan: Arc<Chan<T>>,
+    }
+
+    pub(crate) struct Receiver<T> {
+        chan: Arc<Chan<T>>,
+    }
+
+    #[derive(Debug)]
+    pub(crate) struct SendError<T>(pub(crate) T);
+
+    #[derive(Debug)]
+    pub(crate) enum RecvTimeoutError {
+        Timeout,
+        Disconnected,
+    }
+
+    pub(crate) fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
+        let chan = Arc::new(Chan {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                senders: 1,
+                receiver_alive: true,
+            }),
+            ready: Condvar::new(),
+        });
+        (
+            Sender {
+                chan: Arc::clone(&chan),
+            },
+            Receiver { chan },
+        )
+    }
+
+    impl<T> Sender<T> {
+        pub(crate) fn send(&self, msg: T) -> Result<(), SendError<T>> {
+            let mut state = lock(&self.chan.state);
+            if !state.receiver_alive {
+                return Err(SendError(msg));
+            }
+            state.queue.push_back(msg);
+            drop(state);
+            self.chan.ready.notify_one();
+            Ok(())
+        }
+
+        pub(crate) fn len(&self) -> usize {
+            lock(&self.chan.state).queue.len()
+        }
+    }
+
+    impl<T> Clone for Sender<T> {
+        fn clone(&self) -> Self {
+            lock(&self.chan.state).senders += 1;
+            Sender {
+                chan: Arc::clone(&self.chan),
+            }
+        }
+    }
+
+    impl<T> Drop for Sender<T> {
+        fn drop(&mut self) {
+            lock(&self.chan.state).senders -= 1;
+            self.chan.ready.notify_all();
+        }
+    }
+
+    impl<T> Receiver<T> {
+        pub(crate) fn recv(&self) -> Result<T, RecvTimeoutError> {
+            let mut state = lock(&self.chan.state);
+            loop {
+                if let Some(msg) = state.queue.pop_front() {
+                    return Ok(msg);
+                }
+                if state.senders == 0 {
+                    return Err(RecvTimeoutError::Disconnected);
+                }
+                state = wait(&self.chan.ready, state);
+            }
+        }
+
+        pub(crate) fn recv_timeout(&self, _timeout: Duration) -> Result<T, RecvTimeoutError> {
+            self.recv()
+        }
+
+        pub(crate) fn try_recv(&self) -> Result<T, RecvTimeoutError> {
+            lock(&self.chan.state)
+                .queue
+                .pop_front()
+                .ok_or(RecvTimeoutError::Timeout)
+        }
+    }
+
+    impl<T> Drop for Receiver<T> {
+        fn drop(&mut self) {
+            let left = {
+                let mut state = lock(&self.chan.state);
+                state.receiver_alive = false;
+                std::mem::take(&mut state.queue)
+            };
+            // Dropped outside the lock: dropping a message may run user code.
+            drop(left);
+        }
+    }
+}

@@ -196,8 +196,14 @@ impl Core {
         block: bool,
     ) -> Result<Job, SubmitError> {
         let mut st = self.lock();
+        let mut was_blocked = false;
         loop {
             if st.shutdown.is_some() {
+                drop(st);
+                if was_blocked {
+                    // `blocked` went down: shutdown waits for it to reach 0.
+                    self.changed.notify_all();
+                }
                 return Err(SubmitError::Stopped(task));
             }
             if st.running + st.queued < self.capacity {
@@ -207,6 +213,7 @@ impl Core {
                 return Err(SubmitError::Overloaded(task));
             }
             st.blocked += 1;
+            was_blocked = true;
             st = self.wait(st);
             st.blocked -= 1;
         }

@@ -1,0 +1,383 @@
+//! [`MultiPool`]: N independent pools behind one submit, balanced round-robin
+//! or by fewest running tasks (upstream's `MultiPool`).
+
+use std::fmt;
+use std::time::Duration;
+
+use taskpool::{BuildError, PoolStats, SubmitError, Task, TaskPool};
+
+use crate::engine::Wait;
+use crate::error::{IndexOutOfRange, TimedOut, TuneError};
+use crate::pool::{Pool, PoolBuilder};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering};
+
+/// How a [`MultiPool`] picks the pool for the next task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LoadBalancing {
+    /// Each pool in turn. A pool that refuses with `Overloaded` is retried
+    /// once on the pool with the fewest running tasks (as upstream).
+    RoundRobin,
+    /// The pool with the fewest running tasks (the first such on a tie).
+    LeastTasks,
+}
+
+/// Several pools with their own locks, so that many submitters contend less
+/// than on one pool of the same total capacity.
+///
+/// Each pool has the same settings (from one [`PoolBuilder`]) and capacity
+/// `capacity_per_pool`; `cap()` is the sum. Cloning shares the multi-pool;
+/// dropping the last clone drops every pool (each releases and waits).
+///
+/// ```
+/// use taskpool_ants::{LoadBalancing, MultiPool};
+/// let mp = MultiPool::new(4, 2, LoadBalancing::RoundRobin).unwrap();
+/// assert_eq!(mp.cap(), Some(8));
+/// for _ in 0..100 {
+///     mp.submit(|| ()).unwrap();
+/// }
+/// mp.wait_idle();
+/// assert_eq!(mp.stats().completed, 100);
+/// ```
+#[derive(Clone)]
+pub struct MultiPool {
+    inner: Arc<MultiInner>,
+}
+
+struct MultiInner {
+    pools: Vec<Pool>,
+    strategy: LoadBalancing,
+    /// The round-robin cursor.
+    next: AtomicUsize,
+    /// True between release and reboot of the multi-pool as a whole.
+    closed: AtomicBool,
+}
+
+impl fmt::Debug for MultiPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MultiPool")
+            .field("strategy", &self.inner.strategy)
+            .field("pools", &self.inner.pools)
+            .finish()
+    }
+}
+
+impl MultiPool {
+    /// `pools` pools of `capacity_per_pool` workers each, default settings.
+    /// Zero pools or a zero capacity is a [`BuildError`].
+    ///
+    /// ```
+    /// use taskpool_ants::{LoadBalancing, MultiPool};
+    /// assert!(MultiPool::new(0, 2, LoadBalancing::LeastTasks).is_err());
+    /// assert!(MultiPool::new(2, 0, LoadBalancing::LeastTasks).is_err());
+    /// ```
+    pub fn new(
+        pools: usize,
+        capacity_per_pool: usize,
+        strategy: LoadBalancing,
+    ) -> Result<MultiPool, BuildError> {
+        MultiPool::with_builder(
+            pools,
+            &Pool::builder().capacity(capacity_per_pool),
+            strategy,
+        )
+    }
+
+    /// `pools` pools, each built by `builder`.
+    ///
+    /// ```
+    /// use taskpool_ants::{LoadBalancing, MultiPool, Pool};
+    /// let b = Pool::builder().capacity(2).nonblocking(true);
+    /// let mp = MultiPool::with_builder(3, &b, LoadBalancing::RoundRobin).unwrap();
+    /// assert_eq!(mp.len(), 3);
+    /// ```
+    pub fn with_builder(
+        pools: usize,
+        builder: &PoolBuilder,
+        strategy: LoadBalancing,
+    ) -> Result<MultiPool, BuildError> {
+        if pools == 0 {
+            return Err(BuildError::zero("number of pools"));
+        }
+        let pools = (0..pools)
+            .map(|_| builder.build())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(MultiPool {
+            inner: Arc::new(MultiInner {
+                pools,
+                strategy,
+                next: AtomicUsize::new(0),
+                closed: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    fn pick(&self, strategy: LoadBalancing) -> usize {
+        let pools = &self.inner.pools;
+        match strategy {
+            LoadBalancing::RoundRobin => {
+                self.inner.next.fetch_add(1, Ordering::Relaxed) % pools.len()
+            }
+            LoadBalancing::LeastTasks => {
+                let mut best = 0;
+                let mut least = usize::MAX;
+                for (i, pool) in pools.iter().enumerate() {
+                    let n = pool.running();
+                    if n < least {
+                        least = n;
+                        best = i;
+                    }
+                }
+                best
+            }
+        }
+    }
+
+    fn submit_task(&self, task: Task, wait_for: Wait) -> Result<(), SubmitError> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Err(SubmitError::Stopped(task));
+        }
+        let first = self.pick(self.inner.strategy);
+        match self.inner.pools[first].submit_task(task, wait_for) {
+            Err(SubmitError::Overloaded(task))
+                if self.inner.strategy == LoadBalancing::RoundRobin =>
+            {
+                let second = self.pick(LoadBalancing::LeastTasks);
+                self.inner.pools[second].submit_task(task, wait_for)
+            }
+            other => other,
+        }
+    }
+
+    /// Hands `f` to the pool chosen by the strategy; that pool's `submit`
+    /// decides (it may block, see [`Pool::submit`]).
+    ///
+    /// ```
+    /// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::LeastTasks).unwrap();
+    /// mp.submit(|| ()).unwrap();
+    /// ```
+    pub fn submit<F>(&self, f: F) -> Result<(), SubmitError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.submit_task(Box::new(f), Wait::Forever)
+    }
+
+    /// Like [`submit`](MultiPool::submit) but never waits.
+    ///
+    /// ```
+    /// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::RoundRobin).unwrap();
+    /// mp.try_submit(|| ()).unwrap();
+    /// ```
+    pub fn try_submit<F>(&self, f: F) -> Result<(), SubmitError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.submit_task(Box::new(f), Wait::Never)
+    }
+
+    /// How many pools.
+    pub fn len(&self) -> usize {
+        self.inner.pools.len()
+    }
+
+    /// Always false: a multi-pool has at least one pool.
+    pub fn is_empty(&self) -> bool {
+        self.inner.pools.is_empty()
+    }
+
+    /// The balancing strategy.
+    pub fn strategy(&self) -> LoadBalancing {
+        self.inner.strategy
+    }
+
+    /// The pool at `index`.
+    ///
+    /// ```
+    /// let mp = taskpool_ants::MultiPool::new(2, 3, taskpool_ants::LoadBalancing::RoundRobin).unwrap();
+    /// assert_eq!(mp.pool(1).unwrap().cap(), Some(3));
+    /// assert!(mp.pool(2).is_none());
+    /// ```
+    pub fn pool(&self, index: usize) -> Option<&Pool> {
+        self.inner.pools.get(index)
+    }
+
+    fn at(&self, index: usize) -> Result<&Pool, IndexOutOfRange> {
+        self.inner
+            .pools
+            .get(index)
+            .ok_or_else(|| IndexOutOfRange::new(index, self.inner.pools.len()))
+    }
+
+    /// Tasks running in all pools.
+    pub fn running(&self) -> usize {
+        self.inner.pools.iter().map(Pool::running).sum()
+    }
+
+    /// Tasks running in the pool at `index`.
+    pub fn running_at(&self, index: usize) -> Result<usize, IndexOutOfRange> {
+        self.at(index).map(Pool::running)
+    }
+
+    /// Live worker threads in all pools.
+    pub fn workers(&self) -> usize {
+        self.inner.pools.iter().map(Pool::workers).sum()
+    }
+
+    /// Free places in all pools; `None` if the pools are unlimited.
+    pub fn free(&self) -> Option<usize> {
+        self.inner.pools.iter().map(Pool::free).sum()
+    }
+
+    /// Free places in the pool at `index` (`Ok(None)`: unlimited).
+    pub fn free_at(&self, index: usize) -> Result<Option<usize>, IndexOutOfRange> {
+        self.at(index).map(Pool::free)
+    }
+
+    /// Blocked submitters in all pools.
+    pub fn waiting(&self) -> usize {
+        self.inner.pools.iter().map(Pool::waiting).sum()
+    }
+
+    /// Blocked submitters in the pool at `index`.
+    pub fn waiting_at(&self, index: usize) -> Result<usize, IndexOutOfRange> {
+        self.at(index).map(Pool::waiting)
+    }
+
+    /// The total capacity; `None` if the pools are unlimited.
+    pub fn cap(&self) -> Option<usize> {
+        self.inner.pools.iter().map(Pool::cap).sum()
+    }
+
+    /// Sets every pool's capacity to `capacity_per_pool` (as upstream: the
+    /// total becomes `len() * capacity_per_pool`).
+    ///
+    /// ```
+    /// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::RoundRobin).unwrap();
+    /// mp.tune(5).unwrap();
+    /// assert_eq!(mp.cap(), Some(10));
+    /// ```
+    pub fn tune(&self, capacity_per_pool: usize) -> Result<(), TuneError> {
+        for pool in &self.inner.pools {
+            pool.tune(capacity_per_pool)?;
+        }
+        Ok(())
+    }
+
+    /// True between [`release`](MultiPool::release) and
+    /// [`reboot`](MultiPool::reboot).
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
+    }
+
+    /// Releases every pool without waiting (see [`Pool::release`]).
+    pub fn release(&self) {
+        self.inner.closed.store(true, Ordering::Release);
+        for pool in &self.inner.pools {
+            pool.release();
+        }
+    }
+
+    /// Releases every pool, then waits at most `timeout` in total for all
+    /// their workers to exit. The error counts the workers still alive in
+    /// all pools.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::RoundRobin).unwrap();
+    /// mp.submit(|| ()).unwrap();
+    /// mp.release_timeout(Duration::from_secs(60)).unwrap();
+    /// assert!(mp.is_closed());
+    /// ```
+    pub fn release_timeout(&self, timeout: Duration) -> Result<(), TimedOut> {
+        self.release();
+        let clock = &self.inner.pools[0].clock();
+        let deadline = clock.now().checked_add(timeout);
+        let mut left = 0;
+        for pool in &self.inner.pools {
+            let remaining = match deadline {
+                Some(d) => d.saturating_duration_since(clock.now()),
+                None => timeout,
+            };
+            if let Err(e) = pool.release_timeout(remaining) {
+                left += e.workers_left();
+            }
+        }
+        if left == 0 {
+            Ok(())
+        } else {
+            Err(TimedOut::new(left))
+        }
+    }
+
+    /// Reopens every pool after a release.
+    pub fn reboot(&self) {
+        self.inner.next.store(0, Ordering::Relaxed);
+        for pool in &self.inner.pools {
+            pool.reboot();
+        }
+        self.inner.closed.store(false, Ordering::Release);
+    }
+
+    /// Blocks until every pool is idle.
+    pub fn wait_idle(&self) {
+        for pool in &self.inner.pools {
+            pool.wait_idle();
+        }
+    }
+
+    /// The sum of every pool's counters.
+    pub fn stats(&self) -> PoolStats {
+        let mut total = PoolStats::default();
+        for pool in &self.inner.pools {
+            let s = pool.stats();
+            total.capacity = total.capacity.saturating_add(s.capacity);
+            total.workers += s.workers;
+            total.running += s.running;
+            total.waiting += s.waiting;
+            total.completed += s.completed;
+            total.panicked += s.panicked;
+        }
+        total
+    }
+
+    fn shutdown(&self) {
+        self.release();
+        for pool in &self.inner.pools {
+            TaskPool::stop(pool);
+        }
+    }
+}
+
+impl TaskPool for MultiPool {
+    fn name(&self) -> &str {
+        "ants-multi"
+    }
+
+    fn submit(&self, task: Task) -> Result<(), SubmitError> {
+        self.submit_task(task, Wait::Forever)
+    }
+
+    fn stop(&self) {
+        self.shutdown();
+    }
+
+    fn stop_wait(&self) {
+        self.shutdown();
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.is_closed()
+    }
+
+    fn stats(&self) -> PoolStats {
+        MultiPool::stats(self)
+    }
+
+    fn try_submit(&self, task: Task) -> Result<(), SubmitError> {
+        self.submit_task(task, Wait::Never)
+    }
+
+    fn wait_idle(&self) {
+        MultiPool::wait_idle(self);
+    }
+}

@@ -1,0 +1,99 @@
+//! The only module that names the synchronisation primitives, atomics and
+//! threads; under `--cfg tp_loom` it switches to loom's models of them.
+
+#[cfg(not(tp_loom))]
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(not(tp_loom))]
+pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+#[cfg(not(tp_loom))]
+pub(crate) use std::thread;
+
+#[cfg(tp_loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(tp_loom)]
+pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+#[cfg(tp_loom)]
+pub(crate) use loom::thread;
+
+use std::sync::PoisonError;
+use std::time::Duration;
+
+/// Shared immutable configuration (panic handler, clock). Always std's `Arc`:
+/// it is never part of a synchronisation protocol, and loom's `Arc` cannot
+/// hold a `dyn` value on stable Rust.
+pub(crate) type Shared<T> = std::sync::Arc<T>;
+
+/// A plain std mutex for state outside every pool protocol (the manual clock).
+pub(crate) type PlainMutex<T> = std::sync::Mutex<T>;
+
+/// How many times a worker (or a submitter facing a full pool) polls before it
+/// sleeps on a condition variable. Polling is what makes a hand-off to a worker
+/// that has just finished its previous task cost no system call. Zero under
+/// loom, where a spin loop only multiplies the interleavings.
+#[cfg(not(tp_loom))]
+pub(crate) const SPIN_LIMIT: u32 = 200;
+#[cfg(tp_loom)]
+pub(crate) const SPIN_LIMIT: u32 = 0;
+
+/// Locks `m`, ignoring poisoning: no code of this crate panics while holding a
+/// lock (tasks and handlers run outside every lock).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Locks a [`PlainMutex`], ignoring poisoning.
+pub(crate) fn lock_plain<T>(m: &PlainMutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Waits on `cv`, ignoring poisoning.
+pub(crate) fn wait<'a, T>(cv: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    cv.wait(guard).unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Waits on `cv` for at most `dur` of real time, ignoring poisoning. Callers
+/// re-check their condition and their deadline (read from the pool's clock)
+/// after every return.
+pub(crate) fn wait_timeout<'a, T>(
+    cv: &Condvar,
+    guard: MutexGuard<'a, T>,
+    dur: Duration,
+) -> MutexGuard<'a, T> {
+    match cv.wait_timeout(guard, dur) {
+        Ok((g, _)) => g,
+        Err(poisoned) => poisoned.into_inner().0,
+    }
+}
+
+/// One polling step of a spin loop.
+pub(crate) fn spin_hint() {
+    std::hint::spin_loop();
+}
+
+/// A process-wide unique number for each pool, so a thread can tell which pool
+/// it is a worker of. Not part of any protocol: plain std atomics.
+pub(crate) fn next_pool_id() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+#[cfg(not(tp_loom))]
+std::thread_local! {
+    /// The id of the pool this thread is a worker of (0: none).
+    static CURRENT_POOL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+#[cfg(tp_loom)]
+loom::thread_local! {
+    /// The id of the pool this thread is a worker of (0: none).
+    static CURRENT_POOL: std::cell::Cell<usize> = std::cell::Cell::new(0);
+}
+
+/// Marks the calling thread as a worker of pool `id`.
+pub(crate) fn set_current_pool(id: usize) {
+    CURRENT_POOL.with(|c| c.set(id));
+}
+
+/// True when the calling thread is a worker of pool `id`.
+pub(crate) fn is_current_pool(id: usize) -> bool {
+    CURRENT_POOL.with(|c| c.get() == id)
+}

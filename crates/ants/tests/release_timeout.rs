@@ -1,0 +1,52 @@
+//! Mirrors upstream's TestReleaseTimeout: release_timeout waits for running
+//! tasks to finish and every worker to exit; if they do not in time it says
+//! how many are left.
+
+mod common;
+
+use common::{watchdog, Gate};
+use std::time::Duration;
+use taskpool_ants::Pool;
+
+#[test]
+fn release_timeout() {
+    watchdog("release_timeout", || {
+        let pool = Pool::new(10).unwrap();
+        let gate = Gate::new();
+        for _ in 0..5 {
+            let g = gate.clone();
+            pool.submit(move || g.wait()).unwrap();
+        }
+        assert_eq!(pool.running(), 5);
+        // The tasks cannot finish while the gate is shut: a short wait times
+        // out whatever the machine's speed.
+        let err = pool.release_timeout(Duration::from_millis(10)).unwrap_err();
+        assert_eq!(err.workers_left(), 5);
+        assert!(pool.is_closed());
+        assert!(pool.submit(|| ()).unwrap_err().is_stopped());
+
+        gate.open();
+        pool.release_timeout(common::WATCHDOG).unwrap();
+        assert_eq!(pool.workers(), 0);
+        assert_eq!(
+            pool.stats().completed,
+            5,
+            "release_timeout let the running tasks finish"
+        );
+    });
+}
+
+#[test]
+fn release_timeout_with_func() {
+    watchdog("release_timeout_with_func", || {
+        let gate = Gate::new();
+        let pool = taskpool_ants::PoolWithFunc::new(10, |g: Gate| g.wait()).unwrap();
+        for _ in 0..5 {
+            pool.invoke(gate.clone()).unwrap();
+        }
+        assert!(pool.release_timeout(Duration::from_millis(10)).is_err());
+        gate.open();
+        pool.release_timeout(common::WATCHDOG).unwrap();
+        assert_eq!(pool.workers(), 0);
+    });
+}

@@ -1,1 +1,557 @@
-//! Unit tests.
+//! Unit tests: configuration errors, bounded queues, calls made from inside
+//! the pool's own tasks, panics, ordering, reaping to zero.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use taskpool::{SubmitError, TaskPool, TaskPoolExt, WaitError};
+
+use crate::{FullPolicy, ManualClock, WorkerPool};
+
+const WATCHDOG: Duration = Duration::from_secs(60);
+
+/// Runs `body` on its own thread; fails if it takes longer than [`WATCHDOG`].
+fn watchdog<F: FnOnce() + Send + 'static>(what: &str, body: F) {
+    let (tx, rx) = mpsc::channel();
+    let handle = thread::spawn(move || {
+        body();
+        let _ = tx.send(());
+    });
+    match rx.recv_timeout(WATCHDOG) {
+        Ok(()) => handle.join().unwrap(),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            if let Err(p) = handle.join() {
+                std::panic::resume_unwind(p);
+            }
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("watchdog: `{what}` hung"),
+    }
+}
+
+/// Waits (bounded by [`WATCHDOG`]) until `cond` holds.
+fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WATCHDOG;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[derive(Clone, Default)]
+struct Latch(Arc<(Mutex<bool>, Condvar)>);
+
+impl Latch {
+    fn open(&self) {
+        *self.0 .0.lock().unwrap() = true;
+        self.0 .1.notify_all();
+    }
+    fn wait(&self) {
+        let mut open = self.0 .0.lock().unwrap();
+        while !*open {
+            open = self.0 .1.wait(open).unwrap();
+        }
+    }
+}
+
+/// Occupies `n` workers with tasks blocked on `latch`; returns once they run.
+fn occupy(pool: &WorkerPool, n: usize, latch: &Latch) {
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..n {
+        let (tx, latch) = (tx.clone(), latch.clone());
+        pool.submit(Box::new(move || {
+            tx.send(()).unwrap();
+            latch.wait();
+        }))
+        .unwrap();
+    }
+    for _ in 0..n {
+        rx.recv().unwrap();
+    }
+}
+
+#[test]
+fn builder_refuses_bad_configuration() {
+    let msg = |b: crate::Builder| b.build().unwrap_err().to_string();
+    assert_eq!(
+        msg(WorkerPool::builder().max_workers(0)),
+        "max_workers must be at least 1, got 0"
+    );
+    assert_eq!(
+        msg(WorkerPool::builder().max_workers(1).max_queued(0)),
+        "max_queued must be at least 1, got 0"
+    );
+    assert!(msg(WorkerPool::builder().idle_timeout(Some(Duration::ZERO))).contains("idle_timeout"));
+    assert!(msg(WorkerPool::builder().when_full(FullPolicy::Reject)).contains("max_queued"));
+    assert!(msg(WorkerPool::builder().thread_name("a\0b")).contains("NUL"));
+}
+
+#[test]
+#[should_panic(expected = "max_workers must be at least 1, got 0")]
+fn new_panics_on_zero() {
+    let _ = WorkerPool::new(0);
+}
+
+#[test]
+fn default_builder_uses_the_core_count() {
+    let pool = WorkerPool::builder().build().unwrap();
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(pool.max_workers(), cores);
+    assert_eq!(pool.name(), "workerpool");
+    assert!(format!("{pool:?}").contains("WorkerPool"));
+    assert!(format!("{:?}", WorkerPool::builder()).contains("Builder"));
+}
+
+#[test]
+fn workers_start_lazily_and_are_named() {
+    watchdog("lazy", || {
+        let pool = WorkerPool::builder()
+            .max_workers(3)
+            .thread_name("lazy")
+            .build()
+            .unwrap();
+        assert_eq!(pool.stats().workers, 0);
+        let name = pool
+            .spawn(|| thread::current().name().map(str::to_owned))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(name.as_deref(), Some("lazy-0"));
+        assert_eq!(pool.stats().workers, 1);
+        pool.stop_wait();
+    });
+}
+
+#[test]
+fn one_worker_runs_tasks_in_submission_order() {
+    watchdog("fifo", || {
+        let pool = WorkerPool::new(1);
+        let order = Arc::new(Mutex::new(Vec::new()));
+        for i in 0..1000 {
+            let order = Arc::clone(&order);
+            pool.submit(Box::new(move || order.lock().unwrap().push(i)))
+                .unwrap();
+        }
+        pool.stop_wait();
+        assert_eq!(*order.lock().unwrap(), (0..1000).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+fn bounded_reject_refuses_when_full_and_hands_the_task_back() {
+    watchdog("bounded reject", || {
+        let pool = WorkerPool::builder()
+            .max_workers(1)
+            .max_queued(2)
+            .when_full(FullPolicy::Reject)
+            .build()
+            .unwrap();
+        assert_eq!(pool.admission(), taskpool::Admission::Reject);
+        let latch = Latch::default();
+        occupy(&pool, 1, &latch);
+        pool.submit(Box::new(|| {})).unwrap();
+        pool.submit(Box::new(|| {})).unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let r = Arc::clone(&ran);
+        let err = pool
+            .submit(Box::new(move || {
+                r.fetch_add(1, Ordering::SeqCst);
+            }))
+            .unwrap_err();
+        assert!(err.is_overloaded());
+        assert!(pool.try_submit(Box::new(|| {})).unwrap_err().is_overloaded());
+        latch.open();
+        pool.wait_idle();
+        // Space again once the queue drained.
+        pool.submit(Box::new(|| {})).unwrap();
+        pool.stop_wait();
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
+        err.into_task()();
+        assert_eq!(ran.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn bounded_block_waits_for_space_and_stop_releases_it() {
+    watchdog("bounded block", || {
+        let pool = WorkerPool::builder()
+            .max_workers(1)
+            .max_queued(1)
+            .build()
+            .unwrap();
+        assert_eq!(pool.admission(), taskpool::Admission::Block);
+        let latch = Latch::default();
+        occupy(&pool, 1, &latch);
+        pool.submit(Box::new(|| {})).unwrap(); // fills the queue
+        assert!(pool.try_submit(Box::new(|| {})).unwrap_err().is_overloaded());
+        // A blocking submit waits until the queued task starts.
+        let (tx, rx) = mpsc::channel();
+        let blocked = {
+            let pool = pool.clone();
+            thread::spawn(move || {
+                let r = pool.submit(Box::new(|| {}));
+                tx.send(r.is_ok()).unwrap();
+            })
+        };
+        assert!(rx.try_recv().is_err());
+        latch.open();
+        assert!(rx.recv().unwrap(), "the blocked submit was accepted");
+        blocked.join().unwrap();
+        pool.wait_idle();
+
+        // A submitter blocked on a full queue is refused with Stopped by stop.
+        let latch = Latch::default();
+        occupy(&pool, 1, &latch);
+        pool.submit(Box::new(|| {})).unwrap();
+        let blocked = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.submit(Box::new(|| {})).map_err(|e| e.is_stopped()))
+        };
+        eventually("the submitter blocks", || {
+            pool.inner.shared.space_waiters.load(Ordering::SeqCst) == 1
+        });
+        let stopper = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.stop_wait())
+        };
+        assert_eq!(blocked.join().unwrap(), Err(true));
+        latch.open();
+        stopper.join().unwrap();
+        assert_eq!(pool.stats().completed, 5);
+    });
+}
+
+#[test]
+fn blocking_submit_from_own_task_on_a_full_queue_refuses() {
+    watchdog("nested blocking submit", || {
+        let pool = WorkerPool::builder()
+            .max_workers(1)
+            .max_queued(1)
+            .build()
+            .unwrap();
+        let inner = pool.clone();
+        let result = pool
+            .spawn(move || {
+                inner.submit(Box::new(|| {})).unwrap(); // fills the queue
+                inner.submit(Box::new(|| {})).map_err(|e| e.is_overloaded())
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(result, Err(true));
+        pool.stop_wait();
+    });
+}
+
+#[test]
+fn nested_submit_wait_refuses_only_when_it_could_deadlock() {
+    watchdog("nested submit_wait", || {
+        let one = WorkerPool::new(1);
+        let inner = one.clone();
+        let refused = one
+            .spawn(move || {
+                matches!(
+                    inner.submit_wait(Box::new(|| {})),
+                    Err(WaitError::Rejected(SubmitError::Overloaded(_)))
+                )
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(refused);
+        one.stop_wait();
+
+        let two = WorkerPool::new(2);
+        let inner = two.clone();
+        let ok = two
+            .spawn(move || inner.submit_wait(Box::new(|| {})).is_ok())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(ok);
+        two.stop_wait();
+    });
+}
+
+#[test]
+fn stop_from_inside_a_task_does_not_wait_for_itself() {
+    for graceful in [false, true] {
+        watchdog("stop inside a task", move || {
+            let pool = WorkerPool::new(2);
+            let inner = pool.clone();
+            let ran_after = Arc::new(AtomicUsize::new(0));
+            let r = Arc::clone(&ran_after);
+            pool.submit(Box::new(move || {
+                if graceful {
+                    inner.stop_wait();
+                } else {
+                    inner.stop();
+                }
+                assert!(inner.is_stopped());
+                assert!(inner.submit(Box::new(|| {})).unwrap_err().is_stopped());
+                r.fetch_add(1, Ordering::SeqCst);
+            }))
+            .unwrap();
+            // From outside, waiting works and sees the task finish.
+            pool.stop_wait();
+            assert_eq!(ran_after.load(Ordering::SeqCst), 1);
+            assert_eq!(pool.stats().workers, 0);
+        });
+    }
+}
+
+#[test]
+fn dropping_the_last_handle_inside_a_task_stops_without_deadlock() {
+    watchdog("drop inside a task", || {
+        let pool = WorkerPool::new(2);
+        let shared = Arc::clone(&pool.inner.shared);
+        let (tx, rx) = mpsc::channel();
+        let last = pool.clone();
+        drop(pool);
+        // Queue more work behind it: graceful drop runs it too.
+        let count = Arc::new(AtomicUsize::new(0));
+        for _ in 0..10 {
+            let count = Arc::clone(&count);
+            last.submit(Box::new(move || {
+                count.fetch_add(1, Ordering::SeqCst);
+            }))
+            .unwrap();
+        }
+        let holder = last.clone();
+        drop(last);
+        holder
+            .clone()
+            .submit(Box::new(move || {
+                drop(holder); // the last handle goes away on a worker
+                tx.send(()).unwrap();
+            }))
+            .unwrap();
+        rx.recv().unwrap();
+        eventually("the pool shut itself down", || {
+            let h = shared.handoff.lock().unwrap();
+            h.live == 0 && h.closing
+        });
+        assert_eq!(count.load(Ordering::SeqCst), 10);
+    });
+}
+
+#[test]
+fn dropping_the_last_handle_in_an_abandoned_tasks_destructor() {
+    watchdog("drop on the dispatcher", || {
+        let pool = WorkerPool::new(1);
+        let latch = Latch::default();
+        occupy(&pool, 1, &latch);
+        struct HoldsPool(#[allow(dead_code)] WorkerPool);
+        let holder = HoldsPool(pool.clone());
+        pool.submit(Box::new(move || drop(holder))).unwrap();
+        let stopper = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.stop())
+        };
+        eventually("stop dropped the queue", || {
+            pool.is_stopped() && pool.waiting_queue_size() == 0
+        });
+        latch.open();
+        stopper.join().unwrap();
+        assert_eq!(pool.stats().workers, 0);
+    });
+}
+
+#[test]
+fn panics_are_caught_counted_and_handed_to_the_handler() {
+    watchdog("panics", || {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = Arc::clone(&seen);
+        let pool = WorkerPool::builder()
+            .max_workers(2)
+            .panic_handler(move |p| {
+                s.lock()
+                    .unwrap()
+                    .push(taskpool::panic_message(&*p).unwrap_or("?").to_owned());
+            })
+            .build()
+            .unwrap();
+        for i in 0..10 {
+            pool.submit(Box::new(move || panic!("task {i} failed")))
+                .unwrap();
+        }
+        pool.wait_idle();
+        let stats = pool.stats();
+        assert_eq!(stats.panicked, 10);
+        assert!(stats.workers <= 2);
+        // Capacity intact: both workers still run tasks at once.
+        let latch = Latch::default();
+        occupy(&pool, 2, &latch);
+        latch.open();
+        let err = pool.submit_wait(Box::new(|| panic!("waited"))).unwrap_err();
+        assert_eq!(err.panic_message(), Some("waited"));
+        pool.stop_wait();
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 11);
+        assert!(seen.contains(&"task 3 failed".to_owned()));
+        assert!(seen.contains(&taskpool::ForwardedPanic::MESSAGE.to_owned()));
+    });
+}
+
+#[test]
+fn a_panicking_handler_does_not_kill_the_worker() {
+    watchdog("panicking handler", || {
+        let pool = WorkerPool::builder()
+            .max_workers(1)
+            .panic_handler(|_| panic!("handler fails too"))
+            .build()
+            .unwrap();
+        pool.submit(Box::new(|| panic!("task fails"))).unwrap();
+        pool.submit_wait(Box::new(|| {})).unwrap();
+        assert_eq!(pool.stats().workers, 1);
+        pool.stop_wait();
+    });
+}
+
+#[test]
+fn idle_workers_are_reaped_one_per_period_down_to_zero() {
+    watchdog("reap to zero", || {
+        let clock = ManualClock::new();
+        let period = Duration::from_millis(100);
+        let pool = WorkerPool::builder()
+            .max_workers(3)
+            .idle_timeout(Some(period))
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        drop(pool.pause());
+        pool.wait_idle();
+        for left in (0..3).rev() {
+            clock.advance(period);
+            eventually("one more worker exited", || pool.stats().workers == left);
+        }
+        clock.advance(period);
+        assert_eq!(pool.stats().workers, 0);
+        // Still usable: a new worker starts on demand.
+        pool.submit_wait(Box::new(|| {})).unwrap();
+        assert_eq!(pool.stats().workers, 1);
+        pool.stop_wait();
+        // The stopped pool no longer answers ticks; advancing is harmless.
+        clock.advance(period);
+    });
+}
+
+#[test]
+fn activity_restarts_the_idle_period() {
+    watchdog("activity", || {
+        let clock = ManualClock::new();
+        let period = Duration::from_secs(2);
+        let pool = WorkerPool::builder()
+            .max_workers(1)
+            .idle_timeout(Some(period))
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        pool.submit_wait(Box::new(|| {})).unwrap();
+        clock.advance(period / 2);
+        pool.submit_wait(Box::new(|| {})).unwrap(); // arrives at t = 1 s
+        clock.advance(period / 2); // t = 2 s: idle only 1 s
+        assert_eq!(pool.stats().workers, 1);
+        clock.advance(period / 2); // t = 3 s: idle 2 s
+        eventually("the worker exited", || pool.stats().workers == 0);
+        pool.stop();
+    });
+}
+
+#[test]
+fn real_clock_reaps_too() {
+    watchdog("system clock", || {
+        let pool = WorkerPool::builder()
+            .max_workers(2)
+            .idle_timeout(Some(Duration::from_millis(5)))
+            .build()
+            .unwrap();
+        drop(pool.pause());
+        eventually("both workers were reaped", || pool.stats().workers == 0);
+        pool.stop_wait();
+    });
+}
+
+#[test]
+fn wait_idle_inside_a_task_ignores_the_caller() {
+    watchdog("nested wait_idle", || {
+        let pool = WorkerPool::new(2);
+        let inner = pool.clone();
+        let count = Arc::new(AtomicUsize::new(0));
+        let c = Arc::clone(&count);
+        let handle = pool
+            .spawn(move || {
+                for _ in 0..5 {
+                    let c = Arc::clone(&c);
+                    inner
+                        .submit(Box::new(move || {
+                            c.fetch_add(1, Ordering::SeqCst);
+                        }))
+                        .unwrap();
+                }
+                inner.wait_idle();
+                c.load(Ordering::SeqCst)
+            })
+            .unwrap();
+        assert_eq!(handle.join().unwrap(), 5);
+        pool.stop_wait();
+        assert_eq!(count.load(Ordering::SeqCst), 5);
+    });
+}
+
+#[test]
+fn wait_idle_on_a_stopped_pool_returns() {
+    watchdog("wait_idle after stop", || {
+        let pool = WorkerPool::new(2);
+        pool.submit(Box::new(|| {})).unwrap();
+        pool.stop();
+        pool.wait_idle();
+        assert_eq!(pool.stats().workers, 0);
+    });
+}
+
+#[test]
+fn stop_abandons_waiting_tasks_and_their_handles_say_so() {
+    watchdog("abandoned", || {
+        let pool = WorkerPool::new(1);
+        let latch = Latch::default();
+        occupy(&pool, 1, &latch);
+        let handle = pool.spawn(|| 1).unwrap();
+        let stopper = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.stop())
+        };
+        eventually("queue dropped", || {
+            pool.is_stopped() && pool.waiting_queue_size() == 0
+        });
+        latch.open();
+        stopper.join().unwrap();
+        assert!(matches!(handle.join(), Err(taskpool::JoinError::Abandoned)));
+    });
+}
+
+#[test]
+#[should_panic(expected = "pause called from one of the pool's own tasks")]
+fn pause_from_own_task_panics() {
+    let pool = WorkerPool::new(1);
+    let inner = pool.clone();
+    let result = pool.spawn(move || drop(inner.pause())).unwrap().join();
+    if let Err(taskpool::JoinError::Panicked(p)) = result {
+        std::panic::resume_unwind(p);
+    }
+}
+
+#[test]
+fn clones_share_one_pool_and_stats_add_up() {
+    watchdog("clones", || {
+        let pool = WorkerPool::new(2);
+        let other = pool.clone();
+        other.submit_wait(Box::new(|| {})).unwrap();
+        assert_eq!(pool.stats().completed, 1);
+        drop(other);
+        assert!(!pool.is_stopped());
+        let stats = pool.stats();
+        assert_eq!((stats.capacity, stats.running, stats.waiting), (2, 0, 0));
+    });
+}

@@ -1,0 +1,30 @@
+//! Choose a pool by name at run time: [`PoolKind`], [`build`], and a feature table.
+//!
+//! ```
+//! use taskpool::{TaskPool, TaskPoolExt};
+//! use taskpool_catalog::{build, PoolKind};
+//!
+//! let kind: PoolKind = "channel".parse()?;
+//! let pool = build(kind, 4)?;
+//! assert_eq!(pool.spawn(|| 6 * 7).unwrap().join().unwrap(), 42);
+//! pool.stop_wait();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Every pool in the workspace, strategy or baseline, is one [`PoolKind`];
+//! [`build`] turns a kind and a capacity into a `Box<dyn TaskPool>` with the
+//! kind's default configuration, so benchmarks, the conformance suite and
+//! programs can loop over [`PoolKind::ALL`]. Each kind also describes itself
+//! ([`PoolKind::features`], [`PoolKind::description`]) so reports and docs can
+//! print what differs between them; [`features_markdown`] renders the table.
+//!
+//! [`build`] never panics on bad input: capacity 0 is a
+//! [`BuildError`](taskpool::BuildError), and so is a kind whose crate is not
+//! wired into the catalog yet.
+#![forbid(unsafe_code)]
+
+mod build;
+mod kind;
+
+pub use build::build;
+pub use kind::{features_markdown, Features, ParseKindError, PoolKind};

@@ -1,0 +1,114 @@
+//! The catalog's promises: names round-trip, bad input is a typed error, every available kind builds.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use taskpool::TaskPoolExt;
+use taskpool_catalog::{build, features_markdown, PoolKind};
+
+#[test]
+fn all_lists_every_kind_once_with_distinct_names() {
+    let kinds: HashSet<_> = PoolKind::ALL.iter().collect();
+    assert_eq!(kinds.len(), 7);
+    let names: HashSet<_> = PoolKind::ALL.iter().map(|k| k.name()).collect();
+    assert_eq!(names.len(), 7);
+    assert_eq!(PoolKind::ALL.iter().filter(|k| k.is_strategy()).count(), 3);
+}
+
+#[test]
+fn names_round_trip_through_display_and_from_str() {
+    for &kind in PoolKind::ALL {
+        assert_eq!(kind.to_string(), kind.name());
+        assert_eq!(kind.name().parse::<PoolKind>().unwrap(), kind);
+    }
+}
+
+#[test]
+fn unknown_name_is_an_error_listing_valid_names() {
+    for bad in ["", "Rayon", "tokio", "thread_per_task", " rayon"] {
+        let err = bad.parse::<PoolKind>().unwrap_err();
+        assert_eq!(err.given(), bad);
+        let msg = err.to_string();
+        for kind in PoolKind::ALL {
+            assert!(msg.contains(kind.name()), "{msg:?} lacks {}", kind.name());
+        }
+    }
+}
+
+#[test]
+fn zero_capacity_is_a_build_error_for_every_kind() {
+    for &kind in PoolKind::ALL {
+        let err = build(kind, 0)
+            .err()
+            .unwrap_or_else(|| panic!("{kind}: capacity 0 built a pool"));
+        assert!(err.to_string().contains("capacity"), "{kind}: {err}");
+    }
+}
+
+/// Every kind either builds a working pool with its own name and the asked
+/// capacity, or (strategy crates not wired yet) says so in a `BuildError`.
+#[test]
+fn every_kind_builds_and_runs_or_says_it_is_not_available() {
+    for &kind in PoolKind::ALL {
+        match build(kind, 2) {
+            Ok(pool) => {
+                assert_eq!(pool.name(), kind.name());
+                assert_eq!(pool.stats().capacity, 2, "{kind}");
+                let ran = Arc::new(AtomicUsize::new(0));
+                for _ in 0..20 {
+                    let ran = ran.clone();
+                    pool.submit(Box::new(move || {
+                        ran.fetch_add(1, Ordering::SeqCst);
+                    }))
+                    .unwrap();
+                }
+                assert_eq!(pool.spawn(move || 40 + 2).unwrap().join().unwrap(), 42);
+                pool.stop_wait();
+                assert_eq!(ran.load(Ordering::SeqCst), 20, "{kind}");
+                assert!(pool.is_stopped());
+            }
+            Err(e) => {
+                assert!(kind.is_strategy(), "baseline {kind} failed to build: {e}");
+                assert!(e.to_string().contains("not available yet"), "{kind}: {e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn baselines_are_always_available() {
+    for kind in [
+        PoolKind::Rayon,
+        PoolKind::ThreadPool,
+        PoolKind::Channel,
+        PoolKind::ThreadPerTask,
+    ] {
+        let pool = build(kind, 1).unwrap();
+        pool.stop_wait();
+    }
+}
+
+#[test]
+fn feature_table_has_a_row_per_kind_matching_features() {
+    let table = features_markdown();
+    let rows: Vec<&str> = table.lines().skip(2).collect();
+    assert_eq!(rows.len(), PoolKind::ALL.len());
+    for (row, kind) in rows.iter().zip(PoolKind::ALL) {
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        let f = kind.features();
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        assert_eq!(
+            cells[..5],
+            [
+                kind.name(),
+                f.admission.as_str(),
+                yes(f.resizable),
+                yes(f.reaps_idle),
+                yes(f.per_worker_state)
+            ],
+            "{row}"
+        );
+        assert_eq!(cells[5], kind.description());
+    }
+}

@@ -324,10 +324,8 @@ fn hang_failure(ctx: &Ctx, timeout: Duration) -> Failure {
         let _ = write!(message, " {panics} task(s) had panicked;");
     }
     message.push_str(" still waiting:");
-    for (who, (tag, what)) in &progress {
-        if *tag != Tag::Harness {
-            let _ = write!(message, " [{who}: {what}]");
-        }
+    for (who, (_, what)) in &progress {
+        let _ = write!(message, " [{who}: {what}]");
     }
     Failure::new(rule, message)
 }
@@ -401,11 +399,14 @@ fn execute(ctx: &Arc<Ctx>, factory: &Factory, script: Script) -> Result<CaseStat
                 CallKind::StopWait
             };
             shutdown_call(ctx, &*pool, kind, main);
+            first_failure(ctx)?;
             after_stop(ctx, &*pool, main);
         }
         Finish::Concurrent { stoppers, racers } => {
             concurrent_stops(ctx, &pool, &stoppers, racers);
+            first_failure(ctx)?;
             shutdown_call(ctx, &*pool, CallKind::StopWait, main);
+            first_failure(ctx)?;
             after_stop(ctx, &*pool, main);
         }
         Finish::Drop => {
@@ -423,8 +424,8 @@ fn execute(ctx: &Arc<Ctx>, factory: &Factory, script: Script) -> Result<CaseStat
                 }
                 None => {
                     // A task holds a handle for a moment: the last drop
-                    // happens on a worker thread instead.
-                    end_call(ctx, idx);
+                    // happens on a worker thread instead. This call shut
+                    // nothing down, so it gets no end.
                     ctx.book().calls[idx].strict = false;
                     eventual = true;
                 }
@@ -748,7 +749,11 @@ fn make_task(ctx: Arc<Ctx>, id: usize, body: Body) -> Task {
                     let last = Arc::into_inner(pool);
                     let was_last = last.is_some();
                     drop(last);
-                    end_call(&ctx, idx);
+                    if was_last {
+                        // Otherwise a task holding a handle for a moment
+                        // does the last drop, on another worker thread.
+                        end_call(&ctx, idx);
+                    }
                     ctx.done(&who);
                     let _ = done.send(was_last);
                 }
@@ -808,10 +813,10 @@ fn end_call(ctx: &Ctx, idx: usize) {
 
 /// The rule a broken promise of a shutdown call falls under.
 fn shutdown_rule(kind: CallKind, nth: usize, base: Rule) -> Rule {
-    if kind == CallKind::Drop {
-        Rule::DropIsStopWait
-    } else if nth > 0 {
+    if nth > 0 {
         Rule::StopIdempotentAndReentrant
+    } else if kind == CallKind::Drop {
+        Rule::DropIsStopWait
     } else {
         base
     }
@@ -827,7 +832,11 @@ fn shutdown_call(ctx: &Ctx, pool: &dyn TaskPool, kind: CallKind, who: &str) {
         _ => pool.stop_wait(),
     }
     end_call(ctx, idx);
-    ctx.doing(who, Tag::Harness, "checking after a stop");
+    ctx.doing(
+        who,
+        Tag::Harness,
+        format!("checking threads after {kind:?}"),
+    );
     if !pool.is_stopped() {
         ctx.fail(
             shutdown_rule(kind, nth, Rule::RefusedAfterShutdown),
@@ -843,6 +852,10 @@ fn check_threads_after(ctx: &Ctx, idx: usize, nth: usize, kind: CallKind) {
     let Some(end) = ctx.book().calls[idx].end else {
         return;
     };
+    if !ctx.book().failures.is_empty() {
+        // The case has failed already: do not spend the watchdog's time.
+        return;
+    }
     let pending = |p: &Probe| -> Vec<_> {
         p.live_threads()
             .into_iter()

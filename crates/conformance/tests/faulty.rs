@@ -1,0 +1,144 @@
+//! The suite must catch broken pools, and must not accuse a correct one.
+//!
+//! `support::FaultyPool` is a simple correct pool with one switchable fault.
+//! With `Fault::None` it must pass `verify` under every admission; with any
+//! other fault, `verify` must fail and name the rule the fault breaks. Each
+//! test prints a Markdown row with the cases the suite needed (the crate
+//! README's table is copied from this output:
+//! `cargo test -p taskpool-conformance --test faulty -- --nocapture --test-threads 1`).
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{Fault, FaultyPool};
+use taskpool::Admission;
+use taskpool_conformance::{verify_build, verify_with, Config, Rule};
+
+/// Cases per property for a faulty pool: generous, since a run stops at the
+/// first failure (a caught fault costs only the cases it needed).
+const HUNT_CASES: u32 = 400;
+
+fn hunting_config() -> Config {
+    let mut config = Config::from_env();
+    config.cases = HUNT_CASES;
+    // Faulty pools that hang cost a watchdog period per shrink step: keep
+    // both short. A false alarm here would only make a faulty pool "caught".
+    config.timeout = Duration::from_secs(4);
+    config.barrier_timeout = Duration::from_secs(2);
+    config.max_shrink_time = Duration::from_secs(8);
+    config.exit_grace = Duration::from_millis(500);
+    config
+}
+
+fn catches(fault: Fault, admission: Admission, expected: &[Rule]) {
+    let config = hunting_config();
+    let started = Instant::now();
+    let result = if fault == Fault::AcceptsZeroCapacity {
+        verify_build(
+            move |capacity| {
+                FaultyPool::build(capacity, admission, fault)
+                    .map(|p| Box::new(p) as Box<dyn taskpool::TaskPool>)
+            },
+            admission,
+            &config,
+        )
+    } else {
+        verify_with(
+            move |capacity| FaultyPool::boxed(capacity, admission, fault),
+            admission,
+            &config,
+        )
+    };
+    let violation = match result {
+        Ok(summary) => panic!("verify passed a pool with fault {fault:?}:\n{summary}"),
+        Err(v) => v,
+    };
+    println!(
+        "| {fault:?} | {admission} | {} | {} | {} | {} | {:.1?} |",
+        violation
+            .rule
+            .number()
+            .map_or("-".to_owned(), |n| n.to_string()),
+        violation.property.map_or("-", |p| p.name()),
+        violation.cases_to_fail,
+        violation.shrink_runs,
+        started.elapsed()
+    );
+    println!("    {}", violation.to_string().replace('\n', "\n    "));
+    assert!(
+        expected.contains(&violation.rule),
+        "fault {fault:?} was caught, but as {:?} instead of {expected:?}:\n{violation}",
+        violation.rule
+    );
+}
+
+fn passes(admission: Admission) {
+    let mut config = Config::from_env();
+    // Twice the CI default: a correct pool must never be accused.
+    config.cases *= 2;
+    let summary = verify_with(
+        move |capacity| FaultyPool::boxed(capacity, admission, Fault::None),
+        admission,
+        &config,
+    )
+    .unwrap_or_else(|v| panic!("the reference pool ({admission}) was accused:\n{v}"));
+    println!("{summary}");
+    assert!(summary.cases() >= u64::from(config.cases));
+    assert!(summary.tasks_run() > 0);
+}
+
+#[test]
+fn reference_pool_passes_with_queue_admission() {
+    passes(Admission::Queue);
+}
+
+#[test]
+fn reference_pool_passes_with_block_admission() {
+    passes(Admission::Block);
+}
+
+#[test]
+fn reference_pool_passes_with_reject_admission() {
+    passes(Admission::Reject);
+}
+
+macro_rules! caught {
+    ($($test:ident: $fault:ident, $admission:ident => [$($rule:ident),+];)*) => {$(
+        #[test]
+        fn $test() {
+            catches(Fault::$fault, Admission::$admission, &[$(Rule::$rule),+]);
+        }
+    )*};
+}
+
+caught! {
+    catches_an_extra_task_under_contention: ExtraTaskUnderContention, Queue => [Capacity];
+    catches_a_dropped_last_task_on_stop_wait: DropsLastOnStopWait, Queue
+        => [ExactlyOnceOnStopWait, DropIsStopWait];
+    catches_a_task_started_after_stop: StartsAfterStop, Queue
+        => [NothingStartsAfterStop, StopIdempotentAndReentrant];
+    catches_a_submit_accepted_after_stop: AcceptsAfterStop, Queue => [RefusedAfterShutdown];
+    catches_a_worker_lost_on_panic: WorkerLostOnPanic, Queue => [PanicsSurvived];
+    catches_a_thread_left_running_after_stop: ThreadLeftRunning, Queue
+        => [ThreadsExited, StopIdempotentAndReentrant];
+    catches_a_deadlock_on_stop_inside_a_task: DeadlockStopInTask, Queue
+        => [StopIdempotentAndReentrant];
+    catches_a_second_stop_returning_early: SecondStopReturnsEarly, Queue
+        => [StopIdempotentAndReentrant];
+    catches_a_deadlock_on_drop_inside_a_task: DeadlockDropOnWorker, Queue => [DropIsStopWait];
+    catches_wait_idle_returning_early: WaitIdleEarly, Queue => [WaitIdle];
+    catches_a_substitute_handed_back_on_refusal: SubstituteOnRefusal, Reject
+        => [RefusalHandsBackTask];
+    catches_a_zero_capacity_accepted: AcceptsZeroCapacity, Queue => [BadConfigRejected];
+    catches_a_worker_lost_on_panic_in_a_blocking_pool: WorkerLostOnPanic, Block
+        => [PanicsSurvived];
+    catches_a_submit_accepted_after_stop_in_a_rejecting_pool: AcceptsAfterStop, Reject
+        => [RefusedAfterShutdown];
+}
+
+#[test]
+fn every_fault_has_a_test() {
+    // Keeps the list above honest: a new fault without a test fails here.
+    assert_eq!(Fault::ALL_FAULTS.len(), 12);
+}

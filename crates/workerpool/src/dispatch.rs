@@ -25,12 +25,18 @@ pub(crate) const CLOSED: usize = 1;
 /// `Shared::gate`: one submitter between entering and leaving the gate.
 pub(crate) const ONE: usize = 2;
 
+// The pool (address of its `Shared`) whose dispatcher or worker this thread
+// is, or 0. Lets `stop`, `stop_wait`, drop, `wait_idle`, `submit_wait` and
+// `pause` see that they run on one of the pool's own threads, where waiting
+// for the pool would wait for themselves. (Loom's macro takes no `const`
+// initialiser.)
+#[cfg(not(tp_loom))]
 thread_local! {
-    /// The pool (address of its `Shared`) whose dispatcher or worker this
-    /// thread is, or 0. Lets `stop`, `stop_wait`, drop, `wait_idle`,
-    /// `submit_wait` and `pause` see that they run on one of the pool's own
-    /// threads, where waiting for the pool would wait for themselves.
     static CURRENT_POOL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+#[cfg(tp_loom)]
+thread_local! {
+    static CURRENT_POOL: std::cell::Cell<usize> = std::cell::Cell::new(0);
 }
 
 /// A message to the dispatcher. Tasks and control messages share one FIFO

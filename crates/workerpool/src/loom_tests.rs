@@ -1,1 +1,155 @@
-//! Loom models.
+//! Loom models of the protocol: the submit -> dispatcher -> worker hand-off,
+//! shutdown racing with submit, the worker cap, and a retire racing with a new
+//! task. Run with
+//! `RUSTFLAGS="--cfg tp_loom" cargo test -p taskpool-workerpool --lib --release -- loom_tests`.
+//!
+//! The models never block on std primitives (loom cannot see them), so they
+//! use `submit` + `wait_idle`/`stop_wait`, never `submit_wait` or `spawn`.
+
+use std::time::Duration;
+
+use crate::sync::{thread, Arc, AtomicUsize, Ordering};
+use crate::{ManualClock, WorkerPool};
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    builder.check(f);
+}
+
+fn pool(max_workers: usize) -> WorkerPool {
+    WorkerPool::builder()
+        .max_workers(max_workers)
+        .idle_timeout(None)
+        .build()
+        .unwrap()
+}
+
+fn counting_task(count: &Arc<AtomicUsize>) -> taskpool::Task {
+    let count = Arc::clone(count);
+    Box::new(move || {
+        count.fetch_add(1, Ordering::SeqCst);
+    })
+}
+
+/// One task goes submit -> dispatcher -> a new worker, and stop_wait sees it
+/// done with every thread joined.
+#[test]
+fn loom_tests_handoff_runs_the_task_once() {
+    model(|| {
+        let pool = pool(1);
+        let count = Arc::new(AtomicUsize::new(0));
+        pool.submit(counting_task(&count)).unwrap();
+        pool.stop_wait();
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        assert_eq!(pool.stats().workers, 0);
+    });
+}
+
+/// A second task reaches the worker that is already there (waiting on the
+/// condition variable, or about to): no wake-up is lost, wait_idle returns.
+#[test]
+fn loom_tests_idle_worker_is_woken() {
+    model(|| {
+        let pool = pool(1);
+        let count = Arc::new(AtomicUsize::new(0));
+        pool.submit(counting_task(&count)).unwrap();
+        pool.submit(counting_task(&count)).unwrap();
+        pool.wait_idle();
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+        pool.stop();
+    });
+}
+
+/// stop_wait racing a submit on another thread: the task runs exactly when
+/// the submit was accepted.
+#[test]
+fn loom_tests_stop_wait_races_submit() {
+    model(|| {
+        let pool = pool(1);
+        let count = Arc::new(AtomicUsize::new(0));
+        // Both racers are spawned before main blocks, so loom may start
+        // either first without spending a preemption.
+        let submitter = {
+            let pool = pool.clone();
+            let count = Arc::clone(&count);
+            thread::spawn(move || pool.submit(counting_task(&count)).is_ok())
+        };
+        let stopper = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.stop_wait())
+        };
+        stopper.join().unwrap();
+        let accepted = submitter.join().unwrap();
+        assert_eq!(count.load(Ordering::SeqCst), usize::from(accepted));
+    });
+}
+
+/// stop racing a submit: a refused task never runs, an accepted one at most
+/// once, and nothing runs after stop returns.
+#[test]
+fn loom_tests_stop_races_submit() {
+    model(|| {
+        let pool = pool(1);
+        let count = Arc::new(AtomicUsize::new(0));
+        let submitter = {
+            let pool = pool.clone();
+            let count = Arc::clone(&count);
+            thread::spawn(move || pool.submit(counting_task(&count)).is_ok())
+        };
+        let stopper = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.stop())
+        };
+        stopper.join().unwrap();
+        let after_stop = count.load(Ordering::SeqCst);
+        let accepted = submitter.join().unwrap();
+        assert!(after_stop <= usize::from(accepted));
+        assert_eq!(count.load(Ordering::SeqCst), after_stop);
+    });
+}
+
+/// Two tasks on a one-worker pool never run at the same time.
+#[test]
+fn loom_tests_cap_holds() {
+    model(|| {
+        let pool = pool(1);
+        let running = Arc::new(AtomicUsize::new(0));
+        for _ in 0..2 {
+            let running = Arc::clone(&running);
+            pool.submit(Box::new(move || {
+                assert_eq!(running.fetch_add(1, Ordering::SeqCst), 0, "cap exceeded");
+                running.fetch_sub(1, Ordering::SeqCst);
+            }))
+            .unwrap();
+        }
+        pool.stop_wait();
+    });
+}
+
+/// A retire request racing a new task on a one-worker pool: the task still
+/// runs (a replacement worker starts if the old one took the request), and
+/// the two never run tasks at once.
+#[test]
+fn loom_tests_reap_races_submit() {
+    model(|| {
+        let clock = ManualClock::new();
+        let period = Duration::from_secs(1);
+        let pool = WorkerPool::builder()
+            .max_workers(1)
+            .idle_timeout(Some(period))
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        let count = Arc::new(AtomicUsize::new(0));
+        pool.submit(counting_task(&count)).unwrap();
+        pool.wait_idle();
+        let ticker = thread::spawn(move || clock.advance(period));
+        pool.submit(counting_task(&count)).unwrap();
+        ticker.join().unwrap();
+        pool.stop_wait();
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+    });
+}

@@ -181,7 +181,9 @@ pub(crate) struct Core<W: Worker> {
 
 impl<W: Worker> Core<W> {
     fn slot_mut(&mut self, idx: usize) -> &mut Slot<W> {
-        self.slots[idx].as_mut().expect("a live worker's slot is occupied")
+        self.slots[idx]
+            .as_mut()
+            .expect("a live worker's slot is occupied")
     }
 
     fn live_slots(&self) -> impl Iterator<Item = &Slot<W>> {
@@ -458,20 +460,20 @@ fn abandon<W: Worker>(
 // The worker side.
 
 /// Body of a worker thread.
-fn worker_main<W: Worker>(inner: Arc<Inner<W>>, idx: usize, mut worker: W) {
+fn worker_main<W: Worker>(inner: &Inner<W>, idx: usize, mut worker: W) {
     lock(&inner.core).slot_mut(idx).thread = Some(thread::current().id());
     // `broken`: the worker value may be half updated (a hook or job panicked
     // and no replacement could be built); it is dropped without `terminate`.
     let mut broken = false;
     loop {
         if panic::catch_unwind(AssertUnwindSafe(|| worker.block_until_ready())).is_err() {
-            if rebuild(&inner, &mut worker) {
+            if rebuild(inner, &mut worker) {
                 continue;
             }
             broken = true;
             break;
         }
-        let Some(Job { input, call }) = next_job(&inner, idx) else {
+        let Some(Job { input, call }) = next_job(inner, idx) else {
             break;
         };
         let outcome = if call.start() {
@@ -507,13 +509,13 @@ fn worker_main<W: Worker>(inner: Arc<Inner<W>>, idx: usize, mut worker: W) {
         };
         drop(call);
         if panicked {
-            if retire || !rebuild(&inner, &mut worker) {
+            if retire || !rebuild(inner, &mut worker) {
                 broken = true;
                 break;
             }
         } else if abandoned
             && panic::catch_unwind(AssertUnwindSafe(|| worker.interrupted())).is_err()
-            && (retire || !rebuild(&inner, &mut worker))
+            && (retire || !rebuild(inner, &mut worker))
         {
             broken = true;
             break;
@@ -522,7 +524,7 @@ fn worker_main<W: Worker>(inner: Arc<Inner<W>>, idx: usize, mut worker: W) {
             break;
         }
     }
-    worker_exit(&inner, idx, worker, broken);
+    worker_exit(inner, idx, worker, broken);
 }
 
 /// Parks until a job arrives (mailbox or waiting caller) or the worker is
@@ -589,11 +591,7 @@ fn worker_exit<W: Worker>(inner: &Inner<W>, idx: usize, mut worker: W, broken: b
 // ---------------------------------------------------------------------------
 // Resize and shutdown.
 
-fn spawn_worker<W: Worker>(
-    inner: &Arc<Inner<W>>,
-    core: &mut Core<W>,
-    worker: W,
-) -> io::Result<()> {
+fn spawn_worker<W: Worker>(inner: &Arc<Inner<W>>, core: &mut Core<W>, worker: W) -> io::Result<()> {
     let idx = match core.slots.iter().position(Option::is_none) {
         Some(idx) => idx,
         None => {
@@ -614,7 +612,7 @@ fn spawn_worker<W: Worker>(
     let shared = Arc::clone(inner);
     let spawned = thread::Builder::new()
         .name(inner.thread_name.clone())
-        .spawn(move || worker_main(shared, idx, worker));
+        .spawn(move || worker_main(&shared, idx, worker));
     match spawned {
         Ok(handle) => {
             core.live += 1;
@@ -656,7 +654,11 @@ fn retire_one<W: Worker>(core: &mut Core<W>) -> Option<u64> {
 
 /// Waits until the workers with ids in `ids` (all, for `None`) have exited,
 /// except the calling thread's own worker, then joins their threads.
-fn wait_for_exit<W: Worker>(inner: &Inner<W>, mut core: MutexGuard<'_, Core<W>>, ids: Option<&[u64]>) {
+fn wait_for_exit<W: Worker>(
+    inner: &Inner<W>,
+    mut core: MutexGuard<'_, Core<W>>,
+    ids: Option<&[u64]>,
+) {
     let me = thread::current().id();
     let wanted = |id: u64| ids.is_none_or(|ids| ids.contains(&id));
     while core
@@ -844,7 +846,7 @@ impl<W: Worker> Pool<W> {
         }
     }
 
-    fn inner(&self) -> &Arc<Inner<W>> {
+    pub(crate) fn inner(&self) -> &Arc<Inner<W>> {
         &self.handle.inner
     }
 
@@ -902,7 +904,14 @@ impl<W: Worker> Pool<W> {
         deadline: Option<Duration>,
         token: Option<&CancelToken>,
     ) -> Result<W::Output, ProcessError> {
-        match call(self.inner(), input, Admit::Block, Until::Done, deadline, token) {
+        match call(
+            self.inner(),
+            input,
+            Admit::Block,
+            Until::Done,
+            deadline,
+            token,
+        ) {
             Ok(Some(output)) => Ok(output),
             Ok(None) => unreachable!("Until::Done always carries the output"),
             Err(refusal) => Err(refusal.into()),

@@ -4,6 +4,8 @@
 //! in `loom_tests` explore the real pool code. Everything else in the crate
 //! imports from here.
 
+#[cfg(all(test, not(tp_loom)))]
+pub(crate) use std::sync::atomic::AtomicUsize;
 #[cfg(not(tp_loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 #[cfg(not(tp_loom))]
@@ -11,6 +13,8 @@ pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 #[cfg(not(tp_loom))]
 pub(crate) use std::thread;
 
+#[cfg(all(test, tp_loom))]
+pub(crate) use loom::sync::atomic::AtomicUsize;
 #[cfg(tp_loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 #[cfg(tp_loom)]

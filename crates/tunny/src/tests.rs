@@ -1,0 +1,124 @@
+//! Unit tests of the private pieces: the interrupt signal, the waker lists
+//! behind `CancelToken` and `ManualClock`, and the clock.
+
+use std::time::Duration;
+
+use crate::signal::Clock;
+use crate::sync::{Arc, AtomicUsize, Ordering};
+use crate::{CancelToken, Interrupt, ManualClock};
+
+fn get(c: &AtomicUsize) -> usize {
+    c.load(Ordering::SeqCst)
+}
+
+#[test]
+fn interrupt_runs_each_callback_once_then_immediately_for_late_ones() {
+    let interrupt = Interrupt::new();
+    let c = Arc::new(AtomicUsize::new(0));
+    for _ in 0..2 {
+        let c = Arc::clone(&c);
+        interrupt.on_interrupt(move || {
+            c.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    assert_eq!(get(&c), 0);
+    interrupt.fire();
+    interrupt.fire();
+    assert_eq!(get(&c), 2, "each callback ran once");
+    let late = Arc::clone(&c);
+    interrupt.on_interrupt(move || {
+        late.fetch_add(10, Ordering::SeqCst);
+    });
+    assert_eq!(
+        get(&c),
+        12,
+        "a callback registered after the fire runs at once"
+    );
+    assert!(interrupt.is_interrupted());
+}
+
+#[test]
+fn a_finished_job_is_never_interrupted_and_drops_its_callbacks() {
+    let interrupt = Interrupt::new();
+    let c = Arc::new(AtomicUsize::new(0));
+    let held = Arc::clone(&c);
+    interrupt.on_interrupt(move || {
+        held.fetch_add(1, Ordering::SeqCst);
+    });
+    assert_eq!(Arc::strong_count(&c), 2);
+    interrupt.finish();
+    assert_eq!(Arc::strong_count(&c), 1, "the callback was dropped");
+    interrupt.fire();
+    assert!(!interrupt.is_interrupted());
+    let late = Arc::clone(&c);
+    interrupt.on_interrupt(move || {
+        late.fetch_add(1, Ordering::SeqCst);
+    });
+    assert_eq!(get(&c), 0);
+    assert_eq!(Arc::strong_count(&c), 1);
+}
+
+#[test]
+fn a_panicking_callback_does_not_reach_the_firing_thread() {
+    let interrupt = Interrupt::new();
+    interrupt.on_interrupt(|| panic!("callback panics"));
+    interrupt.fire();
+    assert!(interrupt.is_interrupted());
+}
+
+#[test]
+fn cancel_wakes_registered_wakers_once() {
+    let token = CancelToken::new();
+    let c = Arc::new(AtomicUsize::new(0));
+    let key = {
+        let c = Arc::clone(&c);
+        token.wakers().register(Box::new(move || {
+            c.fetch_add(1, Ordering::SeqCst);
+        }))
+    };
+    let clone = token.clone();
+    clone.cancel();
+    token.cancel();
+    assert_eq!(get(&c), 1);
+    assert!(token.is_cancelled());
+    token.wakers().unregister(key);
+    assert_eq!(Arc::strong_count(&c), 1, "unregister drops the waker");
+}
+
+#[test]
+fn manual_clock_advances_wakes_and_saturates() {
+    let clock = ManualClock::new();
+    let c = Arc::new(AtomicUsize::new(0));
+    let key = {
+        let c = Arc::clone(&c);
+        Clock::Manual(clock.clone())
+            .wakers()
+            .expect("a manual clock notifies")
+            .register(Box::new(move || {
+                c.fetch_add(1, Ordering::SeqCst);
+            }))
+    };
+    assert_eq!(clock.sleepers(), 1);
+    clock.advance(Duration::from_millis(3));
+    clock.advance(Duration::from_millis(4));
+    assert_eq!(clock.elapsed(), Duration::from_millis(7));
+    assert_eq!(get(&c), 2);
+    clock.advance(Duration::MAX);
+    assert_eq!(clock.elapsed(), Duration::from_nanos(u64::MAX));
+    Clock::Manual(clock.clone())
+        .wakers()
+        .unwrap()
+        .unregister(key);
+    assert_eq!(clock.sleepers(), 0);
+}
+
+#[test]
+fn clocks_tell_waiters_how_long_to_sleep() {
+    let manual = Clock::Manual(ManualClock::new());
+    assert_eq!(manual.sleep_for(Duration::from_secs(1)), None);
+    let system = Clock::system();
+    assert!(system.wakers().is_none());
+    let left = system.sleep_for(Duration::from_secs(3600)).unwrap();
+    assert!(left <= Duration::from_secs(3600));
+    assert_eq!(system.sleep_for(Duration::ZERO), Some(Duration::ZERO));
+}

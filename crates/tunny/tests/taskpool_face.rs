@@ -127,7 +127,8 @@ fn stop_from_inside_a_task_does_not_wait_for_that_task() {
         pool.submit(Box::new(move || {
             inner.stop_wait();
             // The other worker has exited; this one leaves after returning.
-            tx.send((inner.is_stopped(), inner.stats().workers)).unwrap();
+            tx.send((inner.is_stopped(), inner.stats().workers))
+                .unwrap();
         }))
         .unwrap();
         assert_eq!(rx.recv().unwrap(), (true, 1));

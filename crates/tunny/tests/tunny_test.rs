@@ -13,8 +13,8 @@ use common::{eventually, watchdog};
 use crossbeam_channel::{bounded, select, unbounded, Receiver, Sender};
 use taskpool::{Task, TaskPool};
 use taskpool_tunny::{
-    CallbackWorker, CancelToken, FnWorker, Interrupt, ManualClock, Pool, ProcessError,
-    ResizeError, Worker,
+    CallbackWorker, CancelToken, FnWorker, Interrupt, ManualClock, Pool, ProcessError, ResizeError,
+    Worker,
 };
 
 #[test]
@@ -345,7 +345,10 @@ fn test_custom_worker() {
 
         // 4. Close terminates the worker; the same worker served every job.
         pool.close();
-        assert!(terminated.load(Ordering::SeqCst), "worker was not terminated");
+        assert!(
+            terminated.load(Ordering::SeqCst),
+            "worker was not terminated"
+        );
         assert_eq!(builds.load(Ordering::SeqCst), 1);
     });
 }

@@ -11,7 +11,10 @@ pub(crate) const WATCHDOG: Duration = Duration::from_secs(60);
 
 /// Runs `body` on its own thread and fails with a clear message if it does
 /// not finish within [`WATCHDOG`]; a panic in `body` is passed on.
-pub(crate) fn watchdog<T: Send + 'static>(what: &str, body: impl FnOnce() -> T + Send + 'static) -> T {
+pub(crate) fn watchdog<T: Send + 'static>(
+    what: &str,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (tx, rx) = mpsc::channel();
     let runner = thread::Builder::new()
         .name(format!("watchdog: {what}"))

@@ -328,13 +328,14 @@ fn run_property(
     limits: Limits,
     pool: &str,
 ) -> Result<PropertySummary, Violation> {
-    let mut runner_config = RunnerConfig::default();
-    runner_config.cases = config.cases;
-    runner_config.failure_persistence = None;
-    runner_config.max_shrink_iters = config.max_shrink_iters;
-    runner_config.max_shrink_time =
-        u32::try_from(config.max_shrink_time.as_millis()).unwrap_or(u32::MAX);
-    runner_config.verbose = 0;
+    let runner_config = RunnerConfig {
+        cases: config.cases,
+        failure_persistence: None,
+        max_shrink_iters: config.max_shrink_iters,
+        max_shrink_time: u32::try_from(config.max_shrink_time.as_millis()).unwrap_or(u32::MAX),
+        verbose: 0,
+        ..RunnerConfig::default()
+    };
     let mut bytes = [0u8; 32];
     for (i, chunk) in bytes.chunks_mut(8).enumerate() {
         chunk.copy_from_slice(&config::mix(seed, i as u64).to_le_bytes());

@@ -603,7 +603,7 @@ fn check_finished(ctx: &Ctx, id: usize, what: &str, panicked: bool) {
 fn check_panic_payload(ctx: &Ctx, id: usize, payload: &(dyn Any + Send), what: &str) {
     match payload.downcast_ref::<ScriptedPanic>() {
         Some(p) if p.task == id => {
-            check_finished(ctx, id, &format!("{what} reported a panic"), true)
+            check_finished(ctx, id, &format!("{what} reported a panic"), true);
         }
         _ => {
             let label = ctx.label(id);
@@ -1248,7 +1248,7 @@ fn analyse(ctx: &Ctx, capacity: usize) -> Result<(), Failure> {
                         format!("task {} was refused but ran in the pool", label(i)),
                     ));
                 }
-                if stopped && !first_begin.is_some_and(|b| b < at) {
+                if stopped && first_begin.is_none_or(|b| b >= at) {
                     return Err(Failure::new(
                         Rule::RefusalHandsBackTask,
                         format!(

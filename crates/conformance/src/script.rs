@@ -174,10 +174,10 @@ pub(crate) fn strategy(
             .boxed(),
         Property::Shutdown => {
             let op = prop_oneof![
-                8 => task_op(admission, false, true),
+                16 => task_op(admission, false, true),
                 1 => Just(Op::Stop),
                 1 => Just(Op::StopWait),
-                2 => Just(Op::WaitIdle),
+                3 => Just(Op::WaitIdle),
             ]
             .boxed();
             (

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::panic;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Barrier, Mutex, PoisonError};
+use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -127,6 +127,8 @@ struct Round {
     started_after_stop: AtomicU64,
     submitted: AtomicU64,
     overloaded: AtomicU64,
+    /// `Overloaded` from `submit` on a pool whose admission does not allow it.
+    bad_overloaded: AtomicU64,
     /// Submits so far, to time the shutdown.
     progress: AtomicU64,
 }
@@ -174,7 +176,7 @@ where
             _ => Ending::Drop,
         };
         // Strike somewhere in the second half, or after everything (1 in 4).
-        let strike = if (seed >> 8) % 4 == 0 {
+        let strike = if (seed >> 8).is_multiple_of(4) {
             u64::MAX
         } else {
             per_round as u64 / 2 + (seed >> 16) % (per_round as u64 / 2 + 1)
@@ -275,12 +277,12 @@ fn round(
         started_after_stop: AtomicU64::new(0),
         submitted: AtomicU64::new(0),
         overloaded: AtomicU64::new(0),
+        bad_overloaded: AtomicU64::new(0),
         progress: AtomicU64::new(0),
     });
     shared.probe.exclude_current_thread();
     let submitters = config.submitters.max(1);
     let start = Arc::new(Barrier::new(submitters + 1));
-    let stop_time = Arc::new(Mutex::new(None::<u64>));
     let mut threads = Vec::new();
     for s in 0..submitters {
         let (pool, shared, start) = (Arc::clone(&pool), Arc::clone(&shared), Arc::clone(&start));
@@ -303,6 +305,9 @@ fn round(
                             break;
                         }
                         Err(SubmitError::Overloaded(t)) => {
+                            if i % 7 != 0 && admission != Admission::Reject {
+                                shared.bad_overloaded.fetch_add(1, Ordering::Relaxed);
+                            }
                             shared.overloaded.fetch_add(1, Ordering::Relaxed);
                             task = t;
                             thread::yield_now();
@@ -321,12 +326,7 @@ fn round(
     // The stopper: waits for the strike point, then shuts down while the
     // submitters are still going.
     let stopper = {
-        let (pool, shared, start, stop_time) = (
-            Arc::clone(&pool),
-            Arc::clone(&shared),
-            Arc::clone(&start),
-            Arc::clone(&stop_time),
-        );
+        let (pool, shared, start) = (Arc::clone(&pool), Arc::clone(&shared), Arc::clone(&start));
         thread::spawn(move || {
             shared.probe.exclude_current_thread();
             start.wait();
@@ -343,7 +343,6 @@ fn round(
                 _ => pool.stop_wait(),
             }
             shared.stop_returned.store(true, Ordering::SeqCst);
-            *stop_time.lock().unwrap_or_else(PoisonError::into_inner) = Some(shared.probe.tick());
         })
     };
     for t in threads {
@@ -364,7 +363,8 @@ fn round(
         ));
     }
     // The final shutdown (idempotent if the stopper already struck).
-    let stopped_by_stop = ending == Ending::Stop && strike != u64::MAX;
+    // Whether a `stop` (which may drop queued tasks) ended the round.
+    let stopped_by_stop = ending == Ending::Stop;
     match ending {
         Ending::Drop => match Arc::into_inner(pool) {
             Some(last) => drop(last),
@@ -459,7 +459,15 @@ fn round(
             _ => {}
         }
     }
-    let _ = admission;
+    let bad = shared.bad_overloaded.load(Ordering::SeqCst);
+    if bad > 0 {
+        return Err(err(
+            Rule::RefusalHandsBackTask,
+            format!(
+                "submit returned Overloaded {bad} time(s) on a pool with admission `{admission}`"
+            ),
+        ));
+    }
     Ok(RoundStats {
         pool: name.clone(),
         submitted: shared.submitted.load(Ordering::SeqCst),

@@ -6,6 +6,8 @@
 //! refuse with `Overloaded` then. With `Fault::None` it keeps every rule
 //! (`faulty.rs` proves it passes `verify`); every other fault breaks exactly
 //! one rule, and only in some interleavings.
+// Shared by several test crates, each of which uses only part of it.
+#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::fmt;

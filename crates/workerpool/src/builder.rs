@@ -162,8 +162,13 @@ impl Builder {
         if self.thread_name.contains('\0') {
             return Err(BuildError::new("thread_name must not contain a NUL byte"));
         }
-        let shared = Arc::new(Shared::new(max_workers, limit, self.panic_handler));
         let (tx, rx) = channel::unbounded();
+        let shared = Arc::new(Shared::new(
+            max_workers,
+            limit,
+            self.panic_handler,
+            tx.clone(),
+        ));
         let clock = match self.clock {
             Some(manual) => {
                 manual.subscribe(tx.clone());

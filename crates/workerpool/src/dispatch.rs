@@ -53,6 +53,11 @@ pub(crate) enum Msg {
     WaitIdle(channel::Sender<()>),
     /// The manual clock moved; the dispatcher answers once it has looked.
     Tick(channel::Sender<()>),
+    /// From a worker that saw the pool go quiet while `wait_idle` callers
+    /// wait. Sent after the finished task's own submissions, so by the time
+    /// the dispatcher reads it, those tasks have been handed out and the
+    /// dispatcher's check sees them.
+    CheckIdle,
 }
 
 /// State shared by the handles, the dispatcher and the workers.
@@ -101,6 +106,8 @@ pub(crate) struct Shared {
     pub(crate) pause_gates: Mutex<Vec<Arc<PauseGate>>>,
     /// Called with the payload of every task that panics.
     pub(crate) panic_handler: Option<PanicHandler>,
+    /// The workers' way to send `Msg::CheckIdle` to the dispatcher.
+    pub(crate) to_dispatcher: channel::Sender<Msg>,
 }
 
 /// The hand-off between the dispatcher and the workers, under `Shared::handoff`.
@@ -129,6 +136,9 @@ pub(crate) struct Handoff {
     /// Tasks of this pool blocked in `wait_idle` (they count as running but
     /// must not keep the pool from being idle).
     pub(crate) nested_idle: usize,
+    /// A `Msg::CheckIdle` is on its way; set by the worker that sends it,
+    /// cleared by the dispatcher when it reads it.
+    pub(crate) check_pending: bool,
     pub(crate) completed: u64,
     pub(crate) panicked: u64,
 }
@@ -140,13 +150,31 @@ impl Handoff {
         self.idle.saturating_sub(self.queue.len() + self.retire)
     }
 
-    /// Releases the `wait_idle` callers if nothing is waiting or running.
+    /// Nothing queued and nothing running, apart from tasks blocked in
+    /// `wait_idle` themselves.
+    fn quiet(&self) -> bool {
+        self.queue.is_empty() && self.running <= self.nested_idle
+    }
+
+    /// Dispatcher only: releases the `wait_idle` callers if the pool is
+    /// quiet. Only the dispatcher can tell, because only it has seen every
+    /// task sent before the message it is handling.
     pub(crate) fn release_idle_waiters(&mut self) {
-        if !self.idle_waiters.is_empty() && self.queue.is_empty() && self.running <= self.nested_idle
-        {
+        if !self.idle_waiters.is_empty() && self.quiet() {
             for waiter in self.idle_waiters.drain(..) {
                 let _ = waiter.send(());
             }
+        }
+    }
+
+    /// Worker side: true if the dispatcher should be asked to check (the
+    /// pool looks quiet and callers wait), at most one request in flight.
+    fn needs_idle_check(&mut self) -> bool {
+        if !self.check_pending && !self.idle_waiters.is_empty() && self.quiet() {
+            self.check_pending = true;
+            true
+        } else {
+            false
         }
     }
 }
@@ -156,6 +184,7 @@ impl Shared {
         max_workers: usize,
         limit: Option<(usize, FullPolicy)>,
         panic_handler: Option<PanicHandler>,
+        to_dispatcher: channel::Sender<Msg>,
     ) -> Self {
         Shared {
             gate: AtomicUsize::new(0),
@@ -171,6 +200,7 @@ impl Shared {
                 exited: Vec::new(),
                 idle_waiters: Vec::new(),
                 nested_idle: 0,
+                check_pending: false,
                 completed: 0,
                 panicked: 0,
             }),
@@ -185,6 +215,7 @@ impl Shared {
             pause_serial: Mutex::new(()),
             pause_gates: Mutex::new(Vec::new()),
             panic_handler,
+            to_dispatcher,
         }
     }
 
@@ -334,6 +365,11 @@ impl Dispatcher {
                 Some(Msg::Tick(ack)) => {
                     self.on_time_passed();
                     let _ = ack.send(());
+                }
+                Some(Msg::CheckIdle) => {
+                    let mut h = lock(&self.shared.handoff);
+                    h.check_pending = false;
+                    h.release_idle_waiters();
                 }
             }
             if self.spawn_failed {
@@ -540,7 +576,14 @@ fn worker_main(shared: &Arc<Shared>, id: usize, first: Option<Task>) {
             } else {
                 h.panicked += 1;
             }
-            h.release_idle_waiters();
+            if h.needs_idle_check() {
+                // Sent under the lock (the send never blocks): the dispatcher
+                // needs this lock to act on it, so it releases the waiters only
+                // once this worker is back waiting for work, and a task the
+                // released caller submits next finds it idle. Fails only once
+                // the dispatcher has exited, when nobody waits any more.
+                let _ = shared.to_dispatcher.send(Msg::CheckIdle);
+            }
         }
         loop {
             if h.retire > 0 {

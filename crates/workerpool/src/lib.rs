@@ -609,9 +609,9 @@ impl Inner {
         let shared = &*self.shared;
         let own = Shared::on_own_thread(&self.shared);
         if own {
-            let mut h = lock(&shared.handoff);
-            h.nested_idle += 1;
-            h.release_idle_waiters();
+            // Counted before the marker is sent: the dispatcher's check for
+            // this and every other waiter leaves this task out.
+            lock(&shared.handoff).nested_idle += 1;
         }
         let (waiter, done) = channel::unbounded();
         let idle = if shared.gate.fetch_add(ONE, Ordering::SeqCst) & CLOSED != 0 {

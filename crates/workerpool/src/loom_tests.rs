@@ -147,9 +147,18 @@ fn loom_tests_reap_races_submit() {
         pool.submit(counting_task(&count)).unwrap();
         pool.wait_idle();
         let ticker = thread::spawn(move || clock.advance(period));
-        pool.submit(counting_task(&count)).unwrap();
+        let running = Arc::new(AtomicUsize::new(0));
+        for _ in 0..2 {
+            let (running, count) = (Arc::clone(&running), Arc::clone(&count));
+            pool.submit(Box::new(move || {
+                assert_eq!(running.fetch_add(1, Ordering::SeqCst), 0, "cap exceeded");
+                count.fetch_add(1, Ordering::SeqCst);
+                running.fetch_sub(1, Ordering::SeqCst);
+            }))
+            .unwrap();
+        }
         ticker.join().unwrap();
         pool.stop_wait();
-        assert_eq!(count.load(Ordering::SeqCst), 2);
+        assert_eq!(count.load(Ordering::SeqCst), 3);
     });
 }

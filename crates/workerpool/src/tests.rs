@@ -108,6 +108,7 @@ fn workers_start_lazily_and_are_named() {
     watchdog("lazy", || {
         let pool = WorkerPool::builder()
             .max_workers(3)
+            .idle_timeout(None)
             .thread_name("lazy")
             .build()
             .unwrap();
@@ -399,6 +400,7 @@ fn a_panicking_handler_does_not_kill_the_worker() {
     watchdog("panicking handler", || {
         let pool = WorkerPool::builder()
             .max_workers(1)
+            .idle_timeout(None)
             .panic_handler(|_| panic!("handler fails too"))
             .build()
             .unwrap();

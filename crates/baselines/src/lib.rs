@@ -53,6 +53,9 @@ mod rayon_pool;
 mod thread_per_task;
 mod threadpool_pool;
 
+#[cfg(test)]
+mod tests;
+
 pub use channel::ChannelPool;
 pub use rayon_pool::RayonPool;
 pub use thread_per_task::ThreadPerTask;

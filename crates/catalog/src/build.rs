@@ -44,8 +44,11 @@ fn not_available(kind: PoolKind) -> BuildError {
 // ---- workerpool: owned by the taskpool-workerpool author; replace the body
 // ---- with the constructor (and add the dependency line in Cargo.toml).
 fn build_workerpool(capacity: usize) -> Result<Box<dyn TaskPool>, BuildError> {
-    let _ = capacity;
-    Err(not_available(PoolKind::WorkerPool))
+    Ok(Box::new(
+        taskpool_workerpool::WorkerPool::builder()
+            .max_workers(capacity)
+            .build()?,
+    ))
 }
 
 // ---- ants: owned by the taskpool-ants author; replace the body with the

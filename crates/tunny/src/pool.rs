@@ -144,6 +144,11 @@ struct Slot<W: Worker> {
     mailbox: Option<Job<W>>,
     /// The worker sleeps on this (with the core lock) while parked.
     wake: Arc<Condvar>,
+    /// Set while this worker's own job is blocked inside `close`,
+    /// `set_size` or `wait_idle` of this pool. Those calls do not wait for
+    /// such workers, so two jobs that shut the pool down (or resize it) from
+    /// inside cannot wait for each other.
+    blocked_inside: bool,
 }
 
 /// Everything the pool's single lock guards.
@@ -193,6 +198,24 @@ impl<W: Worker> Core<W> {
     fn own_slot(&self) -> Option<&Slot<W>> {
         let me = thread::current().id();
         self.live_slots().find(|s| s.thread == Some(me))
+    }
+
+    /// Marks the calling thread's worker (if it is one of ours) as blocked
+    /// inside the pool; returns its index for [`Core::leave_inside`].
+    fn enter_inside(&mut self) -> Option<usize> {
+        let me = thread::current().id();
+        let idx = self
+            .slots
+            .iter()
+            .position(|s| s.as_ref().is_some_and(|s| s.thread == Some(me)))?;
+        self.slot_mut(idx).blocked_inside = true;
+        Some(idx)
+    }
+
+    fn leave_inside(&mut self, idx: Option<usize>) {
+        if let Some(idx) = idx {
+            self.slot_mut(idx).blocked_inside = false;
+        }
     }
 }
 
@@ -608,6 +631,7 @@ fn spawn_worker<W: Worker>(inner: &Arc<Inner<W>>, core: &mut Core<W>, worker: W)
         retire: false,
         mailbox: None,
         wake: Arc::new(Condvar::new()),
+        blocked_inside: false,
     });
     let shared = Arc::clone(inner);
     let spawned = thread::Builder::new()
@@ -653,27 +677,37 @@ fn retire_one<W: Worker>(core: &mut Core<W>) -> Option<u64> {
 }
 
 /// Waits until the workers with ids in `ids` (all, for `None`) have exited,
-/// except the calling thread's own worker, then joins their threads.
+/// then joins their threads. Called from inside a job, it does not wait for
+/// workers blocked inside the pool from their own job (the caller's own
+/// worker among them): they leave after their job returns.
 fn wait_for_exit<W: Worker>(
     inner: &Inner<W>,
     mut core: MutexGuard<'_, Core<W>>,
     ids: Option<&[u64]>,
 ) {
-    let me = thread::current().id();
     let wanted = |id: u64| ids.is_none_or(|ids| ids.contains(&id));
+    let inside = core.enter_inside();
+    if inside.is_some() {
+        // Others waiting for us may now stop doing so.
+        inner.notify_changed(&core);
+    }
+    // A caller outside the pool waits for every wanted worker.
+    let excuse = inside.is_some();
     while core
         .live_slots()
-        .any(|s| s.thread != Some(me) && wanted(s.id))
+        .any(|s| wanted(s.id) && !(excuse && s.blocked_inside))
     {
         core = inner.wait_changed(core);
     }
-    let own = core.own_slot().map(|s| s.id);
-    let (mine, rest): (Vec<_>, Vec<_>) = mem::take(&mut core.handles)
+    core.leave_inside(inside);
+    // Join the threads that have exited (their slots are gone).
+    let live: Vec<u64> = core.live_slots().map(|s| s.id).collect();
+    let (joinable, rest): (Vec<_>, Vec<_>) = mem::take(&mut core.handles)
         .into_iter()
-        .partition(|(id, _)| wanted(*id) && Some(*id) != own);
+        .partition(|(id, _)| wanted(*id) && !live.contains(id));
     core.handles = rest;
     drop(core);
-    for (_, handle) in mine {
+    for (_, handle) in joinable {
         // The worker caught every panic of user code; nothing to report.
         let _ = handle.join();
     }
@@ -773,14 +807,26 @@ fn close<W: Worker>(inner: &Inner<W>) {
 
 fn wait_idle<W: Worker>(inner: &Inner<W>) {
     let mut core = lock(&inner.core);
+    let inside = core.enter_inside();
+    if inside.is_some() {
+        inner.notify_changed(&core);
+    }
     loop {
-        // Called from inside a job, that job is not waited for.
-        let own_busy = core.own_slot().is_some_and(|s| s.phase == Phase::Busy);
-        if core.waiting.is_empty() && core.running <= usize::from(own_busy) {
-            return;
+        // Called from inside a job, the jobs blocked inside the pool (this
+        // one among them) are not waited for: they may be waiting for us.
+        let excused = if inside.is_some() {
+            core.live_slots()
+                .filter(|s| s.blocked_inside && s.phase == Phase::Busy)
+                .count()
+        } else {
+            0
+        };
+        if core.waiting.is_empty() && core.running <= excused {
+            break;
         }
         core = inner.wait_changed(core);
     }
+    core.leave_inside(inside);
 }
 
 // ---------------------------------------------------------------------------

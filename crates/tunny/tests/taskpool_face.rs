@@ -228,3 +228,32 @@ fn wait_idle_waits_for_running_tasks() {
         assert_eq!(pool.stats().running, 0);
     });
 }
+
+/// Found by the conformance suite: two tasks that stop the pool from inside
+/// at the same time must not wait for each other.
+#[test]
+fn two_tasks_stopping_from_inside_do_not_wait_for_each_other() {
+    watchdog("two stops from inside", || {
+        let pool = Arc::new(Pool::callback(3).unwrap());
+        let both = Arc::new(std::sync::Barrier::new(2));
+        let (tx, rx) = mpsc::channel();
+        for graceful in [false, true] {
+            let (inner, both, tx) = (Arc::clone(&pool), Arc::clone(&both), tx.clone());
+            pool.submit(Box::new(move || {
+                both.wait();
+                if graceful {
+                    inner.stop_wait();
+                } else {
+                    inner.stop();
+                }
+                inner.wait_idle();
+                tx.send(()).unwrap();
+            }))
+            .unwrap();
+        }
+        rx.recv().unwrap();
+        rx.recv().unwrap();
+        pool.stop_wait();
+        assert_eq!(pool.stats().workers, 0);
+    });
+}

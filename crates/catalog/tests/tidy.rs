@@ -118,3 +118,29 @@ fn tidy_sees_the_workspace() {
         .iter()
         .any(|p| p.ends_with("crates/catalog/tests/tidy.rs")));
 }
+
+#[test]
+fn readme_feature_table_matches_the_catalog() {
+    let readme = fs::read_to_string(root().join("README.md")).expect("README.md exists");
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let stale: Vec<String> = taskpool_catalog::PoolKind::ALL
+        .iter()
+        .map(|kind| {
+            let f = kind.features();
+            format!(
+                "| {} | {} | {} | {} | {} |",
+                kind.name(),
+                f.admission,
+                yes(f.resizable),
+                yes(f.reaps_idle),
+                yes(f.per_worker_state)
+            )
+        })
+        .filter(|row| !readme.lines().any(|l| l.trim() == row))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "README.md's \"pools at a glance\" table is out of date; expected rows:\n{}",
+        stale.join("\n")
+    );
+}

@@ -156,9 +156,9 @@ impl Handoff {
         self.queue.is_empty() && self.running <= self.nested_idle
     }
 
-    /// Dispatcher only: releases the `wait_idle` callers if the pool is
-    /// quiet. Only the dispatcher can tell, because only it has seen every
-    /// task sent before the message it is handling.
+    /// Dispatcher only, with its channel empty: releases the `wait_idle`
+    /// callers if the pool is quiet. Only the dispatcher can tell, because
+    /// only it sees the tasks still in the channel.
     pub(crate) fn release_idle_waiters(&mut self) {
         if !self.idle_waiters.is_empty() && self.quiet() {
             for waiter in self.idle_waiters.drain(..) {
@@ -358,24 +358,20 @@ impl Dispatcher {
                     return;
                 }
                 Some(Msg::WaitIdle(waiter)) => {
-                    let mut h = lock(&self.shared.handoff);
-                    h.idle_waiters.push(waiter);
-                    h.release_idle_waiters();
+                    lock(&self.shared.handoff).idle_waiters.push(waiter);
                 }
                 Some(Msg::Tick(ack)) => {
                     self.on_time_passed();
                     let _ = ack.send(());
                 }
                 Some(Msg::CheckIdle) => {
-                    let mut h = lock(&self.shared.handoff);
-                    h.check_pending = false;
-                    h.release_idle_waiters();
+                    lock(&self.shared.handoff).check_pending = false;
                 }
             }
             if self.spawn_failed {
                 self.start_missing_workers();
             }
-            self.join_exited();
+            self.after_event();
         }
     }
 
@@ -512,10 +508,19 @@ impl Dispatcher {
         }
     }
 
-    /// Joins workers that retired on their own.
-    fn join_exited(&mut self) {
+    /// After every event: releases the `wait_idle` callers if the pool is
+    /// quiet, and joins workers that retired on their own.
+    fn after_event(&mut self) {
         let exited = {
             let mut h = lock(&self.shared.handoff);
+            // Quiet also needs an empty channel: a task that finished before
+            // this check may have submitted a child, which is then in the
+            // channel (its send happened before the parent's finish, which
+            // happened before this lock). An empty channel read under the
+            // lock therefore means every such child has been handed out.
+            if !h.idle_waiters.is_empty() && self.rx.is_empty() {
+                h.release_idle_waiters();
+            }
             if h.exited.is_empty() {
                 return;
             }

@@ -162,3 +162,22 @@ fn loom_tests_reap_races_submit() {
         assert_eq!(count.load(Ordering::SeqCst), 3);
     });
 }
+
+/// wait_idle covers the child a running task submits, even when the parent
+/// finishes before the dispatcher reads the wait_idle request.
+#[test]
+fn loom_tests_wait_idle_covers_children() {
+    model(|| {
+        let pool = pool(1);
+        let count = Arc::new(AtomicUsize::new(0));
+        let inner = pool.clone();
+        let child_count = Arc::clone(&count);
+        pool.submit(Box::new(move || {
+            inner.submit(counting_task(&child_count)).unwrap();
+        }))
+        .unwrap();
+        pool.wait_idle();
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        pool.stop_wait();
+    });
+}

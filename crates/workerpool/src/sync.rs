@@ -151,6 +151,10 @@ pub(crate) mod channel {
             self.recv()
         }
 
+        pub(crate) fn is_empty(&self) -> bool {
+            lock(&self.chan.state).queue.is_empty()
+        }
+
         pub(crate) fn try_recv(&self) -> Result<T, RecvTimeoutError> {
             lock(&self.chan.state)
                 .queue

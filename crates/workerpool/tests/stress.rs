@@ -242,3 +242,34 @@ fn nested_submissions_from_tasks_all_run() {
         pool.stop_wait();
     });
 }
+
+#[test]
+fn wait_idle_covers_children_of_earlier_tasks() {
+    watchdog("wait_idle and children", || {
+        let pool = WorkerPool::new(3);
+        for round in 0..300 * scale() {
+            let finished = Arc::new(AtomicUsize::new(0));
+            let mut expected = 0;
+            for t in 0..4 {
+                let (inner, finished) = (pool.clone(), Arc::clone(&finished));
+                expected += 2;
+                pool.submit(Box::new(move || {
+                    let f = Arc::clone(&finished);
+                    inner
+                        .submit(Box::new(move || {
+                            if (round + t) % 2 == 0 {
+                                thread::sleep(std::time::Duration::from_millis(0));
+                            }
+                            f.fetch_add(1, Ordering::SeqCst);
+                        }))
+                        .unwrap();
+                    finished.fetch_add(1, Ordering::SeqCst);
+                }))
+                .unwrap();
+            }
+            pool.wait_idle();
+            assert_eq!(finished.load(Ordering::SeqCst), expected, "round {round}");
+        }
+        pool.stop_wait();
+    });
+}

@@ -120,5 +120,8 @@ fn main() {
     println!("  workerpool {w_task:8.1}   ratio {:.2}", w_task / c_task);
     println!("W4 submit call alone (ns per submit):");
     println!("  channel    {c_submit:8.1}");
-    println!("  workerpool {w_submit:8.1}   ratio {:.2}", w_submit / c_submit);
+    println!(
+        "  workerpool {w_submit:8.1}   ratio {:.2}",
+        w_submit / c_submit
+    );
 }

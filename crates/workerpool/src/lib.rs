@@ -525,7 +525,9 @@ impl Inner {
         if self.try_reserve(limit) {
             return Ok(());
         }
-        if admit == Admit::Try || policy == FullPolicy::Reject || Shared::on_own_thread(&self.shared)
+        if admit == Admit::Try
+            || policy == FullPolicy::Reject
+            || Shared::on_own_thread(&self.shared)
         {
             return Err(false);
         }

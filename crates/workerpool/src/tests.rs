@@ -161,7 +161,10 @@ fn bounded_reject_refuses_when_full_and_hands_the_task_back() {
             }))
             .unwrap_err();
         assert!(err.is_overloaded());
-        assert!(pool.try_submit(Box::new(|| {})).unwrap_err().is_overloaded());
+        assert!(pool
+            .try_submit(Box::new(|| {}))
+            .unwrap_err()
+            .is_overloaded());
         latch.open();
         pool.wait_idle();
         // Space again once the queue drained.
@@ -185,7 +188,10 @@ fn bounded_block_waits_for_space_and_stop_releases_it() {
         let latch = Latch::default();
         occupy(&pool, 1, &latch);
         pool.submit(Box::new(|| {})).unwrap(); // fills the queue
-        assert!(pool.try_submit(Box::new(|| {})).unwrap_err().is_overloaded());
+        assert!(pool
+            .try_submit(Box::new(|| {}))
+            .unwrap_err()
+            .is_overloaded());
         // A blocking submit waits until the queued task starts.
         let (tx, rx) = mpsc::channel();
         let blocked = {

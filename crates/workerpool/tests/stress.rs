@@ -51,7 +51,8 @@ fn many_submitters_cap_and_exactly_once() {
             let start = Arc::new(Barrier::new(THREADS));
             let submitters: Vec<_> = (0..THREADS)
                 .map(|t| {
-                    let (pool, gauge, start) = (pool.clone(), Arc::clone(&gauge), Arc::clone(&start));
+                    let (pool, gauge, start) =
+                        (pool.clone(), Arc::clone(&gauge), Arc::clone(&start));
                     thread::spawn(move || {
                         start.wait();
                         for i in 0..per_thread {
@@ -65,10 +66,17 @@ fn many_submitters_cap_and_exactly_once() {
             }
             pool.stop_wait();
             let runs = gauge.runs.lock().unwrap();
-            assert_eq!(runs.len(), THREADS * per_thread, "cap {cap}: lost or extra runs");
+            assert_eq!(
+                runs.len(),
+                THREADS * per_thread,
+                "cap {cap}: lost or extra runs"
+            );
             let distinct: HashSet<_> = runs.iter().collect();
             assert_eq!(distinct.len(), runs.len(), "cap {cap}: a task ran twice");
-            assert!(gauge.most.load(Ordering::SeqCst) <= cap, "cap {cap} exceeded");
+            assert!(
+                gauge.most.load(Ordering::SeqCst) <= cap,
+                "cap {cap} exceeded"
+            );
             assert_eq!(pool.stats().workers, 0);
         });
     }
@@ -113,11 +121,18 @@ fn stop_wait_racing_submitters_runs_exactly_the_accepted() {
                 s.join().unwrap();
             }
             let mut ran = gauge.runs.lock().unwrap().clone();
-            assert_eq!(ran.len(), ran_when_stopped, "a task ran after stop_wait returned");
+            assert_eq!(
+                ran.len(),
+                ran_when_stopped,
+                "a task ran after stop_wait returned"
+            );
             let mut accepted = accepted.lock().unwrap().clone();
             ran.sort_unstable();
             accepted.sort_unstable();
-            assert_eq!(ran, accepted, "stop_wait must run exactly the accepted tasks");
+            assert_eq!(
+                ran, accepted,
+                "stop_wait must run exactly the accepted tasks"
+            );
         });
     }
 }
@@ -152,7 +167,11 @@ fn stop_racing_submitters_runs_each_at_most_once() {
                 s.join().unwrap();
             }
             let ran = gauge.runs.lock().unwrap().clone();
-            assert_eq!(ran.len(), ran_when_stopped, "a task started after stop returned");
+            assert_eq!(
+                ran.len(),
+                ran_when_stopped,
+                "a task started after stop returned"
+            );
             let distinct: HashSet<_> = ran.iter().copied().collect();
             assert_eq!(distinct.len(), ran.len(), "a task ran twice");
             let accepted = accepted.lock().unwrap();

@@ -376,7 +376,10 @@ fn test_pause() {
         }))
         .unwrap();
         let guard = pool.pause();
-        assert!(ran.load(Ordering::SeqCst), "pause returned before earlier tasks ran");
+        assert!(
+            ran.load(Ordering::SeqCst),
+            "pause returned before earlier tasks ran"
+        );
 
         // A task submitted while paused waits in the queue.
         let ran = Arc::new(AtomicBool::new(false));
@@ -386,7 +389,9 @@ fn test_pause() {
         eventually("the task is queued", || pool.waiting_queue_size() == 1);
         assert!(!ran.load(Ordering::SeqCst), "ran while paused");
         drop(guard);
-        eventually("the task ran after the pause", || ran.load(Ordering::SeqCst));
+        eventually("the task ran after the pause", || {
+            ran.load(Ordering::SeqCst)
+        });
 
         // Pause while paused: the second waits for the first to end.
         let first = pool.pause();
@@ -429,7 +434,10 @@ fn test_pause() {
         pool.submit(Box::new(move || r.store(true, Ordering::SeqCst)))
             .unwrap();
         pool.stop_wait();
-        assert!(ran.load(Ordering::SeqCst), "stop_wait did not run the queued task");
+        assert!(
+            ran.load(Ordering::SeqCst),
+            "stop_wait did not run the queued task"
+        );
         waiting_pause.join().unwrap();
         drop(guard);
 

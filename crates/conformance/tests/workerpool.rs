@@ -1,0 +1,193 @@
+//! Strategy-specific checks for taskpool-workerpool, with the suite's
+//! `Probe`: idle reaping really ends the worker threads (seen by the threads
+//! themselves, not the pool's counters), down to zero, with a driven clock and
+//! with the real one; the cap holds while workers are reaped and restarted;
+//! and the non-default configurations (bounded queue that blocks or rejects,
+//! a short idle timeout) pass the whole suite too.
+
+use std::sync::{mpsc, Arc, Barrier};
+use std::thread;
+use std::time::Duration;
+
+use taskpool::{Admission, TaskPool};
+use taskpool_conformance::{verify_build, Config, Probe};
+use taskpool_workerpool::{FullPolicy, ManualClock, WorkerPool};
+
+const WATCHDOG: Duration = Duration::from_secs(60);
+
+fn watchdog(what: &'static str, body: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = mpsc::channel();
+    let runner = thread::spawn(move || {
+        body();
+        let _ = tx.send(());
+    });
+    match rx.recv_timeout(WATCHDOG) {
+        Ok(()) => runner.join().unwrap(),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            if let Err(p) = runner.join() {
+                std::panic::resume_unwind(p);
+            }
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: hung for {WATCHDOG:?}"),
+    }
+}
+
+/// Runs `n` probe tasks that meet at a barrier, so `n` distinct workers ran.
+fn use_workers(pool: &WorkerPool, probe: &Probe, n: usize) {
+    let barrier = Arc::new(Barrier::new(n));
+    for _ in 0..n {
+        let barrier = Arc::clone(&barrier);
+        pool.submit(probe.task(move || {
+            barrier.wait();
+        }))
+        .unwrap();
+    }
+    pool.wait_idle();
+}
+
+#[test]
+fn reaping_with_a_driven_clock_ends_every_worker_thread() {
+    watchdog("driven reaping", || {
+        let probe = Probe::new();
+        probe.exclude_current_thread();
+        let clock = ManualClock::new();
+        let period = Duration::from_secs(2);
+        let pool = WorkerPool::builder()
+            .max_workers(4)
+            .idle_timeout(Some(period))
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        use_workers(&pool, &probe, 4);
+        assert_eq!(probe.threads().len(), 4);
+        for left in (0..4).rev() {
+            clock.advance(period);
+            assert!(
+                probe.wait_until(WATCHDOG, |p| p.live_threads().len() == left),
+                "after a period, {left} worker thread(s) should be alive; alive: {:?}",
+                probe.live_threads()
+            );
+        }
+        // Zero threads, the pool not stopped and still usable.
+        assert_eq!(pool.stats().workers, 0);
+        assert!(!pool.is_stopped());
+        pool.submit_wait(probe.task(|| {})).unwrap();
+        pool.stop_wait();
+        probe.wait_threads_exited(WATCHDOG).unwrap();
+    });
+}
+
+#[test]
+fn an_idle_pool_drops_to_zero_threads_on_the_real_clock() {
+    watchdog("real-clock reaping", || {
+        let probe = Probe::new();
+        probe.exclude_current_thread();
+        let pool = WorkerPool::builder()
+            .max_workers(3)
+            .idle_timeout(Some(Duration::from_millis(5)))
+            .build()
+            .unwrap();
+        use_workers(&pool, &probe, 3);
+        // Without any stop: the threads themselves exit.
+        probe.wait_threads_exited(WATCHDOG).unwrap();
+        assert_eq!(pool.stats().workers, 0);
+        assert!(!pool.is_stopped());
+    });
+}
+
+#[test]
+fn the_cap_holds_while_workers_are_reaped_and_restarted() {
+    watchdog("cap under reaping", || {
+        let probe = Probe::new();
+        let clock = ManualClock::new();
+        let period = Duration::from_millis(10);
+        let pool = WorkerPool::builder()
+            .max_workers(3)
+            .idle_timeout(Some(period))
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        let ticker = {
+            let clock = clock.clone();
+            thread::spawn(move || {
+                for _ in 0..300 {
+                    clock.advance(period);
+                }
+            })
+        };
+        for round in 0..300 {
+            for _ in 0..(round % 7) {
+                pool.submit(probe.task(thread::yield_now)).unwrap();
+            }
+            if round % 5 == 0 {
+                pool.wait_idle();
+            }
+        }
+        ticker.join().unwrap();
+        pool.stop_wait();
+        assert!(probe.max_concurrency() <= 3, "cap 3 exceeded: {}", probe.max_concurrency());
+        assert_eq!(probe.started(), probe.finished());
+        probe.wait_threads_exited(WATCHDOG).unwrap();
+    });
+}
+
+#[test]
+fn bounded_blocking_configuration_passes_the_suite() {
+    let config = Config::from_env();
+    let summary = verify_build(
+        |capacity| {
+            Ok(Box::new(
+                WorkerPool::builder()
+                    .max_workers(capacity)
+                    .max_queued(2)
+                    .when_full(FullPolicy::Block)
+                    .build()?,
+            ) as Box<dyn TaskPool>)
+        },
+        Admission::Block,
+        &config,
+    )
+    .unwrap_or_else(|v| panic!("workerpool, bounded blocking:\n{v}"));
+    println!("workerpool bounded block: {summary}");
+}
+
+#[test]
+fn bounded_rejecting_configuration_passes_the_suite() {
+    let config = Config::from_env();
+    let summary = verify_build(
+        |capacity| {
+            Ok(Box::new(
+                WorkerPool::builder()
+                    .max_workers(capacity)
+                    .max_queued(1)
+                    .when_full(FullPolicy::Reject)
+                    .build()?,
+            ) as Box<dyn TaskPool>)
+        },
+        Admission::Reject,
+        &config,
+    )
+    .unwrap_or_else(|v| panic!("workerpool, bounded rejecting:\n{v}"));
+    println!("workerpool bounded reject: {summary}");
+}
+
+#[test]
+fn constant_reaping_configuration_passes_the_suite() {
+    // A 1 ms idle timeout: workers are retired and restarted throughout the
+    // generated scripts.
+    let config = Config::from_env();
+    let summary = verify_build(
+        |capacity| {
+            Ok(Box::new(
+                WorkerPool::builder()
+                    .max_workers(capacity)
+                    .idle_timeout(Some(Duration::from_millis(1)))
+                    .build()?,
+            ) as Box<dyn TaskPool>)
+        },
+        Admission::Queue,
+        &config,
+    )
+    .unwrap_or_else(|v| panic!("workerpool, constant reaping:\n{v}"));
+    println!("workerpool constant reaping: {summary}");
+}

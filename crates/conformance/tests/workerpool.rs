@@ -125,7 +125,11 @@ fn the_cap_holds_while_workers_are_reaped_and_restarted() {
         }
         ticker.join().unwrap();
         pool.stop_wait();
-        assert!(probe.max_concurrency() <= 3, "cap 3 exceeded: {}", probe.max_concurrency());
+        assert!(
+            probe.max_concurrency() <= 3,
+            "cap 3 exceeded: {}",
+            probe.max_concurrency()
+        );
         assert_eq!(probe.started(), probe.finished());
         probe.wait_threads_exited(WATCHDOG).unwrap();
     });

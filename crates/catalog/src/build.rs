@@ -8,8 +8,7 @@ use crate::PoolKind;
 /// Builds a pool of `kind` that runs at most `capacity` tasks at once, with
 /// the kind's default configuration (see [`PoolKind::features`]).
 ///
-/// Never panics on bad input: `capacity == 0` is a [`BuildError`], and so is
-/// a kind whose crate is not wired into the catalog yet.
+/// Never panics on bad input: `capacity == 0` is a [`BuildError`].
 ///
 /// ```
 /// use taskpool_catalog::{build, PoolKind};
@@ -34,13 +33,6 @@ pub fn build(kind: PoolKind, capacity: usize) -> Result<Box<dyn TaskPool>, Build
     }
 }
 
-fn not_available(kind: PoolKind) -> BuildError {
-    BuildError::new(format!(
-        "pool kind {kind:?} ({}) is not available yet: its crate is not wired into taskpool-catalog",
-        kind.name()
-    ))
-}
-
 // ---- workerpool: owned by the taskpool-workerpool author; replace the body
 // ---- with the constructor (and add the dependency line in Cargo.toml).
 fn build_workerpool(capacity: usize) -> Result<Box<dyn TaskPool>, BuildError> {
@@ -54,8 +46,9 @@ fn build_workerpool(capacity: usize) -> Result<Box<dyn TaskPool>, BuildError> {
 // ---- ants: owned by the taskpool-ants author; replace the body with the
 // ---- blocking-mode constructor (and add the dependency line in Cargo.toml).
 fn build_ants(capacity: usize) -> Result<Box<dyn TaskPool>, BuildError> {
-    let _ = capacity;
-    Err(not_available(PoolKind::Ants))
+    Ok(Box::new(
+        taskpool_ants::Pool::builder().capacity(capacity).build()?,
+    ))
 }
 
 // ---- tunny: owned by the taskpool-tunny author; replace the body with the

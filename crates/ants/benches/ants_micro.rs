@@ -11,6 +11,9 @@
 //! Run for a few seconds only on the shared machine:
 //! `cargo bench -p taskpool-ants --bench ants_micro -- --warm-up-time 1 --measurement-time 3`
 
+// criterion_group! generates an undocumented function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};

@@ -14,8 +14,8 @@ use taskpool::PoolStats;
 use crate::clock::Clock;
 use crate::error::{TimedOut, TuneError};
 use crate::sync::{
-    is_current_pool, lock, next_pool_id, set_current_pool, spin_hint, thread, wait, wait_timeout,
-    Arc, AtomicBool, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering, Shared, SPIN_LIMIT,
+    is_current_pool, lock, next_pool_id, poll_until, set_current_pool, thread, wait, wait_timeout,
+    Arc, AtomicBool, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering, Shared,
 };
 
 /// What the pool calls with the payload of a task that panicked.
@@ -122,11 +122,7 @@ impl<J> Slot<J> {
 
     /// Takes the next message, polling briefly before sleeping.
     fn receive(&self) -> Msg<J> {
-        let mut spins = 0;
-        while spins < SPIN_LIMIT && !self.full.load(Ordering::Acquire) {
-            spin_hint();
-            spins += 1;
-        }
+        poll_until(|| self.full.load(Ordering::Acquire));
         let mut mail = lock(&self.mail);
         loop {
             if let Some(msg) = mail.msg.take() {
@@ -176,6 +172,7 @@ struct State<J> {
 struct Handles {
     list: Vec<thread::JoinHandle<()>>,
     /// Prune finished handles when the list reaches this length (amortised).
+    #[cfg_attr(tp_loom, allow(dead_code))]
     prune_at: usize,
 }
 
@@ -299,14 +296,10 @@ pub(crate) fn submit<J: Send + 'static>(
         }
         // Poll briefly for a worker to come back before taking the slow path
         // (a condition-variable sleep costs two system calls).
-        let mut spins = 0;
-        while spins < SPIN_LIMIT
-            && inner.busy.load(Ordering::Relaxed) >= inner.capacity.load(Ordering::Relaxed)
-            && !inner.closed.load(Ordering::Relaxed)
-        {
-            spin_hint();
-            spins += 1;
-        }
+        poll_until(|| {
+            inner.busy.load(Ordering::Relaxed) < inner.capacity.load(Ordering::Relaxed)
+                || inner.closed.load(Ordering::Relaxed)
+        });
     }
 
     let mut st = lock(&inner.state);

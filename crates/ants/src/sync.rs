@@ -26,14 +26,38 @@ pub(crate) type Shared<T> = std::sync::Arc<T>;
 /// A plain std mutex for state outside every pool protocol (the manual clock).
 pub(crate) type PlainMutex<T> = std::sync::Mutex<T>;
 
-/// How many times a worker (or a submitter facing a full pool) polls before it
-/// sleeps on a condition variable. Polling is what makes a hand-off to a worker
-/// that has just finished its previous task cost no system call. Zero under
-/// loom, where a spin loop only multiplies the interleavings.
+/// How a thread that waits for a hand-off backs off before it sleeps on a
+/// condition variable: `SPIN_LIMIT` polls with a spin hint, then
+/// `YIELD_LIMIT` polls that yield the processor (on an oversubscribed
+/// machine the thread it waits for may need this very core). Polling is what
+/// makes a hand-off to a worker that has just finished its previous task
+/// cost no system call. Both zero under loom, where a polling loop only
+/// multiplies the interleavings.
 #[cfg(not(tp_loom))]
-pub(crate) const SPIN_LIMIT: u32 = 200;
+pub(crate) const SPIN_LIMIT: u32 = 64;
+#[cfg(not(tp_loom))]
+pub(crate) const YIELD_LIMIT: u32 = 2;
 #[cfg(tp_loom)]
 pub(crate) const SPIN_LIMIT: u32 = 0;
+#[cfg(tp_loom)]
+pub(crate) const YIELD_LIMIT: u32 = 0;
+
+/// Polls `ready` with the back-off above; returns whether it became true.
+pub(crate) fn poll_until(mut ready: impl FnMut() -> bool) -> bool {
+    for _ in 0..SPIN_LIMIT {
+        if ready() {
+            return true;
+        }
+        std::hint::spin_loop();
+    }
+    for _ in 0..YIELD_LIMIT {
+        if ready() {
+            return true;
+        }
+        thread::yield_now();
+    }
+    ready()
+}
 
 /// Locks `m`, ignoring poisoning: no code of this crate panics while holding a
 /// lock (tasks and handlers run outside every lock).
@@ -63,11 +87,6 @@ pub(crate) fn wait_timeout<'a, T>(
         Ok((g, _)) => g,
         Err(poisoned) => poisoned.into_inner().0,
     }
-}
-
-/// One polling step of a spin loop.
-pub(crate) fn spin_hint() {
-    std::hint::spin_loop();
 }
 
 /// A process-wide unique number for each pool, so a thread can tell which pool

@@ -70,9 +70,13 @@
 //! still waiting ([`ProcessError::Closed`]), lets running jobs finish and
 //! deliver, terminates every worker and returns when all threads have
 //! exited. It is idempotent; using a closed pool is an error value, never a
-//! panic. Dropping the last [`Pool`] handle closes it. Called from inside one
-//! of the pool's jobs, `close` and `set_size` do not wait for the calling
-//! worker (it exits right after its job), so they never deadlock.
+//! panic. Dropping the last [`Pool`] handle closes it.
+//!
+//! Called from inside one of the pool's own jobs, `close`, `set_size` and
+//! `wait_idle` do not wait for the calling worker (it exits right after its
+//! job), nor for other workers whose jobs are themselves blocked in one of
+//! these calls, so they never deadlock. `process` from inside a job waits in
+//! line like any caller (as in Go); the `TaskPool` face refuses instead.
 //!
 //! # Panics in jobs
 //!
@@ -91,7 +95,8 @@
 //! See the impl's docs for the details.
 //!
 //! The design (the rendezvous, why no wake-up is lost, why the cap holds) is
-//! in `DESIGN.md` next to this crate's sources.
+//! in `DESIGN.md` at the root of this crate; `docs/semantics/tunny.md` in the
+//! workspace compares every method with the Go original.
 #![forbid(unsafe_code)]
 
 mod error;

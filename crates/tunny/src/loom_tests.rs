@@ -221,3 +221,25 @@ fn loom_tests_a_queued_caller_times_out_while_another_is_served() {
         assert_drained(&f.pool);
     });
 }
+
+#[test]
+fn loom_tests_two_jobs_closing_from_inside_do_not_wait_for_each_other() {
+    use taskpool::TaskPool;
+    model(|| {
+        let pool = Pool::callback(2).unwrap();
+        let mut accepted = 0;
+        for _ in 0..2 {
+            let inner = pool.clone();
+            // The first job may close the pool before the second is offered.
+            match pool.submit(Box::new(move || inner.close())) {
+                Ok(()) => accepted += 1,
+                Err(refused) => assert!(refused.is_stopped()),
+            }
+        }
+        assert!(accepted >= 1);
+        pool.close();
+        let stats = pool.stats();
+        assert_eq!((stats.workers, stats.running, stats.waiting), (0, 0, 0));
+        assert_eq!(stats.completed, accepted);
+    });
+}

@@ -1,0 +1,333 @@
+//! Strategy-specific rows that use a pool's own richer API beside the common
+//! `dyn TaskPool` rows (never instead of them):
+//!
+//! - `ants-func`: [`taskpool_ants::PoolWithFunc`], one function bound at build
+//!   time; each task is an `invoke(arg)` with no per-task allocation
+//!   (W1, W4, W5).
+//! - `tunny-stateful`: [`taskpool_tunny::Pool`] whose workers each build the
+//!   W7 resource once; `capacity` caller threads call `process`, the way
+//!   tunny is used (W7).
+//! - `tunny-process`: a round trip through [`taskpool_tunny::Pool::process`]
+//!   (W8).
+//! - `workerpool-bounded`: [`taskpool_workerpool::WorkerPool`] with its waiting
+//!   queue bounded at [`BOUNDED_QUEUE`] tasks, `submit` blocking when full; a
+//!   `dyn TaskPool` row in every workload the plain pools run except W7, W9
+//!   and the scaling curves.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use taskpool::{BuildError, TaskPool};
+use taskpool_ants::{InvokeError, PoolWithFunc};
+use taskpool_tunny::{Interrupt, Pool as TunnyPool, Worker};
+use taskpool_workerpool::{FullPolicy, WorkerPool};
+
+use crate::harness::{Calibration, Latch, Resource};
+use crate::plan::{self, Case, Prepared};
+use crate::spec::Workload;
+
+/// The bound of the `workerpool-bounded` row's waiting queue.
+pub const BOUNDED_QUEUE: usize = 1024;
+
+/// A strategy-specific row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Extra {
+    /// `ants::PoolWithFunc<&Latch>`.
+    AntsFunc,
+    /// tunny with stateful workers (W7).
+    TunnyStateful,
+    /// tunny's own `process` round trip (W8).
+    TunnyProcess,
+    /// workerpool with a bounded, blocking queue.
+    WorkerpoolBounded,
+}
+
+impl Extra {
+    /// Every extra row.
+    pub const ALL: &'static [Extra] = &[
+        Extra::AntsFunc,
+        Extra::TunnyStateful,
+        Extra::TunnyProcess,
+        Extra::WorkerpoolBounded,
+    ];
+
+    /// The criterion function id.
+    pub fn name(self) -> &'static str {
+        match self {
+            Extra::AntsFunc => "ants-func",
+            Extra::TunnyStateful => "tunny-stateful",
+            Extra::TunnyProcess => "tunny-process",
+            Extra::WorkerpoolBounded => "workerpool-bounded",
+        }
+    }
+
+    /// The catalog pool the row belongs to (selected by `--pools <family>`).
+    pub fn family(self) -> &'static str {
+        match self {
+            Extra::AntsFunc => "ants",
+            Extra::TunnyStateful | Extra::TunnyProcess => "tunny",
+            Extra::WorkerpoolBounded => "workerpool",
+        }
+    }
+
+    /// True when the row takes part in `workload`.
+    pub fn runs(self, workload: Workload) -> bool {
+        match self {
+            Extra::AntsFunc => matches!(workload, Workload::W1 | Workload::W4 | Workload::W5),
+            Extra::TunnyStateful => workload == Workload::W7,
+            Extra::TunnyProcess => workload == Workload::W8,
+            Extra::WorkerpoolBounded => matches!(
+                workload,
+                Workload::W1
+                    | Workload::W2
+                    | Workload::W3
+                    | Workload::W4
+                    | Workload::W5
+                    | Workload::W6
+                    | Workload::W8
+            ),
+        }
+    }
+
+    /// The row as a `dyn TaskPool`, when it is one (`None`: it has its own
+    /// [`Prepared`] from [`prepare`](Extra::prepare)).
+    pub fn build_dyn(self, capacity: usize) -> Option<Result<Box<dyn TaskPool>, BuildError>> {
+        match self {
+            Extra::WorkerpoolBounded => Some(
+                WorkerPool::builder()
+                    .max_workers(capacity)
+                    .max_queued(BOUNDED_QUEUE)
+                    .when_full(FullPolicy::Block)
+                    .build()
+                    .map(|p| Box::new(p) as Box<dyn TaskPool>),
+            ),
+            Extra::AntsFunc | Extra::TunnyStateful | Extra::TunnyProcess => None,
+        }
+    }
+
+    /// The row's own measurement, for rows that are not a `dyn TaskPool`.
+    pub fn prepare(
+        self,
+        case: &Case,
+        calibration: &Calibration,
+    ) -> Option<Result<Box<dyn Prepared>, String>> {
+        match self {
+            Extra::WorkerpoolBounded => None,
+            Extra::AntsFunc => Some(AntsFunc::new(case).map(|p| Box::new(p) as Box<dyn Prepared>)),
+            Extra::TunnyStateful => Some(Ok(Box::new(TunnyStateful {
+                case: case.clone(),
+                passes: calibration.resource_passes,
+            }))),
+            Extra::TunnyProcess => Some(Ok(Box::new(TunnyProcess {
+                case: case.clone(),
+                pool: TunnyPool::with_fn(case.capacity, nothing as fn(())),
+            }))),
+        }
+    }
+}
+
+impl fmt::Display for Extra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `ants-func`: the bound function counts the latch down.
+struct AntsFunc {
+    case: Case,
+    pool: PoolWithFunc<&'static Latch>,
+    latch: &'static Latch,
+}
+
+impl AntsFunc {
+    fn new(case: &Case) -> Result<AntsFunc, String> {
+        let pool = PoolWithFunc::new(case.capacity, |latch: &'static Latch| latch.count_down())
+            .map_err(|e| {
+                format!(
+                    "building ants PoolWithFunc at capacity {}: {e}",
+                    case.capacity
+                )
+            })?;
+        Ok(AntsFunc {
+            case: case.clone(),
+            pool,
+            latch: Latch::leak(),
+        })
+    }
+
+    fn invoke(pool: &PoolWithFunc<&'static Latch>, latch: &'static Latch) {
+        let mut arg = latch;
+        loop {
+            match pool.invoke(arg) {
+                Ok(()) => return,
+                Err(InvokeError::Overloaded(back)) => {
+                    arg = back;
+                    thread::yield_now();
+                }
+                Err(e) => panic!("ants PoolWithFunc refused an argument: {e}"),
+            }
+        }
+    }
+
+    fn one(&self) -> Duration {
+        let (pool, latch, tasks) = (&self.pool, self.latch, self.case.tasks);
+        latch.arm(tasks);
+        match self.case.workload {
+            Workload::W4 => {
+                let start = Instant::now();
+                for _ in 0..tasks {
+                    Self::invoke(pool, latch);
+                }
+                let elapsed = start.elapsed();
+                latch.wait();
+                elapsed
+            }
+            Workload::W5 => {
+                let submitters = self.case.submitters.max(1);
+                let start_line = Barrier::new(submitters + 1);
+                thread::scope(|scope| {
+                    for i in 0..submitters {
+                        let share = tasks / submitters + usize::from(i < tasks % submitters);
+                        let start_line = &start_line;
+                        scope.spawn(move || {
+                            start_line.wait();
+                            for _ in 0..share {
+                                Self::invoke(pool, latch);
+                            }
+                        });
+                    }
+                    start_line.wait();
+                    let start = Instant::now();
+                    latch.wait();
+                    start.elapsed()
+                })
+            }
+            _ => {
+                let start = Instant::now();
+                for _ in 0..tasks {
+                    Self::invoke(pool, latch);
+                }
+                latch.wait();
+                start.elapsed()
+            }
+        }
+    }
+}
+
+impl Prepared for AntsFunc {
+    fn run(&mut self, iters: u64) -> Duration {
+        (0..iters).map(|_| self.one()).sum()
+    }
+
+    fn finish(self: Box<Self>, _out_dir: &Path) -> Result<(), String> {
+        self.pool.stop();
+        Ok(())
+    }
+}
+
+/// A tunny worker owning the W7 resource, built once by the pool's factory.
+struct ResourceWorker {
+    resource: Resource,
+}
+
+impl Worker for ResourceWorker {
+    type Input = usize;
+    type Output = u64;
+
+    fn process(&mut self, seed: usize, _interrupt: &Interrupt) -> u64 {
+        self.resource.use_it(seed)
+    }
+}
+
+/// `tunny-stateful`: build the pool (each worker builds its resource), run
+/// the tasks from `capacity` caller threads, close.
+struct TunnyStateful {
+    case: Case,
+    passes: usize,
+}
+
+impl TunnyStateful {
+    fn one(&self) -> Duration {
+        let (tasks, callers, passes) = (self.case.tasks, self.case.capacity.max(1), self.passes);
+        let done = AtomicUsize::new(0);
+        let start = Instant::now();
+        let pool = TunnyPool::new(callers, move || ResourceWorker {
+            resource: Resource::build(passes),
+        });
+        thread::scope(|scope| {
+            for i in 0..callers {
+                let share = tasks / callers + usize::from(i < tasks % callers);
+                let (pool, done) = (&pool, &done);
+                scope.spawn(move || {
+                    for seed in 0..share {
+                        match pool.process(seed) {
+                            Ok(v) => {
+                                std::hint::black_box(v);
+                                done.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Err(e) => panic!("tunny process failed: {e}"),
+                        }
+                    }
+                });
+            }
+        });
+        pool.close();
+        let elapsed = start.elapsed();
+        assert_eq!(done.load(Ordering::Relaxed), tasks, "every tunny job ran");
+        elapsed
+    }
+}
+
+impl Prepared for TunnyStateful {
+    fn run(&mut self, iters: u64) -> Duration {
+        (0..iters).map(|_| self.one()).sum()
+    }
+
+    fn finish(self: Box<Self>, _out_dir: &Path) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The empty job of `tunny-process`.
+fn nothing(_: ()) {}
+
+/// The worker type of `tunny-process`.
+type EmptyJob = taskpool_tunny::FnWorker<fn(()), (), ()>;
+
+/// `tunny-process`: one `process(())` round trip on an idle pool.
+struct TunnyProcess {
+    case: Case,
+    pool: TunnyPool<EmptyJob>,
+}
+
+impl TunnyProcess {
+    fn round_trip(&self) -> Duration {
+        let start = Instant::now();
+        if let Err(e) = self.pool.process(()) {
+            panic!("tunny process failed: {e}");
+        }
+        start.elapsed()
+    }
+}
+
+impl Prepared for TunnyProcess {
+    fn run(&mut self, iters: u64) -> Duration {
+        (0..iters).map(|_| self.round_trip()).sum()
+    }
+
+    fn finish(self: Box<Self>, out_dir: &Path) -> Result<(), String> {
+        for _ in 0..self.case.tasks.min(200) {
+            self.round_trip();
+        }
+        let samples: Vec<f64> = (0..self.case.tasks)
+            .map(|_| self.round_trip().as_nanos() as f64)
+            .collect();
+        plan::write_percentiles(&self.case, &samples, out_dir)?;
+        self.pool.close();
+        Ok(())
+    }
+}

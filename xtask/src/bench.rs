@@ -1,0 +1,253 @@
+//! `cargo xtask bench`: runs the criterion benchmarks and the W9 processes
+//! with a progress bar, then collects and renders the report.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use taskpool_benches::out::{self, MemoryResult};
+use taskpool_benches::plan::{memory_plan, plan};
+use taskpool_benches::spec::{Selection, ENV_OUT, ENV_PROGRESS};
+
+use crate::error::{Context, Error, Result};
+use crate::machine::Environment;
+use crate::paths::{self, ReportKind};
+use crate::{features, report, results};
+
+/// The prefix of the progress lines the bench binary prints on stderr.
+const PROGRESS_PREFIX: &str = "taskpool-bench: case ";
+
+/// Parses a progress line `taskpool-bench: case 3/57 W1_trivial/ants/cap=2`
+/// into (3, 57, id).
+pub fn parse_progress(line: &str) -> Option<(u64, u64, &str)> {
+    let rest = line.strip_prefix(PROGRESS_PREFIX)?;
+    let (counts, id) = rest.split_once(' ')?;
+    let (done, total) = counts.split_once('/')?;
+    Some((done.parse().ok()?, total.parse().ok()?, id))
+}
+
+fn run_logged(mut cmd: Command, log: &Path, bar: &ProgressBar, offset: u64) -> Result<()> {
+    let mut log_file = fs::File::create(log).context(|| format!("creating {}", log.display()))?;
+    let stdout_log = log_file
+        .try_clone()
+        .context(|| "cloning the log handle".into())?;
+    cmd.stdout(Stdio::from(stdout_log)).stderr(Stdio::piped());
+    let mut child = cmd.spawn().context(|| "starting cargo bench".into())?;
+    if let Some(stderr) = child.stderr.take() {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some((done, _, id)) = parse_progress(&line) {
+                bar.set_position(offset + done - 1);
+                bar.set_message(id.to_owned());
+            }
+            let _ = writeln!(log_file, "{line}");
+        }
+    }
+    let status = child.wait().context(|| "waiting for cargo bench".into())?;
+    if status.success() {
+        return Ok(());
+    }
+    let text = fs::read_to_string(log).unwrap_or_default();
+    let tail: Vec<&str> = text.lines().rev().take(15).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    Err(Error(format!(
+        "the benchmarks failed ({status}); last lines of {}:\n{}",
+        log.display(),
+        tail.join("\n")
+    )))
+}
+
+fn compile(root: &Path, args: &[&str], what: &str) -> Result<()> {
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_message(format!("compiling {what} (release)…"));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let out = Command::new(paths::cargo())
+        .args(args)
+        .current_dir(root)
+        .output()
+        .context(|| "running cargo".into())?;
+    spinner.finish_and_clear();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(Error(format!(
+            "compiling {what} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )))
+    }
+}
+
+/// Runs the selected benchmarks and writes the report; returns the report
+/// directory.
+pub fn run(selection: &Selection) -> Result<PathBuf> {
+    let root = paths::root();
+    let kind = ReportKind::of(selection);
+    let raw = kind.raw_dir(&paths::target_dir(&root));
+    let cases = plan(selection);
+    let memory_cases = memory_plan(selection);
+    if cases.is_empty() && memory_cases.is_empty() {
+        return Err(Error("the selection contains no benchmark".into()));
+    }
+    if raw.exists() {
+        fs::remove_dir_all(&raw).context(|| format!("clearing {}", raw.display()))?;
+    }
+    fs::create_dir_all(&raw).context(|| format!("creating {}", raw.display()))?;
+    // The date and revision of the measurement, not of a later re-render.
+    let env_path = raw.join(ENVIRONMENT_FILE);
+    out::write_json(&env_path, &Environment::capture(&root))
+        .context(|| format!("writing {}", env_path.display()))?;
+
+    compile(
+        &root,
+        &[
+            "bench",
+            "-p",
+            "taskpool-benches",
+            "--bench",
+            "workloads",
+            "--no-run",
+        ],
+        "the benchmarks",
+    )?;
+    if !memory_cases.is_empty() {
+        compile(
+            &root,
+            &[
+                "build",
+                "--release",
+                "-p",
+                "taskpool-benches",
+                "--bin",
+                "queued-memory",
+            ],
+            "the W9 probe",
+        )?;
+    }
+
+    let total = (cases.len() + memory_cases.len()) as u64;
+    let started = Instant::now();
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30.cyan/blue}] {pos}/{len} done, ~{eta} left  {msg}",
+        )
+        .map_err(|e| Error(format!("progress template: {e}")))?
+        .progress_chars("=> "),
+    );
+    eprintln!(
+        "running {} benchmarks ({} profile) and {} memory probes; criterion's console output goes to {}",
+        cases.len(),
+        selection.profile,
+        memory_cases.len(),
+        raw.join("bench.log").display()
+    );
+
+    if !cases.is_empty() {
+        let mut cmd = Command::new(paths::cargo());
+        cmd.args(["bench", "-p", "taskpool-benches", "--bench", "workloads"])
+            .current_dir(&root)
+            .env("CRITERION_HOME", raw.join("criterion"))
+            .env(ENV_OUT, &raw)
+            .env(ENV_PROGRESS, "1");
+        for (k, v) in selection.to_env() {
+            cmd.env(k, v);
+        }
+        run_logged(cmd, &raw.join("bench.log"), &bar, 0)?;
+    } else {
+        // W9 alone: record the sizes and calibration all the same.
+        write_meta_only(selection, &raw)?;
+    }
+
+    for (i, case) in memory_cases.iter().enumerate() {
+        bar.set_position(cases.len() as u64 + i as u64);
+        bar.set_message(format!(
+            "W9_queued_memory/{}/cap={}",
+            case.function_id(),
+            case.capacity
+        ));
+        match memory_probe(&root, &case.function_id(), case.capacity, case.tasks) {
+            Ok(result) => {
+                let path = out::row_file(&raw, out::MEMORY_DIR, &result.row);
+                out::write_json(&path, &result)
+                    .context(|| format!("writing {}", path.display()))?;
+            }
+            Err(e) => {
+                // Reported in REPORT.md's "Not measured" list.
+                let id = format!(
+                    "W9_queued_memory/{}/cap={}",
+                    case.function_id(),
+                    case.capacity
+                );
+                let path = out::row_file(&raw, out::SKIPPED_DIR, &id);
+                let skipped = out::Skipped { id, reason: e.0 };
+                out::write_json(&path, &skipped)
+                    .context(|| format!("writing {}", path.display()))?;
+            }
+        }
+    }
+    bar.finish_with_message(format!("measured in {:.0?}", started.elapsed()));
+    build_report(kind, &raw)
+}
+
+fn write_meta_only(selection: &Selection, raw: &Path) -> Result<()> {
+    let meta = out::BenchMeta {
+        selection: selection.clone(),
+        sizes: taskpool_benches::spec::Workload::ALL
+            .iter()
+            .map(|&w| (w.id().to_owned(), selection.sizes(w)))
+            .collect(),
+        calibration: taskpool_benches::harness::Calibration::measure(30),
+    };
+    let path = raw.join(out::META_FILE);
+    out::write_json(&path, &meta).context(|| format!("writing {}", path.display()))
+}
+
+/// Runs the W9 probe for one pool in its own process.
+fn memory_probe(root: &Path, pool: &str, capacity: usize, tasks: usize) -> Result<MemoryResult> {
+    let out = Command::new(paths::cargo())
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "taskpool-benches",
+            "--bin",
+            "queued-memory",
+            "--",
+        ])
+        .args([pool, &capacity.to_string(), &tasks.to_string()])
+        .current_dir(root)
+        .output()
+        .context(|| "running the W9 probe".into())?;
+    if !out.status.success() {
+        return Err(Error(format!(
+            "the W9 probe for `{pool}` failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    serde_json::from_slice(&out.stdout)
+        .context(|| format!("reading the W9 probe output for `{pool}`"))
+}
+
+/// The file in a raw run directory recording where and when it ran.
+pub const ENVIRONMENT_FILE: &str = "environment.json";
+
+/// Collects the raw run in `raw` and writes the report of `kind`.
+pub fn build_report(kind: ReportKind, raw: &Path) -> Result<PathBuf> {
+    let root = paths::root();
+    let env_path = raw.join(ENVIRONMENT_FILE);
+    let environment = match fs::read_to_string(&env_path) {
+        Ok(text) => {
+            serde_json::from_str(&text).context(|| format!("parsing {}", env_path.display()))?
+        }
+        Err(_) => Environment::capture(&root),
+    };
+    let results = results::collect(raw, kind.label(), environment, features::rows())?;
+    let dir = kind.report_dir(&root);
+    fs::create_dir_all(&dir).context(|| format!("creating {}", dir.display()))?;
+    report::write(&dir, &report::render(&results)?)?;
+    Ok(dir)
+}

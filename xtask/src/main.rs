@@ -1,0 +1,195 @@
+//! `cargo xtask`: bench | report | loom | soak. Run `cargo xtask --help`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use taskpool_benches::spec::{Profile, Selection};
+use taskpool_catalog::PoolKind;
+use xtask::error::{Error, Result};
+use xtask::paths::{self, ReportKind};
+use xtask::soak::SoakOptions;
+use xtask::{bench, loom, report, results, soak};
+
+/// Project automation for the taskpool workspace.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Benchmark every pool on every workload and write the report
+    /// (quick profile: comparisons/quick/; --full: comparisons/; narrowed or
+    /// resized runs: comparisons/custom/).
+    Bench(BenchArgs),
+    /// Rebuild REPORT.md and the charts without running anything.
+    Report(ReportArgs),
+    /// Run the loom models of every strategy crate.
+    Loom {
+        /// Only this crate (workerpool, ants or tunny).
+        #[arg(long = "crate")]
+        only: Option<String>,
+    },
+    /// Conformance suite with many cases plus the stress run, over every catalog pool.
+    Soak(SoakArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchArgs {
+    /// The full profile (sizes of workloads.md, long measurements): the committed report.
+    #[arg(long)]
+    full: bool,
+    /// Only these pools, comma-separated (e.g. `ants,rayon`); `inline` always runs.
+    #[arg(long, value_name = "A,B")]
+    pools: Option<String>,
+    /// Only these workloads, comma-separated (W1–W9, S1, S2).
+    #[arg(long, value_name = "W1,W3")]
+    workloads: Option<String>,
+    /// Use this pool capacity in every workload (not on the S1 capacity curve).
+    #[arg(long, value_name = "N")]
+    capacity: Option<String>,
+    /// Use this many tasks per batch in every workload (not W8's sample count).
+    #[arg(long, value_name = "N")]
+    tasks: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Which report: quick (default), full or custom.
+    #[arg(long, default_value = "quick")]
+    profile: String,
+    /// Re-read the raw criterion output of the last run of that profile
+    /// (under the target directory) instead of its results.json.
+    #[arg(long)]
+    from_raw: bool,
+    /// Read this results.json instead (writes the report beside it).
+    #[arg(long, value_name = "FILE", conflicts_with = "from_raw")]
+    results: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SoakArgs {
+    /// Only these pools, comma-separated.
+    #[arg(long, value_name = "A,B")]
+    pools: Option<String>,
+    /// Generated cases per conformance property.
+    #[arg(long, default_value_t = 512)]
+    cases: u32,
+    /// Tasks over each pool's stress run.
+    #[arg(long, default_value_t = 1_000_000)]
+    tasks: u64,
+    /// Pool lifetimes in each stress run.
+    #[arg(long, default_value_t = 20)]
+    rounds: u32,
+    /// Seed (default: random, printed in the output).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+fn selection(args: &BenchArgs) -> Result<Selection> {
+    let mut sel = Selection::new(if args.full {
+        Profile::Full
+    } else {
+        Profile::Quick
+    });
+    if let Some(p) = &args.pools {
+        sel.pools = Some(Selection::parse_pools(p)?);
+    }
+    if let Some(w) = &args.workloads {
+        sel.workloads = Some(Selection::parse_workloads(w)?);
+    }
+    if let Some(c) = &args.capacity {
+        sel.capacity = Some(Selection::parse_count("capacity", c)?);
+    }
+    if let Some(t) = &args.tasks {
+        sel.tasks = Some(Selection::parse_count("tasks", t)?);
+    }
+    Ok(sel)
+}
+
+fn report_kind(profile: &str) -> Result<ReportKind> {
+    match profile {
+        "quick" => Ok(ReportKind::Quick),
+        "full" => Ok(ReportKind::Full),
+        "custom" => Ok(ReportKind::Custom),
+        other => Err(Error(format!(
+            "unknown report `{other}` (expected quick, full or custom)"
+        ))),
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Cmd::Bench(args) => {
+            let sel = selection(&args)?;
+            let dir = bench::run(&sel)?;
+            println!("report written to {}", dir.join("REPORT.md").display());
+        }
+        Cmd::Report(args) => {
+            let root = paths::root();
+            let (dir, results) = if let Some(file) = args.results {
+                let dir = file
+                    .parent()
+                    .map_or_else(|| PathBuf::from("."), PathBuf::from);
+                (dir, results::load(&file)?)
+            } else {
+                let kind = report_kind(&args.profile)?;
+                if args.from_raw {
+                    let raw = kind.raw_dir(&paths::target_dir(&root));
+                    let dir = bench::build_report(kind, &raw)?;
+                    println!(
+                        "report rebuilt from {} into {}",
+                        raw.display(),
+                        dir.join("REPORT.md").display()
+                    );
+                    return Ok(());
+                }
+                let dir = kind.report_dir(&root);
+                let results = results::load(&dir.join("results.json"))?;
+                (dir, results)
+            };
+            report::write(&dir, &report::render(&results)?)?;
+            println!("report rebuilt into {}", dir.join("REPORT.md").display());
+        }
+        Cmd::Loom { only } => loom::run(only.as_deref())?,
+        Cmd::Soak(args) => {
+            let pools = match &args.pools {
+                None => None,
+                Some(list) => Some(
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| s.parse::<PoolKind>().map_err(|e| Error(e.to_string())))
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+            };
+            if args.cases == 0 || args.tasks == 0 || args.rounds == 0 {
+                return Err(Error(
+                    "--cases, --tasks and --rounds must be at least 1".into(),
+                ));
+            }
+            soak::run(&SoakOptions {
+                pools,
+                cases: args.cases,
+                tasks: args.tasks,
+                rounds: args.rounds,
+                seed: args.seed,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

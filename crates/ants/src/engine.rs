@@ -160,6 +160,11 @@ struct State<J> {
     waiting: usize,
     /// Threads blocked on `quiet` (wait_idle, release_timeout, stop).
     quiet_waiters: usize,
+    /// Of those, how many are this pool's own workers (calls from inside a
+    /// task). They cannot finish while they wait, so the others do not wait
+    /// for them: two tasks calling `stop` at once must not wait for each
+    /// other (rule 7).
+    inside_waiters: usize,
     /// Worker threads started and not yet at the end of their loop (mirrored
     /// in `Inner::threads`).
     threads: usize,
@@ -250,6 +255,7 @@ impl<J: Send + 'static> Inner<J> {
                 idle,
                 waiting: 0,
                 quiet_waiters: 0,
+                inside_waiters: 0,
                 threads: 0,
                 generation: 0,
             }),
@@ -664,14 +670,36 @@ impl<J> Inner<J> {
         true
     }
 
-    /// Waits until every worker thread (but the calling one, if it is a
-    /// worker of this pool) has left its loop, or until `deadline`.
-    pub(crate) fn wait_exit(&self, deadline: Option<Instant>) -> Result<(), TimedOut> {
-        let own = usize::from(self.on_own_worker());
-        let mut st = lock(&self.state);
+    /// Registers a waiter on `quiet`; a worker of this pool counts as
+    /// "inside" (see `State::inside_waiters`). Returns whether it is inside.
+    fn enter_quiet(&self, st: &mut State<J>) -> bool {
         st.quiet_waiters += 1;
+        let inside = self.on_own_worker();
+        if inside {
+            st.inside_waiters += 1;
+            // Other waiters' conditions depend on this count.
+            self.quiet.notify_all();
+        }
+        inside
+    }
+
+    fn leave_quiet(st: &mut State<J>, inside: bool) {
+        st.quiet_waiters -= 1;
+        if inside {
+            st.inside_waiters -= 1;
+        }
+    }
+
+    /// Waits until every worker thread has left its loop, or until
+    /// `deadline`. Called from inside one of this pool's tasks, it does not
+    /// wait for the workers that are themselves waiting inside a task (the
+    /// calling one included).
+    pub(crate) fn wait_exit(&self, deadline: Option<Instant>) -> Result<(), TimedOut> {
+        let mut st = lock(&self.state);
+        let inside = self.enter_quiet(&mut st);
         let result = loop {
-            if st.threads <= own {
+            let allowed = if inside { st.inside_waiters } else { 0 };
+            if st.threads <= allowed {
                 break Ok(());
             }
             match deadline {
@@ -685,19 +713,22 @@ impl<J> Inner<J> {
                 }
             }
         };
-        st.quiet_waiters -= 1;
+        Self::leave_quiet(&mut st, inside);
         result
     }
 
     /// Joins every worker thread that has left its loop, and the purge thread
     /// of a released pool. Concurrent callers return only after the joins.
+    /// From inside one of this pool's tasks it joins nothing: other workers
+    /// may be waiting inside their tasks too (they exit when those return),
+    /// and a later call from outside, or the last drop, joins them.
     pub(crate) fn join_threads(&self) {
+        if self.on_own_worker() {
+            return;
+        }
         let mut handles = lock(&self.handles);
-        let me = thread::current().id();
         for handle in handles.list.drain(..) {
-            if handle.thread().id() != me {
-                let _ = handle.join();
-            }
+            let _ = handle.join();
         }
         drop(handles);
         if self.is_closed() {
@@ -726,16 +757,27 @@ impl<J> Inner<J> {
         Ok(())
     }
 
-    /// Blocks until no task is running and no submitter is blocked (not
-    /// counting the calling task, when called from one of this pool's tasks).
+    /// Blocks until no task is running and no submitter is blocked. From
+    /// inside one of this pool's tasks: until no task runs but those waiting
+    /// inside a task like this one (the calling one included); blocked
+    /// submitters are not waited for then, since they may be waiting for the
+    /// calling task's worker.
     pub(crate) fn wait_idle(&self) {
-        let own = usize::from(self.on_own_worker());
         let mut st = lock(&self.state);
-        st.quiet_waiters += 1;
-        while self.busy.load(Ordering::Relaxed) > own || st.waiting > 0 {
+        let inside = self.enter_quiet(&mut st);
+        loop {
+            let busy = self.busy.load(Ordering::Relaxed);
+            let quiet = if inside {
+                busy <= st.inside_waiters
+            } else {
+                busy == 0 && st.waiting == 0
+            };
+            if quiet {
+                break;
+            }
             st = wait(&self.quiet, st);
         }
-        st.quiet_waiters -= 1;
+        Self::leave_quiet(&mut st, inside);
     }
 
     /// One purge pass now: stops the workers idle for at least the expiry

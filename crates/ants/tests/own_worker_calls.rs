@@ -125,3 +125,49 @@ fn dropping_the_last_handle_inside_a_task() {
         wait_until("both tasks ran", || ran.load(Ordering::SeqCst) == 2);
     });
 }
+
+#[test]
+fn two_tasks_stopping_at_once_do_not_wait_for_each_other() {
+    watchdog("two_stops_inside", || {
+        let pool = Pool::new(3).unwrap();
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..2 {
+            let (p, b, tx) = (pool.clone(), Arc::clone(&barrier), tx.clone());
+            pool.submit(move || {
+                b.wait();
+                TaskPool::stop_wait(&p);
+                tx.send(()).unwrap();
+            })
+            .unwrap();
+        }
+        rx.recv().unwrap();
+        rx.recv().unwrap();
+        TaskPool::stop(&pool);
+        assert_eq!(pool.workers(), 0);
+    });
+}
+
+#[test]
+fn wait_idle_inside_a_task_does_not_wait_for_submitters_blocked_on_it() {
+    watchdog("wait_idle_inside_blocked", || {
+        let pool = Pool::new(1).unwrap();
+        let gate = Gate::new();
+        let (tx, rx) = mpsc::channel();
+        let (p, g) = (pool.clone(), gate.clone());
+        pool.submit(move || {
+            g.wait();
+            p.wait_idle();
+            tx.send(()).unwrap();
+        })
+        .unwrap();
+        let p = pool.clone();
+        let blocked = std::thread::spawn(move || p.submit(|| ()));
+        wait_until("a submitter is blocked", || pool.waiting() == 1);
+        gate.open();
+        rx.recv().unwrap();
+        blocked.join().unwrap().unwrap();
+        pool.wait_idle();
+        assert_eq!(pool.stats().completed, 2);
+    });
+}

@@ -40,9 +40,10 @@
 //!     }
 //! }
 //!
-//! let pool = Pool::new(2, Squares::build); // two tables built, now
+//! let pool = Pool::new(1, Squares::build); // the table is built now, once
 //! assert_eq!(pool.process(12), Ok((144, 1)));
 //! assert_eq!(pool.process(3), Ok((9, 2))); // same worker, its state moved on
+//! pool.set_size(3).unwrap(); // two more workers, two more tables
 //! ```
 //!
 //! # What happens when every worker is busy

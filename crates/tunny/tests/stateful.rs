@@ -278,3 +278,46 @@ fn process_error_panicked_carries_the_payload() {
         assert_eq!(pool.process(3), Ok(3), "the pool keeps working");
     });
 }
+
+/// A worker whose jobs reach back into their own pool.
+struct Inside {
+    pool: Arc<Mutex<Option<Pool<Inside>>>>,
+}
+
+impl Worker for Inside {
+    type Input = u32;
+    type Output = bool;
+    fn process(&mut self, n: u32, _: &Interrupt) -> bool {
+        let pool = self.pool.lock().unwrap().clone().expect("pool published");
+        if n == 0 {
+            pool.set_size(0).is_ok()
+        } else {
+            pool.close();
+            pool.is_closed()
+        }
+    }
+}
+
+#[test]
+fn set_size_and_close_from_inside_a_job_do_not_wait_for_that_job() {
+    watchdog("resize from inside", || {
+        let slot = Arc::new(Mutex::new(None));
+        let pool = {
+            let slot = Arc::clone(&slot);
+            Pool::new(2, move || Inside {
+                pool: Arc::clone(&slot),
+            })
+        };
+        *slot.lock().unwrap() = Some(pool.clone());
+        // Shrinks to zero from inside: the other worker exits, this one
+        // leaves after its job, and the result still comes back.
+        assert_eq!(pool.process(0), Ok(true));
+        assert_eq!(pool.size(), 0);
+        pool.set_size(1).unwrap();
+        assert_eq!(pool.process(1), Ok(true));
+        assert!(pool.is_closed());
+        eventually("the last worker exits", || pool.stats().workers == 0);
+        // Break the cycle pool -> worker -> slot -> pool.
+        slot.lock().unwrap().take();
+    });
+}

@@ -40,7 +40,7 @@ fn timing(profile: Profile, workload: Workload) -> (usize, Duration, Duration) {
         (Profile::Quick, _) => (10, ms(100), ms(300)),
         (Profile::Full, Workload::W2 | Workload::W7) => (10, ms(1_000), ms(5_000)),
         (Profile::Full, Workload::W6) => (20, ms(1_000), ms(3_000)),
-        (Profile::Full, _) => (30, ms(1_000), ms(3_000)),
+        (Profile::Full, _) => (20, ms(1_000), ms(3_000)),
     }
 }
 

@@ -42,6 +42,15 @@ fn run_logged(mut cmd: Command, log: &Path, bar: &ProgressBar, offset: u64) -> R
             if let Some((done, _, id)) = parse_progress(&line) {
                 bar.set_position(offset + done - 1);
                 bar.set_message(id.to_owned());
+                if bar.is_hidden() {
+                    // No terminal (CI, a pipe): one plain line per benchmark.
+                    eprintln!(
+                        "[{}/{}] {id} ({:.0?} elapsed)",
+                        offset + done,
+                        bar.length().unwrap_or(0),
+                        bar.elapsed()
+                    );
+                }
             }
             let _ = writeln!(log_file, "{line}");
         }

@@ -54,6 +54,9 @@ struct BenchArgs {
     /// Use this many tasks per batch in every workload (not W8's sample count).
     #[arg(long, value_name = "N")]
     tasks: Option<String>,
+    /// Only list the benchmarks the selection would run.
+    #[arg(long)]
+    list: bool,
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +128,18 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Cmd::Bench(args) => {
             let sel = selection(&args)?;
+            if args.list {
+                let cases = taskpool_benches::plan::plan(&sel);
+                let memory = taskpool_benches::plan::memory_plan(&sel);
+                for case in &cases {
+                    println!("{case}");
+                }
+                for case in &memory {
+                    println!("{} (separate process)", case.id());
+                }
+                println!("{} benchmarks, {} memory probes", cases.len(), memory.len());
+                return Ok(());
+            }
             let dir = bench::run(&sel)?;
             println!("report written to {}", dir.join("REPORT.md").display());
         }

@@ -107,6 +107,27 @@ fn median(v: &mut [Duration]) -> f64 {
 }
 
 fn main() {
+    // `overhead channel` or `overhead workerpool` runs one side only (for
+    // `perf stat`); no argument runs both and prints the ratios.
+    let only = std::env::args().nth(1);
+    if let Some(which) = only.as_deref() {
+        let (task, submit) = match which {
+            "channel" => {
+                let channel = ChannelPool::new(2);
+                measure(|t| channel.submit(t))
+            }
+            "workerpool" => {
+                let pool = WorkerPool::new(2);
+                let m = measure(|t| pool.submit(t).unwrap());
+                pool.stop_wait();
+                m
+            }
+            other => panic!("unknown pool {other:?}: use channel or workerpool"),
+        };
+        println!("{which}: {task:.1} ns per task, {submit:.1} ns per submit");
+        return;
+    }
+
     let channel = ChannelPool::new(2);
     let (c_task, c_submit) = measure(|t| channel.submit(t));
     drop(channel);

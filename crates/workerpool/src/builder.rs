@@ -171,7 +171,7 @@ impl Builder {
         ));
         let clock = match self.clock {
             Some(manual) => {
-                manual.subscribe(tx.clone());
+                manual.subscribe(tx.clone(), Arc::clone(&shared));
                 Clock::Manual(manual)
             }
             None => Clock::System(Instant::now()),

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::dispatch::Msg;
+use crate::dispatch::{Msg, Shared};
 use crate::sync::{channel, lock, Arc, Mutex};
 
 /// A clock that only moves when [`advance`](ManualClock::advance) is called.
@@ -44,9 +44,10 @@ pub struct ManualClock {
 struct ManualState {
     /// Time since the clock was made; only `advance` moves it.
     now: Duration,
-    /// The dispatchers of the pools that use this clock. A dispatcher that has
-    /// exited refuses the send, and is then forgotten.
-    pools: Vec<channel::Sender<Msg>>,
+    /// The dispatchers of the pools that use this clock, with the pool state
+    /// (to wake a resting dispatcher). A dispatcher that has exited refuses
+    /// the send, and is then forgotten.
+    pools: Vec<(channel::Sender<Msg>, Arc<Shared>)>,
 }
 
 impl ManualClock {
@@ -69,12 +70,13 @@ impl ManualClock {
             state.pools.clone()
         };
         let mut gone = Vec::new();
-        for (i, pool) in pools.iter().enumerate() {
+        for (i, (pool, shared)) in pools.iter().enumerate() {
             let (ack, seen) = channel::unbounded();
             if pool.send(Msg::Tick(ack)).is_err() {
                 gone.push(i);
                 continue;
             }
+            shared.wake_dispatcher(&mut lock(&shared.handoff));
             // An error means the dispatcher exited before it got to the tick:
             // nothing left to wait for.
             let _ = seen.recv();
@@ -90,8 +92,8 @@ impl ManualClock {
         }
     }
 
-    pub(crate) fn subscribe(&self, dispatcher: channel::Sender<Msg>) {
-        lock(&self.inner).pools.push(dispatcher);
+    pub(crate) fn subscribe(&self, dispatcher: channel::Sender<Msg>, shared: Arc<Shared>) {
+        lock(&self.inner).pools.push((dispatcher, shared));
     }
 }
 

@@ -13,12 +13,34 @@ use taskpool::Task;
 
 use crate::clock::Clock;
 use crate::pause::PauseGate;
-use crate::sync::{channel, lock, thread, thread_local, wait, Arc, AtomicUsize, Condvar, Mutex};
+use crate::sync::{
+    channel, lock, thread, thread_local, wait, Arc, AtomicBool, AtomicUsize, Condvar, Mutex,
+    MutexGuard, Ordering,
+};
 use crate::{FullPolicy, PanicHandler};
 
 /// Most tasks the dispatcher takes from its channel before it hands them out
 /// under one acquisition of the hand-off lock.
 const BATCH: usize = 256;
+
+/// The dispatcher rests (stops draining its channel) while the waiting queue
+/// holds at least `REST_QUEUE` tasks and every worker is started: nothing it
+/// could take from the channel would start before those anyway, and not
+/// chasing the submitters keeps it off the cache lines they write. A worker
+/// wakes it when the queue is down to `REST_QUEUE / 2`.
+#[cfg(not(tp_loom))]
+const REST_QUEUE: usize = 256;
+/// A resting dispatcher is also woken (by a submitter) once this many
+/// messages wait in its channel, so queued tasks move into the compact queue
+/// (16 bytes a task) instead of piling up in channel slots; it then drains to
+/// half of this before resting again.
+#[cfg(not(tp_loom))]
+const REST_CHANNEL: usize = 4096;
+// Tiny thresholds under loom, so the models reach the resting state.
+#[cfg(tp_loom)]
+const REST_QUEUE: usize = 2;
+#[cfg(tp_loom)]
+const REST_CHANNEL: usize = 2;
 
 /// `Shared::gate`: set once shutdown has begun.
 pub(crate) const CLOSED: usize = 1;
@@ -67,18 +89,27 @@ pub(crate) struct Shared {
     /// before looking at bit 0 and takes it away after its channel send). The
     /// stopper sends `Msg::Stop` only after the count has drained to zero, so
     /// every task whose submit returned `Ok` is in the channel before `Stop`.
-    pub(crate) gate: AtomicUsize,
+    /// On a cache line of its own: submitters write it on every call, and it
+    /// must not share a line with the hand-off lock the workers hammer.
+    pub(crate) gate: CacheLine<AtomicUsize>,
     /// Paired with `quiesce_cv`: the last submitter to leave a closed gate
     /// notifies under this lock; the stopper re-checks the gate under it.
     pub(crate) quiesce: Mutex<()>,
     pub(crate) quiesce_cv: Condvar,
     /// Everything the dispatcher and the workers exchange. Never touched by
-    /// `submit`.
-    pub(crate) handoff: Mutex<Handoff>,
+    /// `submit`. On a cache line of its own (see `gate`).
+    pub(crate) handoff: CacheLine<Mutex<Handoff>>,
     /// Workers wait here when the queue is empty. Notified (after the lock is
     /// released) once per task pushed for a waiting worker, once per retire
     /// request, and for everyone on shutdown.
     pub(crate) work_cv: Condvar,
+    /// The resting dispatcher waits here while `Handoff::resting` is set;
+    /// whoever clears that flag (under the lock) notifies.
+    pub(crate) rest_cv: Condvar,
+    /// Mirrors `Handoff::resting` for submitters, who read it without the
+    /// lock to decide whether a long channel calls for a wake-up. Written
+    /// only by the dispatcher; on its own cache line.
+    pub(crate) resting: CacheLine<AtomicBool>,
     /// Most workers that may exist at once (at least 1).
     pub(crate) max_workers: usize,
     /// `Some((n, policy))` when the queue is bounded.
@@ -110,6 +141,19 @@ pub(crate) struct Shared {
     pub(crate) to_dispatcher: channel::Sender<Msg>,
 }
 
+/// Aligns its contents to a 128-byte boundary (two 64-byte lines, for
+/// adjacent-line prefetching), so a hot field shares no cache line with
+/// another hot field.
+#[repr(align(128))]
+pub(crate) struct CacheLine<T>(pub(crate) T);
+
+impl<T> std::ops::Deref for CacheLine<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// The hand-off between the dispatcher and the workers, under `Shared::handoff`.
 pub(crate) struct Handoff {
     /// The FIFO waiting queue. Only the dispatcher pushes; workers pop from
@@ -139,6 +183,12 @@ pub(crate) struct Handoff {
     /// A `Msg::CheckIdle` is on its way; set by the worker that sends it,
     /// cleared by the dispatcher when it reads it.
     pub(crate) check_pending: bool,
+    /// The dispatcher is resting on `rest_cv`. Set by the dispatcher; cleared
+    /// by whoever wakes it: a worker that finds the queue at half the resting
+    /// threshold, a stopper, a clock tick, a submitter that finds the channel
+    /// long. Whoever clears it notifies `rest_cv`, so exactly one notify per
+    /// rest.
+    pub(crate) resting: bool,
     pub(crate) completed: u64,
     pub(crate) panicked: u64,
 }
@@ -187,10 +237,10 @@ impl Shared {
         to_dispatcher: channel::Sender<Msg>,
     ) -> Self {
         Shared {
-            gate: AtomicUsize::new(0),
+            gate: CacheLine(AtomicUsize::new(0)),
             quiesce: Mutex::new(()),
             quiesce_cv: Condvar::new(),
-            handoff: Mutex::new(Handoff {
+            handoff: CacheLine(Mutex::new(Handoff {
                 queue: VecDeque::new(),
                 idle: 0,
                 retire: 0,
@@ -201,10 +251,13 @@ impl Shared {
                 idle_waiters: Vec::new(),
                 nested_idle: 0,
                 check_pending: false,
+                resting: false,
                 completed: 0,
                 panicked: 0,
-            }),
+            })),
             work_cv: Condvar::new(),
+            rest_cv: Condvar::new(),
+            resting: CacheLine(AtomicBool::new(false)),
             max_workers,
             limit,
             queued: AtomicUsize::new(0),
@@ -239,6 +292,26 @@ impl Shared {
         if self.gate.fetch_sub(ONE, crate::sync::Ordering::SeqCst) == CLOSED | ONE {
             let _guard = lock(&self.quiesce);
             self.quiesce_cv.notify_all();
+        }
+    }
+
+    /// Ends the dispatcher's rest, if it is resting. Called with the hand-off
+    /// lock held.
+    pub(crate) fn wake_dispatcher(&self, h: &mut MutexGuard<'_, Handoff>) {
+        if h.resting {
+            h.resting = false;
+            self.rest_cv.notify_one();
+        }
+    }
+
+    /// Submit side: after a send, wake a resting dispatcher if its channel
+    /// has grown long. The flag is read without the lock; the dispatcher
+    /// re-checks the channel after setting it (both SeqCst), so a long
+    /// channel is never left behind a dispatcher that missed it.
+    pub(crate) fn after_send(&self, channel_len: impl FnOnce() -> usize) {
+        if self.resting.load(Ordering::SeqCst) && channel_len() >= REST_CHANNEL {
+            let mut h = lock(&self.handoff);
+            self.wake_dispatcher(&mut h);
         }
     }
 
@@ -317,6 +390,7 @@ impl Dispatcher {
     pub(crate) fn run(mut self) {
         CURRENT_POOL.with(|c| c.set(Shared::id(&self.shared)));
         loop {
+            self.rest_while_saturated();
             let msg = match self.next_wait() {
                 None => self.rx.recv().ok(),
                 Some(timeout) => match self.rx.recv_timeout(timeout) {
@@ -373,6 +447,31 @@ impl Dispatcher {
             }
             self.after_event();
         }
+    }
+
+    /// Rests while the waiting queue is long and every worker is started
+    /// (see [`REST_QUEUE`]); returns at once otherwise.
+    fn rest_while_saturated(&mut self) {
+        let shared = &*self.shared;
+        let mut h = lock(&shared.handoff);
+        if h.queue.len() < REST_QUEUE
+            || h.live - h.retire < shared.max_workers
+            || h.closing
+            || self.spawn_failed
+        {
+            return;
+        }
+        h.resting = true;
+        shared.resting.store(true, Ordering::SeqCst);
+        // Pairs with `Shared::after_send`: a submitter that read the flag
+        // as unset sent before this check, so its message is counted here.
+        if self.rx.len() >= REST_CHANNEL / 2 {
+            h.resting = false;
+        }
+        while h.resting {
+            h = wait(&shared.rest_cv, h);
+        }
+        shared.resting.store(false, Ordering::SeqCst);
     }
 
     /// How long to sleep before the next idle deadline; `None` = no deadline.
@@ -600,6 +699,9 @@ fn worker_main(shared: &Arc<Shared>, id: usize, first: Option<Task>) {
             if let Some(task) = h.queue.pop_front() {
                 h.running += 1;
                 next = Some(task);
+                if h.resting && h.queue.len() <= REST_QUEUE / 2 {
+                    shared.wake_dispatcher(&mut h);
+                }
                 break;
             }
             if h.closing {

@@ -500,6 +500,7 @@ impl Inner {
             }
         }
         let sent = self.tx.send(Msg::Task(task));
+        shared.after_send(|| self.tx.len());
         shared.leave_gate();
         match sent {
             Ok(()) => Ok(()),
@@ -591,6 +592,8 @@ impl Inner {
             let _ = self.tx.send(Msg::Stop {
                 wait: wait_for_queue,
             });
+            // A resting dispatcher must come and read it.
+            shared.wake_dispatcher(&mut lock(&shared.handoff));
         }
         self.join_dispatcher();
     }

@@ -181,3 +181,24 @@ fn loom_tests_wait_idle_covers_children() {
         pool.stop_wait();
     });
 }
+
+/// A long queue makes the dispatcher rest (the loom thresholds are tiny);
+/// the worker wakes it as the queue drains, and a stop racing all of that
+/// still runs every accepted task.
+#[test]
+fn loom_tests_resting_dispatcher_is_woken() {
+    model(|| {
+        let pool = pool(1);
+        let count = Arc::new(AtomicUsize::new(0));
+        for _ in 0..4 {
+            pool.submit(counting_task(&count)).unwrap();
+        }
+        let stopper = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.stop_wait())
+        };
+        let late = pool.submit(counting_task(&count)).is_ok();
+        stopper.join().unwrap();
+        assert_eq!(count.load(Ordering::SeqCst), 4 + usize::from(late));
+    });
+}

@@ -4,7 +4,7 @@
 //! loom models in `loom_tests` check the real protocol code.
 
 #[cfg(not(tp_loom))]
-pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 #[cfg(not(tp_loom))]
 pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 #[cfg(not(tp_loom))]
@@ -13,7 +13,7 @@ pub(crate) use std::thread;
 pub(crate) use std::thread_local;
 
 #[cfg(tp_loom)]
-pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 #[cfg(tp_loom)]
 pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 #[cfg(tp_loom)]
@@ -149,6 +149,10 @@ pub(crate) mod channel {
 
         pub(crate) fn recv_timeout(&self, _timeout: Duration) -> Result<T, RecvTimeoutError> {
             self.recv()
+        }
+
+        pub(crate) fn len(&self) -> usize {
+            lock(&self.chan.state).queue.len()
         }
 
         pub(crate) fn is_empty(&self) -> bool {

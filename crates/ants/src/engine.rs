@@ -34,6 +34,8 @@ pub(crate) struct Config {
     pub(crate) panic_handler: Option<PanicHandler>,
     pub(crate) thread_name: String,
     pub(crate) clock: Shared<dyn Clock>,
+    /// The id shared by the pools of one `MultiPool` (`None`: a fresh id).
+    pub(crate) group: Option<usize>,
 }
 
 impl fmt::Debug for Config {
@@ -48,6 +50,7 @@ impl fmt::Debug for Config {
             .field("panic_handler", &self.panic_handler.as_ref().map(|_| ".."))
             .field("thread_name", &self.thread_name)
             .field("clock", &self.clock)
+            .field("group", &self.group)
             .finish()
     }
 }
@@ -191,6 +194,9 @@ struct Handles {
 /// for tasks started earlier: shrinking never interrupts a task).
 pub(crate) struct Inner<J> {
     /// Identifies this pool's worker threads (see `sync::is_current_pool`).
+    /// The pools of one `MultiPool` share it: a task of any of them is
+    /// "inside" all of them (it must not block on, or wait for, a sibling
+    /// that may be waiting for it).
     id: usize,
     pub(crate) cfg: Config,
     /// Runs one job: calls the boxed closure, or the bound function.
@@ -249,7 +255,7 @@ impl<J: Send + 'static> Inner<J> {
             VecDeque::new()
         };
         let inner = Arc::new(Inner {
-            id: next_pool_id(),
+            id: cfg.group.unwrap_or_else(next_pool_id),
             runner,
             state: Mutex::new(State {
                 idle,
@@ -593,6 +599,8 @@ impl<J> Inner<J> {
         self.closed.load(Ordering::Acquire)
     }
 
+    /// True on a worker of this pool (or of a sibling in the same
+    /// `MultiPool`).
     pub(crate) fn on_own_worker(&self) -> bool {
         is_current_pool(self.id)
     }
@@ -778,6 +786,18 @@ impl<J> Inner<J> {
             st = wait(&self.quiet, st);
         }
         Self::leave_quiet(&mut st, inside);
+    }
+
+    /// Under `state`: if no task runs and no submitter waits (the calling
+    /// task excepted, from inside one), the number of tasks finished so far;
+    /// `None` otherwise. Lets a `MultiPool` tell that several pools were idle
+    /// together.
+    pub(crate) fn quiet_count(&self) -> Option<u64> {
+        let st = lock(&self.state);
+        let own = usize::from(self.on_own_worker());
+        let quiet = self.busy.load(Ordering::Relaxed) <= own && (own == 1 || st.waiting == 0);
+        quiet
+            .then(|| self.completed.load(Ordering::Relaxed) + self.panicked.load(Ordering::Relaxed))
     }
 
     /// One purge pass now: stops the workers idle for at least the expiry

@@ -9,7 +9,7 @@ use taskpool::{BuildError, PoolStats, SubmitError, Task, TaskPool};
 use crate::engine::Wait;
 use crate::error::{IndexOutOfRange, TimedOut, TuneError};
 use crate::pool::{Pool, PoolBuilder};
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering};
+use crate::sync::{next_pool_id, Arc, AtomicBool, AtomicUsize, Ordering};
 
 /// How a [`MultiPool`] picks the pool for the next task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,6 +23,11 @@ pub enum LoadBalancing {
 
 /// Several pools with their own locks, so that many submitters contend less
 /// than on one pool of the same total capacity.
+///
+/// A task running in any of the pools counts as inside all of them: a
+/// blocking `submit` from it to a full pool is refused with `Overloaded`, and
+/// `stop`/`wait_idle` from it do not wait for tasks that are themselves
+/// waiting inside such a call.
 ///
 /// Each pool has the same settings (from one [`PoolBuilder`]) and capacity
 /// `capacity_per_pool`; `cap()` is the sum. Cloning shares the multi-pool;
@@ -98,6 +103,10 @@ impl MultiPool {
         if pools == 0 {
             return Err(BuildError::zero("number of pools"));
         }
+        // One identity for all: a task of one pool is "inside" every pool
+        // (it is refused rather than blocked on a full sibling, and does not
+        // wait for siblings that may be waiting for it).
+        let builder = builder.in_group(next_pool_id());
         let pools = (0..pools)
             .map(|_| builder.build())
             .collect::<Result<Vec<_>, _>>()?;
@@ -318,10 +327,22 @@ impl MultiPool {
         self.inner.closed.store(false, Ordering::Release);
     }
 
-    /// Blocks until every pool is idle.
+    /// Blocks until every pool is idle at the same time: a task in one pool
+    /// may submit to another, so waiting for each pool in turn is not
+    /// enough. It repeats passes until two in a row find every pool idle
+    /// with the same number of finished tasks (any task that ran in between
+    /// changes a count or is seen running).
     pub fn wait_idle(&self) {
-        for pool in &self.inner.pools {
-            pool.wait_idle();
+        let mut previous: Option<Vec<u64>> = None;
+        loop {
+            for pool in &self.inner.pools {
+                pool.wait_idle();
+            }
+            let counts: Option<Vec<u64>> = self.inner.pools.iter().map(Pool::quiet_count).collect();
+            if counts.is_some() && counts == previous {
+                return;
+            }
+            previous = counts;
         }
     }
 

@@ -99,6 +99,10 @@ impl Pool {
         &*self.inner().cfg.clock
     }
 
+    pub(crate) fn quiet_count(&self) -> Option<u64> {
+        self.inner().quiet_count()
+    }
+
     pub(crate) fn submit_task(&self, task: Task, wait_for: Wait) -> Result<(), SubmitError> {
         engine::submit(&self.handle.inner, task, wait_for).map_err(|(why, task)| match why {
             Refusal::Stopped => SubmitError::Stopped(task),
@@ -361,7 +365,8 @@ impl Pool {
         self.inner().purge_expired()
     }
 
-    /// True when the calling thread is one of this pool's workers.
+    /// True when the calling thread is one of this pool's workers (or, for a
+    /// pool of a [`MultiPool`](crate::MultiPool), of one of its siblings).
     ///
     /// ```
     /// let pool = taskpool_ants::Pool::new(1).unwrap();
@@ -444,6 +449,8 @@ pub struct PoolBuilder {
     panic_handler: Option<PanicHandler>,
     thread_name: String,
     clock: Shared<dyn Clock>,
+    /// Set by `MultiPool` so its pools share one identity for "inside".
+    group: Option<usize>,
 }
 
 impl fmt::Debug for PoolBuilder {
@@ -489,6 +496,7 @@ impl PoolBuilder {
             panic_handler: None,
             thread_name: "ants-worker".to_owned(),
             clock: Shared::new(SystemClock),
+            group: None,
         }
     }
 
@@ -630,6 +638,13 @@ impl PoolBuilder {
         self
     }
 
+    /// The same settings, for pools that share one "inside" identity.
+    pub(crate) fn in_group(&self, group: usize) -> Self {
+        let mut b = self.clone();
+        b.group = Some(group);
+        b
+    }
+
     pub(crate) fn config(&self) -> Result<Config, BuildError> {
         let capacity = match self.capacity {
             Capacity::Limited(0) => return Err(BuildError::zero("capacity")),
@@ -660,6 +675,7 @@ impl PoolBuilder {
             panic_handler: self.panic_handler.clone(),
             thread_name: self.thread_name.clone(),
             clock: Shared::clone(&self.clock),
+            group: self.group,
         })
     }
 

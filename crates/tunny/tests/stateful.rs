@@ -1,5 +1,8 @@
 //! Per-worker state: built once per worker, kept across jobs, rebuilt only
 //! for the worker whose job panicked; hooks run when they should.
+// Real threads: under `--cfg tp_loom` the pool runs on loom's primitives,
+// which only work inside a loom model (see src/loom_tests.rs).
+#![cfg(not(tp_loom))]
 
 mod common;
 

@@ -2,6 +2,9 @@
 //! tokens, panicking jobs, a resizer, and a close at the end. The checks are
 //! invariants (cap, accounting, no lost or duplicated work), never timings.
 //! Scale the loops with `TUNNY_STRESS_SCALE` (default 1) for a soak run.
+// Real threads: under `--cfg tp_loom` the pool runs on loom's primitives,
+// which only work inside a loom model (see src/loom_tests.rs).
+#![cfg(not(tp_loom))]
 
 mod common;
 

@@ -1,5 +1,8 @@
 //! The `TaskPool` face (`Pool<CallbackWorker>`): blocking hand-off, refusal,
 //! shutdown from outside and inside, drop, panics, stats.
+// Real threads: under `--cfg tp_loom` the pool runs on loom's primitives,
+// which only work inside a loom model (see src/loom_tests.rs).
+#![cfg(not(tp_loom))]
 
 mod common;
 

@@ -1,6 +1,9 @@
 //! Behaviours asserted by upstream's `tunny_test.go`, ported in our own code.
 //! Each test is named after the Go test it mirrors. Timeouts run on a
 //! `ManualClock`, so nothing here depends on how fast the machine is.
+// Real threads: under `--cfg tp_loom` the pool runs on loom's primitives,
+// which only work inside a loom model (see src/loom_tests.rs).
+#![cfg(not(tp_loom))]
 
 mod common;
 

@@ -4,7 +4,6 @@
 //! why no wake-up is lost and why the worker cap holds.
 
 use std::any::Any;
-use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
@@ -13,6 +12,7 @@ use taskpool::Task;
 
 use crate::clock::Clock;
 use crate::pause::PauseGate;
+use crate::queue::TaskQueue;
 use crate::sync::{
     channel, lock, thread, thread_local, wait, Arc, AtomicBool, AtomicUsize, Condvar, Mutex,
     MutexGuard, Ordering,
@@ -158,7 +158,7 @@ impl<T> std::ops::Deref for CacheLine<T> {
 pub(crate) struct Handoff {
     /// The FIFO waiting queue. Only the dispatcher pushes; workers pop from
     /// the front.
-    pub(crate) queue: VecDeque<Task>,
+    pub(crate) queue: TaskQueue,
     /// Workers waiting on `work_cv` (each adds itself before waiting and
     /// removes itself after waking).
     pub(crate) idle: usize,
@@ -241,7 +241,7 @@ impl Shared {
             quiesce: Mutex::new(()),
             quiesce_cv: Condvar::new(),
             handoff: CacheLine(Mutex::new(Handoff {
-                queue: VecDeque::new(),
+                queue: TaskQueue::default(),
                 idle: 0,
                 retire: 0,
                 live: 0,
@@ -640,7 +640,7 @@ impl Dispatcher {
             let mut h = lock(&self.shared.handoff);
             h.closing = true;
             if wait {
-                VecDeque::new()
+                TaskQueue::default()
             } else {
                 std::mem::take(&mut h.queue)
             }

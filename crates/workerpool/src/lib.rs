@@ -75,6 +75,7 @@ mod builder;
 mod clock;
 mod dispatch;
 mod pause;
+mod queue;
 mod sync;
 
 #[cfg(all(test, tp_loom))]

@@ -563,3 +563,36 @@ fn clones_share_one_pool_and_stats_add_up() {
         assert_eq!((stats.capacity, stats.running, stats.waiting), (2, 0, 0));
     });
 }
+
+#[test]
+fn task_queue_keeps_fifo_order_across_chunks() {
+    use crate::queue::TaskQueue;
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let task = |i: usize| -> taskpool::Task {
+        let order = Arc::clone(&order);
+        Box::new(move || order.lock().unwrap().push(i))
+    };
+    let mut q = TaskQueue::default();
+    assert!(q.is_empty());
+    for i in 1..=2000 {
+        q.push_back(task(i));
+    }
+    q.push_front(task(0));
+    assert_eq!(q.len(), 2001);
+    // Drain half, refill, drain all: order is kept throughout.
+    for _ in 0..1000 {
+        q.pop_front().unwrap()();
+    }
+    for i in 2001..=2600 {
+        q.push_back(task(i));
+    }
+    while let Some(t) = q.pop_front() {
+        t();
+    }
+    assert!(q.is_empty());
+    assert_eq!(*order.lock().unwrap(), (0..=2600).collect::<Vec<_>>());
+    // A drained queue is reusable, front and back.
+    q.push_back(task(7));
+    q.push_front(task(6));
+    assert_eq!(q.len(), 2);
+}

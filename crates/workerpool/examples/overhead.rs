@@ -101,6 +101,48 @@ fn measure(mut submit: impl FnMut(Task)) -> (f64, f64) {
     (median(&mut whole), median(&mut submits))
 }
 
+/// W2: 10,000 tasks of `sleep(1 ms)` at capacity 100; efficiency = ideal /
+/// measured, ideal = 100 x the measured length of one `sleep(1 ms)`.
+fn w2_sleep() {
+    let one = {
+        let mut v: Vec<Duration> = (0..50)
+            .map(|_| {
+                let t = Instant::now();
+                thread::sleep(Duration::from_millis(1));
+                t.elapsed()
+            })
+            .collect();
+        v.sort();
+        v[v.len() / 2]
+    };
+    let ideal = one * 100;
+    let mut effs = Vec::new();
+    let mut channel_effs = Vec::new();
+    for _ in 0..5 {
+        let pool = WorkerPool::new(100);
+        let start = Instant::now();
+        for _ in 0..10_000 {
+            pool.submit(Box::new(|| thread::sleep(Duration::from_millis(1))))
+                .unwrap();
+        }
+        pool.stop_wait();
+        effs.push(ideal.as_secs_f64() / start.elapsed().as_secs_f64());
+
+        let channel = ChannelPool::new(100);
+        let start = Instant::now();
+        for _ in 0..10_000 {
+            channel.submit(Box::new(|| thread::sleep(Duration::from_millis(1))));
+        }
+        drop(channel);
+        channel_effs.push(ideal.as_secs_f64() / start.elapsed().as_secs_f64());
+    }
+    effs.sort_by(f64::total_cmp);
+    channel_effs.sort_by(f64::total_cmp);
+    println!("W2 sleep, capacity 100: one sleep(1 ms) = {one:?}; efficiency (median of 5):");
+    println!("  channel    {:.3} {channel_effs:.3?}", channel_effs[2]);
+    println!("  workerpool {:.3} {effs:.3?}", effs[2]);
+}
+
 fn median(v: &mut [Duration]) -> f64 {
     v.sort();
     v[v.len() / 2].as_nanos() as f64 / TASKS as f64
@@ -110,6 +152,10 @@ fn main() {
     // `overhead channel` or `overhead workerpool` runs one side only (for
     // `perf stat`); no argument runs both and prints the ratios.
     let only = std::env::args().nth(1);
+    if only.as_deref() == Some("w2") {
+        w2_sleep();
+        return;
+    }
     if let Some(which) = only.as_deref() {
         let (task, submit) = match which {
             "channel" => {

@@ -76,7 +76,7 @@ impl ManualClock {
                 gone.push(i);
                 continue;
             }
-            shared.wake_dispatcher(&mut lock(&shared.handoff));
+            shared.wake_dispatcher_urgently();
             // An error means the dispatcher exited before it got to the tick:
             // nothing left to wait for.
             let _ = seen.recv();

@@ -189,6 +189,11 @@ pub(crate) struct Handoff {
     /// long. Whoever clears it notifies `rest_cv`, so exactly one notify per
     /// rest.
     pub(crate) resting: bool,
+    /// A control message (`Stop`, a clock tick) waits in the channel behind
+    /// tasks: the dispatcher must not rest again until it has drained the
+    /// channel. Set by the sender after its send, cleared by the dispatcher
+    /// when it finds the channel empty (so the message has been read).
+    pub(crate) urgent: bool,
     pub(crate) completed: u64,
     pub(crate) panicked: u64,
 }
@@ -252,6 +257,7 @@ impl Shared {
                 nested_idle: 0,
                 check_pending: false,
                 resting: false,
+                urgent: false,
                 completed: 0,
                 panicked: 0,
             })),
@@ -302,6 +308,15 @@ impl Shared {
             h.resting = false;
             self.rest_cv.notify_one();
         }
+    }
+
+    /// After sending a control message that must not wait behind a resting
+    /// dispatcher: wake it, and keep it from resting until it has read its
+    /// channel empty.
+    pub(crate) fn wake_dispatcher_urgently(&self) {
+        let mut h = lock(&self.handoff);
+        h.urgent = true;
+        self.wake_dispatcher(&mut h);
     }
 
     /// Submit side: after a send, wake a resting dispatcher if its channel
@@ -454,6 +469,12 @@ impl Dispatcher {
     fn rest_while_saturated(&mut self) {
         let shared = &*self.shared;
         let mut h = lock(&shared.handoff);
+        if h.urgent {
+            if !self.rx.is_empty() {
+                return;
+            }
+            h.urgent = false;
+        }
         if h.queue.len() < REST_QUEUE
             || h.live - h.retire < shared.max_workers
             || h.closing

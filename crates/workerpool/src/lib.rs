@@ -593,8 +593,8 @@ impl Inner {
             let _ = self.tx.send(Msg::Stop {
                 wait: wait_for_queue,
             });
-            // A resting dispatcher must come and read it.
-            shared.wake_dispatcher(&mut lock(&shared.handoff));
+            // A resting dispatcher must come and read it now.
+            shared.wake_dispatcher_urgently();
         }
         self.join_dispatcher();
     }

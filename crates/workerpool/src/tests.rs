@@ -596,3 +596,57 @@ fn task_queue_keeps_fifo_order_across_chunks() {
     q.push_front(task(6));
     assert_eq!(q.len(), 2);
 }
+
+#[test]
+fn stop_drops_a_long_queue_promptly_even_while_the_dispatcher_rests() {
+    watchdog("stop with a long queue", || {
+        let pool = WorkerPool::new(1);
+        let latch = Latch::default();
+        occupy(&pool, 1, &latch);
+        let ran = Arc::new(AtomicUsize::new(0));
+        // Far more than the resting threshold: the dispatcher rests.
+        for _ in 0..5_000 {
+            let ran = Arc::clone(&ran);
+            pool.submit(Box::new(move || {
+                ran.fetch_add(1, Ordering::SeqCst);
+            }))
+            .unwrap();
+        }
+        let stopper = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.stop())
+        };
+        // The worker stays blocked until the queue is gone: only a prompt
+        // stop gets there.
+        eventually("stop dropped the whole queue", || {
+            pool.is_stopped() && pool.waiting_queue_size() == 0
+        });
+        latch.open();
+        stopper.join().unwrap();
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
+    });
+}
+
+#[test]
+fn a_clock_tick_reaches_a_resting_dispatcher() {
+    watchdog("tick while resting", || {
+        let clock = ManualClock::new();
+        let pool = WorkerPool::builder()
+            .max_workers(1)
+            .idle_timeout(Some(Duration::from_secs(1)))
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        let latch = Latch::default();
+        occupy(&pool, 1, &latch);
+        for _ in 0..3_000 {
+            pool.submit(Box::new(|| {})).unwrap();
+        }
+        // Returns only once the dispatcher has read the tick.
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(pool.stats().workers, 1, "the busy worker is not reaped");
+        latch.open();
+        pool.stop_wait();
+        assert_eq!(pool.stats().completed, 3_001);
+    });
+}

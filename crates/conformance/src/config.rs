@@ -103,6 +103,10 @@ pub struct Config {
     /// Watchdog: a case that has not finished after this long is a failed
     /// property (the hung pool and its threads are leaked, not joined).
     pub timeout: Duration,
+    /// The watchdog while shrinking a failure: shorter than `timeout`, so a
+    /// pool that hangs can still be shrunk to a small script in
+    /// `max_shrink_time` (a false alarm here only makes the script less small).
+    pub shrink_timeout: Duration,
     /// How long `capacity` tasks may take to all be running at once in the
     /// capacity-after-panics check before the pool is judged to have lost
     /// capacity.
@@ -134,6 +138,7 @@ impl Default for Config {
             max_submitters: 4,
             max_ops: 8,
             timeout: Duration::from_secs(30),
+            shrink_timeout: Duration::from_secs(5),
             barrier_timeout: Duration::from_secs(10),
             exit_grace: Duration::from_secs(2),
             seed: random_seed(),

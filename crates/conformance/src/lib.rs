@@ -159,6 +159,8 @@ mod report;
 mod run;
 mod script;
 mod stress;
+#[cfg(test)]
+mod tests;
 mod watchdog;
 
 use std::cell::{Cell, RefCell};
@@ -353,6 +355,15 @@ fn run_property(
     let failures = RefCell::new(HashMap::new());
     let result = runner.run(&strategy, |script| {
         runs.set(runs.get() + 1);
+        let limits = if first_failure_at.get().is_some() {
+            Limits {
+                timeout: limits.timeout.min(config.shrink_timeout),
+                barrier_timeout: limits.barrier_timeout.min(config.shrink_timeout / 2),
+                exit_grace: limits.exit_grace.min(config.shrink_timeout / 4),
+            }
+        } else {
+            limits
+        };
         match run_case(factory, admission, &script, limits) {
             Ok(stats) => {
                 if first_failure_at.get().is_none() {

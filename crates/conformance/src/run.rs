@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
-use std::sync::{Arc, Barrier, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+use std::sync::{
+    Arc, Barrier, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, TryLockError, Weak,
+};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
@@ -117,8 +119,6 @@ struct CallRec {
     /// The checks of a return apply (the caller is not one of the pool's
     /// threads and the call was the one that really shut the pool down).
     strict: bool,
-    /// How many shutdown calls (stop, stop_wait, drop) began before this one.
-    nth: usize,
     begin: u64,
     end: Option<u64>,
 }
@@ -129,7 +129,6 @@ struct Book {
     calls: Vec<CallRec>,
     /// Failures seen while the case ran, first first.
     failures: Vec<Failure>,
-    shutdown_calls: usize,
     late_exits: u64,
 }
 
@@ -279,26 +278,37 @@ pub(crate) fn run_case(
     }
 }
 
+/// Locks `mutex` unless that takes longer than `patience`.
+fn try_lock_within<T>(mutex: &Mutex<T>, patience: Duration) -> Option<MutexGuard<'_, T>> {
+    let deadline = Instant::now() + patience;
+    loop {
+        match mutex.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(TryLockError::Poisoned(p)) => return Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(1));
+            }
+            Err(TryLockError::WouldBlock) => return None,
+        }
+    }
+}
+
 /// Names the rule a hang most likely breaks, from what every thread was doing.
 fn hang_failure(ctx: &Ctx, timeout: Duration) -> Failure {
-    let progress = ctx
-        .progress
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
-    let (shutdown_began, stop_calls) = {
-        let book = ctx.book();
-        let calls = book
-            .calls
+    // A hung thread may hold one of these locks (a broken pool can stop a
+    // task anywhere): never block on them here.
+    let patience = Duration::from_secs(1);
+    let progress = try_lock_within(&ctx.progress, patience)
+        .map(|p| p.clone())
+        .unwrap_or_default();
+    let stop_calls = try_lock_within(&ctx.book, patience).map_or(0, |book| {
+        book.calls
             .iter()
             .filter(|c| c.kind != CallKind::WaitIdle)
-            .count();
-        (calls > 0, calls)
-    };
-    let panics = *ctx
-        .seen_panics
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
+            .count()
+    });
+    let shutdown_began = stop_calls > 0;
+    let panics = try_lock_within(&ctx.seen_panics, patience).map_or(0, |p| *p);
     let has = |tag: Tag| progress.values().any(|(t, _)| *t == tag);
     let rule = if has(Tag::StopInside) {
         Rule::StopIdempotentAndReentrant
@@ -415,12 +425,12 @@ fn execute(ctx: &Arc<Ctx>, factory: &Factory, script: Script) -> Result<CaseStat
                 Tag::Drop,
                 "dropping the last handle on the test's thread",
             );
-            let (nth, idx) = begin_call(ctx, CallKind::Drop, main, false);
+            let idx = begin_call(ctx, CallKind::Drop, main, false);
             match Arc::into_inner(pool) {
                 Some(last) => {
                     drop(last);
                     end_call(ctx, idx);
-                    check_threads_after(ctx, idx, nth, CallKind::Drop);
+                    check_threads_after(ctx, idx, CallKind::Drop);
                 }
                 None => {
                     // A task holds a handle for a moment: the last drop
@@ -473,7 +483,7 @@ fn submitter(ctx: &Arc<Ctx>, pool: &dyn TaskPool, index: usize, ops: Vec<Op>, st
             Op::StopWait => shutdown_call(ctx, pool, CallKind::StopWait, &me),
             Op::WaitIdle => {
                 ctx.doing(&me, Tag::WaitIdle, format!("op {k}: wait_idle()"));
-                let (_, idx) = begin_call(ctx, CallKind::WaitIdle, &me, false);
+                let idx = begin_call(ctx, CallKind::WaitIdle, &me, false);
                 pool.wait_idle();
                 end_call(ctx, idx);
             }
@@ -706,7 +716,7 @@ fn make_task(ctx: Arc<Ctx>, id: usize, body: Body) -> Task {
                         Tag::StopInside,
                         format!("{kind:?} called from inside task #{id}"),
                     );
-                    let (_, idx) = begin_call(&ctx, kind, &who, true);
+                    let idx = begin_call(&ctx, kind, &who, true);
                     if wait {
                         pool.stop_wait();
                     } else {
@@ -745,7 +755,7 @@ fn make_task(ctx: Arc<Ctx>, id: usize, body: Body) -> Task {
                         Tag::DropOnWorker,
                         format!("dropping the last handle inside task #{id}"),
                     );
-                    let (_, idx) = begin_call(&ctx, CallKind::Drop, &who, true);
+                    let idx = begin_call(&ctx, CallKind::Drop, &who, true);
                     let last = Arc::into_inner(pool);
                     let was_last = last.is_some();
                     drop(last);
@@ -786,24 +796,19 @@ fn run_leaf(ctx: &Ctx, id: usize, leaf: Leaf) {
     }
 }
 
-/// Records the beginning of a shutdown or wait_idle call; returns (nth
-/// shutdown call, index of the record).
-fn begin_call(ctx: &Ctx, kind: CallKind, by: &str, inside_task: bool) -> (usize, usize) {
+/// Records the beginning of a shutdown or wait_idle call; returns the index
+/// of its record.
+fn begin_call(ctx: &Ctx, kind: CallKind, by: &str, inside_task: bool) -> usize {
     let begin = ctx.probe.tick();
     let mut book = ctx.book();
-    let nth = book.shutdown_calls;
-    if kind != CallKind::WaitIdle {
-        book.shutdown_calls += 1;
-    }
     book.calls.push(CallRec {
         kind,
         by: by.to_owned(),
         strict: !inside_task && kind != CallKind::WaitIdle,
-        nth,
         begin,
         end: None,
     });
-    (nth, book.calls.len() - 1)
+    book.calls.len() - 1
 }
 
 fn end_call(ctx: &Ctx, idx: usize) {
@@ -811,9 +816,20 @@ fn end_call(ctx: &Ctx, idx: usize) {
     ctx.book().calls[idx].end = Some(end);
 }
 
+/// Whether another shutdown call (stop, stop_wait, drop) began before call
+/// `idx` returned: a promise such a call breaks falls under rule 7, since it
+/// cannot be told which of the calls really shut the pool down.
+fn accompanied(calls: &[CallRec], idx: usize) -> bool {
+    let end = calls[idx].end.unwrap_or(u64::MAX);
+    calls
+        .iter()
+        .enumerate()
+        .any(|(i, c)| i != idx && c.kind != CallKind::WaitIdle && c.begin < end)
+}
+
 /// The rule a broken promise of a shutdown call falls under.
-fn shutdown_rule(kind: CallKind, nth: usize, base: Rule) -> Rule {
-    if nth > 0 {
+fn shutdown_rule(kind: CallKind, accompanied: bool, base: Rule) -> Rule {
+    if accompanied {
         Rule::StopIdempotentAndReentrant
     } else if kind == CallKind::Drop {
         Rule::DropIsStopWait
@@ -826,7 +842,7 @@ fn shutdown_rule(kind: CallKind, nth: usize, base: Rule) -> Rule {
 /// must hold the moment it returns.
 fn shutdown_call(ctx: &Ctx, pool: &dyn TaskPool, kind: CallKind, who: &str) {
     ctx.doing(who, Tag::Stop, format!("{kind:?}()"));
-    let (nth, idx) = begin_call(ctx, kind, who, false);
+    let idx = begin_call(ctx, kind, who, false);
     match kind {
         CallKind::Stop => pool.stop(),
         _ => pool.stop_wait(),
@@ -838,17 +854,18 @@ fn shutdown_call(ctx: &Ctx, pool: &dyn TaskPool, kind: CallKind, who: &str) {
         format!("checking threads after {kind:?}"),
     );
     if !pool.is_stopped() {
+        let with_others = accompanied(&ctx.book().calls, idx);
         ctx.fail(
-            shutdown_rule(kind, nth, Rule::RefusedAfterShutdown),
+            shutdown_rule(kind, with_others, Rule::RefusedAfterShutdown),
             format!("is_stopped() was false after {kind:?} returned on {who}"),
         );
     }
-    check_threads_after(ctx, idx, nth, kind);
+    check_threads_after(ctx, idx, kind);
 }
 
 /// Every thread that ran a task before the call returned must have exited
 /// (allowing `exit_grace` for the last steps of its exit).
-fn check_threads_after(ctx: &Ctx, idx: usize, nth: usize, kind: CallKind) {
+fn check_threads_after(ctx: &Ctx, idx: usize, kind: CallKind) {
     let Some(end) = ctx.book().calls[idx].end else {
         return;
     };
@@ -877,8 +894,9 @@ fn check_threads_after(ctx: &Ctx, idx: usize, nth: usize, kind: CallKind) {
             .iter()
             .map(|t| format!("{:?} {:?} ({} tasks)", t.id, t.name, t.tasks))
             .collect();
+        let with_others = accompanied(&ctx.book().calls, idx);
         ctx.fail(
-            shutdown_rule(kind, nth, Rule::ThreadsExited),
+            shutdown_rule(kind, with_others, Rule::ThreadsExited),
             format!(
                 "{} thread(s) that ran tasks were still alive {:?} after {kind:?} returned: {}",
                 still.len(),
@@ -974,7 +992,7 @@ fn capacity_check(ctx: &Arc<Ctx>, pool: &dyn TaskPool, capacity: usize) {
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
     ctx.doing(who, Tag::Barrier, "wait_idle() before the capacity check");
-    let (_, idx) = begin_call(ctx, CallKind::WaitIdle, who, false);
+    let idx = begin_call(ctx, CallKind::WaitIdle, who, false);
     pool.wait_idle();
     end_call(ctx, idx);
     let latch = Arc::new(Latch {
@@ -1301,11 +1319,13 @@ fn analyse(ctx: &Ctx, capacity: usize) -> Result<(), Failure> {
     }
 
     // What must hold the moment each shutdown call of the test returned.
-    let mut shutdown_calls: Vec<&CallRec> = calls.iter().filter(|c| c.strict).collect();
-    shutdown_calls.sort_by_key(|c| c.begin);
-    for c in shutdown_calls {
+    let mut shutdown_calls: Vec<usize> = (0..calls.len()).filter(|&i| calls[i].strict).collect();
+    shutdown_calls.sort_by_key(|&i| calls[i].begin);
+    for idx in shutdown_calls {
+        let c = &calls[idx];
         let Some(end) = c.end else { continue };
-        let rule = |base| shutdown_rule(c.kind, c.nth, base);
+        let with_others = accompanied(calls, idx);
+        let rule = |base| shutdown_rule(c.kind, with_others, base);
         for (i, t) in tasks.iter().enumerate() {
             for &(start, _) in &t.starts {
                 if start > end {

@@ -25,6 +25,7 @@ fn hunting_config() -> Config {
     // Faulty pools that hang cost a watchdog period per shrink step: keep
     // both short. A false alarm here would only make a faulty pool "caught".
     config.timeout = Duration::from_secs(4);
+    config.shrink_timeout = Duration::from_secs(2);
     config.barrier_timeout = Duration::from_secs(2);
     config.max_shrink_time = Duration::from_secs(8);
     config.exit_grace = Duration::from_millis(500);

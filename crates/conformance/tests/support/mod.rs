@@ -251,9 +251,17 @@ impl FaultyPool {
         }
     }
 
-    /// `StartsAfterStop`: runs the kept-back task on a fresh thread.
+    /// `StartsAfterStop`: runs the kept-back task on a fresh thread, once the
+    /// workers have exited (so the cap still holds).
     fn run_zombie(&self) {
-        let zombie = self.inner.lock().zombie.take();
+        let zombie = {
+            let mut s = self.inner.lock();
+            if s.exited {
+                s.zombie.take()
+            } else {
+                None
+            }
+        };
         if let Some(task) = zombie {
             let t = thread::spawn(move || {
                 let _ = panic::catch_unwind(AssertUnwindSafe(task));

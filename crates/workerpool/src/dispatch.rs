@@ -405,8 +405,7 @@ impl Dispatcher {
     pub(crate) fn run(mut self) {
         CURRENT_POOL.with(|c| c.set(Shared::id(&self.shared)));
         loop {
-            self.rest_while_saturated();
-            let msg = match self.next_wait() {
+            let msg = match self.between_events() {
                 None => self.rx.recv().ok(),
                 Some(timeout) => match self.rx.recv_timeout(timeout) {
                     Ok(msg) => Some(msg),
@@ -460,18 +459,59 @@ impl Dispatcher {
             if self.spawn_failed {
                 self.start_missing_workers();
             }
-            self.after_event();
         }
+    }
+
+    /// Between two events, under one acquisition of the hand-off lock:
+    /// answers the `wait_idle` callers if the pool is quiet, collects retired
+    /// workers (joined after unlocking), rests while the queue is long (see
+    /// [`REST_QUEUE`]), and returns how long the next receive may sleep
+    /// before an idle deadline (`None`: no deadline).
+    fn between_events(&mut self) -> Option<Duration> {
+        let shared = Arc::clone(&self.shared);
+        let (exited, live) = {
+            let mut h = lock(&shared.handoff);
+            // Quiet also needs an empty channel: a task that finished before
+            // this check may have submitted a child, which is then in the
+            // channel (its send happened before the parent's finish, which
+            // happened before this lock). An empty channel read under the
+            // lock therefore means every such child has been handed out.
+            if !h.idle_waiters.is_empty() && self.rx.is_empty() {
+                h.release_idle_waiters();
+            }
+            let exited = std::mem::take(&mut h.exited);
+            h = self.rest_while_saturated(h);
+            (exited, h.live)
+        };
+        for id in exited {
+            if let Some(pos) = self.workers.iter().position(|(w, _)| *w == id) {
+                let (_, handle) = self.workers.swap_remove(pos);
+                let _ = handle.join();
+            }
+        }
+        if self.spawn_failed {
+            return Some(Duration::from_millis(10));
+        }
+        let timeout = self.idle_timeout?;
+        let Clock::System(_) = self.clock else {
+            // Manual time: `advance` sends a tick.
+            return None;
+        };
+        if live == 0 {
+            // Nothing to reap: sleep until a message comes (zero CPU).
+            return None;
+        }
+        let elapsed = self.clock.now().saturating_sub(self.idle_since);
+        Some(timeout.saturating_sub(elapsed))
     }
 
     /// Rests while the waiting queue is long and every worker is started
     /// (see [`REST_QUEUE`]); returns at once otherwise.
-    fn rest_while_saturated(&mut self) {
+    fn rest_while_saturated<'a>(&self, mut h: MutexGuard<'a, Handoff>) -> MutexGuard<'a, Handoff> {
         let shared = &*self.shared;
-        let mut h = lock(&shared.handoff);
         if h.urgent {
             if !self.rx.is_empty() {
-                return;
+                return h;
             }
             h.urgent = false;
         }
@@ -480,7 +520,7 @@ impl Dispatcher {
             || h.closing
             || self.spawn_failed
         {
-            return;
+            return h;
         }
         h.resting = true;
         shared.resting.store(true, Ordering::SeqCst);
@@ -493,24 +533,7 @@ impl Dispatcher {
             h = wait(&shared.rest_cv, h);
         }
         shared.resting.store(false, Ordering::SeqCst);
-    }
-
-    /// How long to sleep before the next idle deadline; `None` = no deadline.
-    fn next_wait(&self) -> Option<Duration> {
-        if self.spawn_failed {
-            return Some(Duration::from_millis(10));
-        }
-        let timeout = self.idle_timeout?;
-        let Clock::System(_) = self.clock else {
-            // Manual time: `advance` sends a tick.
-            return None;
-        };
-        if lock(&self.shared.handoff).live == 0 {
-            // Nothing to reap: sleep until a message comes (zero CPU).
-            return None;
-        }
-        let elapsed = self.clock.now().saturating_sub(self.idle_since);
-        Some(timeout.saturating_sub(elapsed))
+        h
     }
 
     /// Hands out `self.batch` in order: to waiting workers, to new workers
@@ -625,32 +648,6 @@ impl Dispatcher {
         };
         if retired {
             self.shared.work_cv.notify_one();
-        }
-    }
-
-    /// After every event: releases the `wait_idle` callers if the pool is
-    /// quiet, and joins workers that retired on their own.
-    fn after_event(&mut self) {
-        let exited = {
-            let mut h = lock(&self.shared.handoff);
-            // Quiet also needs an empty channel: a task that finished before
-            // this check may have submitted a child, which is then in the
-            // channel (its send happened before the parent's finish, which
-            // happened before this lock). An empty channel read under the
-            // lock therefore means every such child has been handed out.
-            if !h.idle_waiters.is_empty() && self.rx.is_empty() {
-                h.release_idle_waiters();
-            }
-            if h.exited.is_empty() {
-                return;
-            }
-            std::mem::take(&mut h.exited)
-        };
-        for id in exited {
-            if let Some(pos) = self.workers.iter().position(|(w, _)| *w == id) {
-                let (_, handle) = self.workers.swap_remove(pos);
-                let _ = handle.join();
-            }
         }
     }
 

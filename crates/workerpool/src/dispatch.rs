@@ -434,7 +434,15 @@ impl Dispatcher {
                     Err(_) => break None,
                 }
             };
-            if !self.batch.is_empty() {
+            if let Some(Msg::Stop { wait: false }) = control {
+                // `stop`: tasks not yet handed out are abandoned with the
+                // queue (rather than started on a fresh worker first).
+                let abandoned = std::mem::take(&mut self.batch);
+                let dropped = abandoned.len();
+                drop(abandoned);
+                self.shared.release_slots(dropped);
+                self.batch = Vec::with_capacity(BATCH);
+            } else if !self.batch.is_empty() {
                 self.idle_since = self.clock.now();
                 self.hand_out();
             }

@@ -470,6 +470,8 @@ fn test_worker_leak() {
             }))
             .unwrap();
         }
+        // Stop while work is under way (at least one worker running).
+        eventually("a task has run", || !threads.lock().unwrap().is_empty());
         pool.stop();
         // Every thread that ran a task has really exited (its thread-local
         // destructors ran), not merely left the pool's books.

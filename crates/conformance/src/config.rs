@@ -128,7 +128,7 @@ pub struct Config {
 
 /// Cases per property when nothing else is said: small enough that the whole
 /// CI suite (every catalog pool) stays within a few minutes on 2 cores.
-pub const DEFAULT_CASES: u32 = 96;
+pub const DEFAULT_CASES: u32 = 128;
 
 impl Default for Config {
     fn default() -> Self {

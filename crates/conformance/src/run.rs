@@ -1186,12 +1186,17 @@ fn drop_on_worker(ctx: &Arc<Ctx>, pool: Arc<Box<dyn TaskPool>>, who: &str) {
 /// watchdog) until every accepted task has ended and every thread exited.
 fn wait_everything_settled(ctx: &Ctx) -> Result<(), Failure> {
     let patience = ctx.limits.timeout / 2;
+    // A task may stay unstarted for good only if a `stop` dropped it.
+    let settled_task = |t: &TaskRec, stop_began: bool| {
+        !matches!(t.outcome, Outcome::Accepted { .. })
+            || t.end.is_some()
+            || (t.starts.is_empty() && stop_began)
+    };
     let settled = ctx.probe.wait_until(patience, |p| {
         p.live_threads().is_empty() && {
             let book = ctx.book();
-            book.tasks
-                .iter()
-                .all(|t| !matches!(t.outcome, Outcome::Accepted { .. }) || t.end.is_some())
+            let stop_began = book.calls.iter().any(|c| c.kind == CallKind::Stop);
+            book.tasks.iter().all(|t| settled_task(t, stop_began))
         }
     });
     if settled {
@@ -1199,18 +1204,20 @@ fn wait_everything_settled(ctx: &Ctx) -> Result<(), Failure> {
     }
     let live = ctx.probe.live_threads().len();
     let book = ctx.book();
+    let stop_began = book.calls.iter().any(|c| c.kind == CallKind::Stop);
     let unrun: Vec<String> = book
         .tasks
         .iter()
         .enumerate()
-        .filter(|(_, t)| matches!(t.outcome, Outcome::Accepted { .. }) && t.end.is_none())
+        .filter(|(_, t)| !settled_task(t, stop_began))
         .map(|(i, t)| format!("#{i} {}", t.label))
         .collect();
     Err(Failure::new(
         Rule::DropIsStopWait,
         format!(
             "{patience:?} after the last handle was dropped on a worker thread, {live} thread(s) \
-             that ran tasks were alive and {} accepted task(s) had not finished: {}",
+             that ran tasks were alive and {} accepted task(s) had neither finished nor been \
+             dropped by a stop: {}",
             unrun.len(),
             unrun.join(", ")
         ),

@@ -59,7 +59,7 @@ fn panic_handler() {
 #[test]
 fn panic_handler_pre_malloc() {
     watchdog("panic_handler_pre_malloc", || {
-        check_pool(Pool::builder().prealloc(true))
+        check_pool(Pool::builder().prealloc(true));
     });
 }
 

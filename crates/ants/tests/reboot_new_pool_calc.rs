@@ -24,7 +24,7 @@ fn sum_on(pool: &Pool) -> usize {
     sum.load(Ordering::SeqCst)
 }
 
-fn reboot_calc(builder: PoolBuilder) {
+fn reboot_calc(builder: &PoolBuilder) {
     let pool = builder.build().unwrap();
     assert_eq!(sum_on(&pool), 499_500);
     pool.release_timeout(common::WATCHDOG).unwrap();
@@ -42,14 +42,14 @@ fn reboot_calc(builder: PoolBuilder) {
 #[test]
 fn reboot_new_pool_calc() {
     watchdog("reboot_new_pool_calc", || {
-        reboot_calc(Pool::builder().capacity(10))
+        reboot_calc(&Pool::builder().capacity(10));
     });
 }
 
 #[test]
 fn reboot_new_pool_with_prealloc_calc() {
     watchdog("reboot_prealloc_calc", || {
-        reboot_calc(Pool::builder().capacity(10).prealloc(true));
+        reboot_calc(&Pool::builder().capacity(10).prealloc(true));
     });
 }
 

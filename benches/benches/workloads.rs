@@ -83,9 +83,7 @@ fn main() {
         let (samples, warm_up, measurement) = timing(selection.profile, workload);
         let mut group = criterion.benchmark_group(workload.group());
         group
-            .sample_size(samples)
             .warm_up_time(warm_up)
-            .measurement_time(measurement)
             .sampling_mode(SamplingMode::Flat);
         for case in group_cases {
             done += 1;
@@ -110,6 +108,19 @@ fn main() {
             if let Some(elements) = case.elements() {
                 group.throughput(Throughput::Elements(elements));
             }
+            // One untimed batch first: it warms the pool and tells how long a
+            // batch takes. Criterion needs at least (samples + 1) batches, so
+            // slow cases get the minimum of 10 samples and a measurement
+            // time that fits them (instead of a warning and an overrun).
+            let one = prepared.run(1);
+            let samples = if one > Duration::from_millis(300) {
+                10
+            } else {
+                samples
+            };
+            group
+                .sample_size(samples)
+                .measurement_time(measurement.max(one * samples as u32));
             group.bench_function(
                 BenchmarkId::new(case.function_id(), case.parameter()),
                 |b| b.iter_custom(|iters| prepared.run(iters)),

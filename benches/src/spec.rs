@@ -30,8 +30,9 @@ pub const ENV_PROGRESS: &str = "TASKPOOL_BENCH_PROGRESS";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
-    /// Short measurement times and a tenth of the task counts: the whole
-    /// matrix in a few minutes, for a first look.
+    /// Short measurement times and small batches (2,000 trivial tasks
+    /// instead of 100,000; see [`Selection::sizes`]): the whole matrix in a
+    /// few minutes, for a first look.
     Quick,
     /// The sizes of `workloads.md` and longer measurements: the committed report.
     Full,
@@ -423,17 +424,21 @@ impl Selection {
         let full = self.profile == Profile::Full;
         let pick = |full_n: usize, quick_n: usize| if full { full_n } else { quick_n };
         let (tasks, capacities, submitters) = match workload {
-            Workload::W1 => (pick(100_000, 10_000), vec![2, 64], vec![1]),
+            Workload::W1 => (pick(100_000, 2_000), vec![2, 64], vec![1]),
             Workload::W2 => (pick(10_000, 1_000), vec![100], vec![1]),
             Workload::W3 => (pick(20_000, 2_000), vec![cores()], vec![1]),
-            Workload::W4 => (pick(100_000, 10_000), vec![2], vec![1]),
-            Workload::W5 => (pick(100_000, 10_000), vec![2], vec![4]),
+            Workload::W4 => (pick(100_000, 2_000), vec![2], vec![1]),
+            Workload::W5 => (pick(100_000, 2_000), vec![2], vec![4]),
             Workload::W6 => (1_000, vec![8], vec![1]),
-            Workload::W7 => (pick(10_000, 400), vec![4], vec![1]),
+            Workload::W7 => (pick(10_000, 100), vec![4], vec![1]),
             Workload::W8 => (pick(20_000, 2_000), vec![4], vec![1]),
-            Workload::W9 => (1_000_000, vec![2], vec![1]),
-            Workload::S1 => (pick(100_000, 10_000), vec![1, 2, 8, 64, 1024], vec![1]),
-            Workload::S2 => (pick(100_000, 10_000), vec![2], vec![1, 2, 4, 8]),
+            Workload::W9 => (pick(1_000_000, 200_000), vec![2], vec![1]),
+            // A tenth of W1's batch even in the full profile: at capacity
+            // 1024 on 2 cores some pools need ~1 ms per task (rayon's 1024
+            // threads spin looking for work), and criterion takes at least
+            // 11 batches per benchmark.
+            Workload::S1 => (pick(10_000, 1_000), vec![1, 2, 8, 64, 1024], vec![1]),
+            Workload::S2 => (pick(100_000, 2_000), vec![2], vec![1, 2, 4, 8]),
         };
         let tasks = match (workload, self.tasks) {
             (Workload::W8, _) | (_, None) => tasks,

@@ -84,6 +84,9 @@ fn sizes_follow_the_spec_and_the_overrides() {
     assert_eq!(full.sizes(Workload::W2).capacities, vec![100]);
     assert_eq!(full.sizes(Workload::W5).submitters, vec![4]);
     assert_eq!(full.sizes(Workload::S1).capacities, vec![1, 2, 8, 64, 1024]);
+    assert_eq!(full.sizes(Workload::S1).tasks, 10_000);
+    assert_eq!(full.sizes(Workload::W7).tasks, 10_000);
+    assert_eq!(full.sizes(Workload::W3).tasks, 20_000);
     assert_eq!(full.sizes(Workload::S2).submitters, vec![1, 2, 4, 8]);
     assert_eq!(full.sizes(Workload::W9).tasks, 1_000_000);
     let mut custom = Selection::new(Profile::Quick);

@@ -114,9 +114,9 @@ pub fn bar_chart(table: &Table, title: &str) -> Result<String> {
             .build_cartesian_2d(x0..x1, (0..n as i32 - 1).into_segmented())
             .map_err(draw_err)?;
         let unit = if log {
-            format!("{} (log scale)", table.unit)
+            format!("{} (log scale; bar = median, line = min–max)", table.unit)
         } else {
-            table.unit.clone()
+            format!("{} (bar = median, line = min–max)", table.unit)
         };
         chart
             .configure_mesh()

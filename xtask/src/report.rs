@@ -134,9 +134,10 @@ pub fn verdict_sentence(table: &Table) -> Option<String> {
                 let others: Vec<String> = v.within_noise.iter().map(|n| format!("`{n}`")).collect();
                 let _ = write!(
                     s,
-                    ", but within noise of {} (the spreads overlap; next best `{}` is {factor:.2}× slower at the median)",
-                    others.join(", "),
-                    r.row
+                    "; next is `{}` at {factor:.2}× the winner's median; within noise of the winner \
+                     (min–max spreads overlap): {}",
+                    r.row,
+                    others.join(", ")
                 );
             }
         }
@@ -251,7 +252,11 @@ fn write_table(out: &mut String, table: &Table) {
         "pool".to_owned(),
         format!("median ({})", table.unit),
         "spread (min – max)".to_owned(),
-        "× fastest".to_owned(),
+        if table.kind() == Some(Workload::W9) {
+            "× smallest".to_owned()
+        } else {
+            "× fastest".to_owned()
+        },
     ];
     if has_inline {
         header.push(format!("over inline ({})", table.unit));

@@ -428,7 +428,8 @@ impl WorkerPool {
     /// end every pause (and `stop_wait` then runs the queued tasks). On a
     /// stopped pool it returns at once. The parking tasks start workers up to
     /// `max_workers`, and count as running and completed tasks in
-    /// [`stats`](WorkerPool::stats). A task blocked in a nested
+    /// [`stats`](WorkerPool::stats), so [`wait_idle`](WorkerPool::wait_idle)
+    /// waits until the pause ends. A task blocked in a nested
     /// [`submit_wait`](WorkerPool::submit_wait) holds its worker, so the
     /// pause waits for it.
     ///

@@ -348,6 +348,7 @@ fn run_property(
     );
     let strategy = script::strategy(property, admission, config);
 
+    let started = Instant::now();
     let runs = Cell::new(0u64);
     let first_failure_at = Cell::new(None::<u64>);
     let tasks = Cell::new(0u64);
@@ -388,6 +389,7 @@ fn run_property(
             cases: runs.get(),
             tasks_run: tasks.get(),
             late_thread_exits: late.get(),
+            elapsed: started.elapsed(),
         }),
         Err(error) => {
             let cases_to_fail = first_failure_at.get().unwrap_or(runs.get());

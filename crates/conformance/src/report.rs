@@ -188,6 +188,8 @@ pub struct PropertySummary {
     /// within [`Config::exit_grace`](crate::Config::exit_grace) (zero for
     /// pools that join their threads).
     pub late_thread_exits: u64,
+    /// Wall time of the property's cases.
+    pub elapsed: Duration,
 }
 
 /// What a passing [`verify`](crate::verify) run did.
@@ -239,10 +241,11 @@ impl fmt::Display for Summary {
         for p in &self.properties {
             writeln!(
                 f,
-                "  {:<16} {:>5} cases {:>7} tasks{}",
+                "  {:<16} {:>5} cases {:>7} tasks {:>8.1?}{}",
                 p.property.name(),
                 p.cases,
                 p.tasks_run,
+                p.elapsed,
                 if p.late_thread_exits > 0 {
                     format!(" ({} late thread exits)", p.late_thread_exits)
                 } else {

@@ -21,6 +21,18 @@ fn conforms(kind: PoolKind) {
             panic!("catalog pool `{}` ({admission}):\n{violation}", kind.name())
         });
     println!("{} ({admission}): {summary}", kind.name());
+    // Markdown rows for the crate README (`grep '^|'` the output).
+    for p in &summary.properties {
+        println!(
+            "| {} | {admission} | {} | {} | {} | {} | {:.1?} |",
+            kind.name(),
+            p.property.name(),
+            p.cases,
+            p.tasks_run,
+            p.late_thread_exits,
+            p.elapsed
+        );
+    }
     assert_eq!(summary.pool, kind.name());
     assert!(summary.cases() >= u64::from(config.cases) * config.properties.len() as u64);
 }

@@ -55,12 +55,12 @@ fn catches(fault: Fault, admission: Admission, expected: &[Rule]) {
         Ok(summary) => panic!("verify passed a pool with fault {fault:?}:\n{summary}"),
         Err(v) => v,
     };
+    let rule = match violation.rule.number() {
+        Some(n) => format!("{n} ({:?})", violation.rule),
+        None => format!("{:?}", violation.rule),
+    };
     println!(
-        "| {fault:?} | {admission} | {} | {} | {} | {} | {:.1?} |",
-        violation
-            .rule
-            .number()
-            .map_or("-".to_owned(), |n| n.to_string()),
+        "| {fault:?} | {admission} | {rule} | {} | {} | {} | {:.1?} |",
         violation.property.map_or("-", |p| p.name()),
         violation.cases_to_fail,
         violation.shrink_runs,

@@ -6,7 +6,10 @@
 //!   so neither side allocates inside the timed loop);
 //! - `W1_trivial`: 100,000 `fetch_add` tasks, until the last has finished,
 //!   on `Pool` (closures), `PoolWithFunc` and a minimal crossbeam-channel
-//!   pool, at capacities 2 and 64.
+//!   pool, at capacities 2 and 64;
+//! - `W5_contended`: 4 submitter threads x 25,000 trivial tasks on one
+//!   `Pool` of capacity 2 against a `MultiPool` of 2 pools x 1 (both
+//!   strategies).
 //!
 //! Run for a few seconds only on the shared machine:
 //! `cargo bench -p taskpool-ants --bench ants_micro -- --warm-up-time 1 --measurement-time 3`
@@ -21,7 +24,7 @@ use std::thread;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use taskpool::Task;
-use taskpool_ants::{Pool, PoolWithFunc, SubmitError, TaskPool};
+use taskpool_ants::{LoadBalancing, MultiPool, Pool, PoolWithFunc, SubmitError, TaskPool};
 
 const TASKS: usize = 100_000;
 
@@ -197,5 +200,52 @@ fn w1(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, refusal, w1);
+/// 4 submitters x 25,000 tasks through `pool`, then wait until all ran.
+fn contended(pool: &Arc<dyn TaskPool>, counter: &Arc<AtomicUsize>) {
+    let submitters: Vec<_> = (0..4)
+        .map(|_| {
+            let (pool, counter) = (Arc::clone(pool), Arc::clone(counter));
+            thread::spawn(move || {
+                for _ in 0..25_000 {
+                    let c = Arc::clone(&counter);
+                    pool.submit(Box::new(move || {
+                        c.fetch_add(1, Ordering::Relaxed);
+                    }))
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for s in submitters {
+        s.join().unwrap();
+    }
+    pool.wait_idle();
+}
+
+fn w5(c: &mut Criterion) {
+    let mut group = c.benchmark_group("W5_contended");
+    group.throughput(Throughput::Elements(TASKS as u64));
+    group.sample_size(10);
+    let counter = Arc::new(AtomicUsize::new(0));
+    let pools: Vec<(&str, Arc<dyn TaskPool>)> = vec![
+        ("ants", Arc::new(Pool::new(2).unwrap())),
+        (
+            "ants_multi_rr",
+            Arc::new(MultiPool::new(2, 1, LoadBalancing::RoundRobin).unwrap()),
+        ),
+        (
+            "ants_multi_least",
+            Arc::new(MultiPool::new(2, 1, LoadBalancing::LeastTasks).unwrap()),
+        ),
+    ];
+    for (name, pool) in pools {
+        group.bench_function(BenchmarkId::new(name, "cap=2"), |b| {
+            b.iter(|| contended(&pool, &counter));
+        });
+        pool.stop_wait();
+    }
+    group.finish();
+}
+
+criterion_group!(benches, refusal, w1, w5);
 criterion_main!(benches);

@@ -101,6 +101,31 @@ fn measure(mut submit: impl FnMut(Task)) -> (f64, f64) {
     (median(&mut whole), median(&mut submits))
 }
 
+/// The submit call alone while nothing consumes: a paused `WorkerPool`
+/// (its dispatcher rests once 256 tasks wait) next to a bare channel send.
+fn submit_parked() {
+    for _ in 0..5 {
+        let (tx, rx) = crossbeam_channel::unbounded::<Task>();
+        let start = Instant::now();
+        for _ in 0..TASKS {
+            tx.send(Box::new(|| {})).unwrap();
+        }
+        let channel = start.elapsed().as_nanos() as f64 / TASKS as f64;
+        drop(rx);
+
+        let pool = WorkerPool::new(2);
+        let guard = pool.pause();
+        let start = Instant::now();
+        for _ in 0..TASKS {
+            pool.submit(Box::new(|| {})).unwrap();
+        }
+        let workerpool = start.elapsed().as_nanos() as f64 / TASKS as f64;
+        drop(guard);
+        pool.stop_wait();
+        println!("parked: channel send {channel:.1} ns, workerpool submit {workerpool:.1} ns");
+    }
+}
+
 /// W2: 10,000 tasks of `sleep(1 ms)` at capacity 100; efficiency = ideal /
 /// measured, ideal = 100 x the measured length of one `sleep(1 ms)`.
 fn w2_sleep() {
@@ -154,6 +179,10 @@ fn main() {
     let only = std::env::args().nth(1);
     if only.as_deref() == Some("w2") {
         w2_sleep();
+        return;
+    }
+    if only.as_deref() == Some("parked") {
+        submit_parked();
         return;
     }
     if let Some(which) = only.as_deref() {

@@ -12,29 +12,58 @@ use crate::analysis::{parameter_value, Table};
 use crate::error::{Error, Result};
 
 const WIDTH: u32 = 860;
+/// Width of the legend panel beside a scaling chart.
+const LEGEND_WIDTH: u32 = 170;
 
-/// A stable colour per row name, so a pool has the same colour everywhere.
-fn colour(row: &str) -> RGBColor {
-    const PALETTE: [RGBColor; 10] = [
-        RGBColor(31, 119, 180),
-        RGBColor(255, 127, 14),
-        RGBColor(44, 160, 44),
-        RGBColor(214, 39, 40),
-        RGBColor(148, 103, 189),
-        RGBColor(140, 86, 75),
-        RGBColor(227, 119, 194),
-        RGBColor(188, 189, 34),
-        RGBColor(23, 190, 207),
-        RGBColor(57, 59, 121),
-    ];
-    if row == "inline" || row.starts_with("inline+") {
+/// Distinct colours, one per known row (catalog pools first, then extras).
+const PALETTE: [RGBColor; 12] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+    RGBColor(57, 59, 121),
+    RGBColor(99, 121, 57),
+    RGBColor(173, 73, 74),
+];
+
+/// A stable colour per row name, so a pool has the same colour in every
+/// chart: catalog pools and extras by their fixed order, a `+tls` variant
+/// like its pool, `inline` grey, anything else by a hash of its name.
+pub fn colour(row: &str) -> RGBColor {
+    let base = row.split('+').next().unwrap_or(row);
+    if base == taskpool_benches::rows::INLINE {
         return RGBColor(150, 150, 150);
     }
-    // FNV-1a: deterministic across runs and platforms.
-    let hash = row.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    let known = taskpool_benches::rows::pool_names();
+    let index = known
+        .iter()
+        .filter(|n| *n != taskpool_benches::rows::INLINE)
+        .position(|n| n == base);
+    let index = index.unwrap_or_else(|| {
+        // FNV-1a: deterministic across runs and platforms.
+        let hash = base.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        (hash % PALETTE.len() as u64) as usize
     });
-    PALETTE[(hash % PALETTE.len() as u64) as usize]
+    PALETTE[index % PALETTE.len()]
+}
+
+/// A value for a log-axis label: three significant digits with a k/M suffix.
+pub fn axis_number(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{}M", short_number(v / 1e6))
+    } else if a >= 1e4 {
+        format!("{}k", short_number(v / 1e3))
+    } else {
+        short_number(v)
+    }
 }
 
 fn draw_err<E: std::fmt::Debug>(e: E) -> Error {
@@ -123,7 +152,13 @@ pub fn bar_chart(table: &Table, title: &str) -> Result<String> {
             .disable_y_mesh()
             .x_desc(unit)
             .y_labels(n)
-            .x_label_formatter(&|v| short_number(if log { 10f64.powf(*v) } else { *v }))
+            .x_label_formatter(&|v| {
+                if log {
+                    axis_number(10f64.powf(*v))
+                } else {
+                    short_number(*v)
+                }
+            })
             .y_label_formatter(&|v| match v {
                 // The fastest row is drawn on top (segment n - 1).
                 SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => usize::try_from(*i)
@@ -203,9 +238,11 @@ pub fn scaling_chart(tables: &[&Table], title: &str, x_name: &str) -> Result<Str
     let unit = tables.first().map_or_else(String::new, |t| t.unit.clone());
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 520)).into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut svg, (WIDTH + LEGEND_WIDTH, 520)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
-        let mut chart = ChartBuilder::on(&root)
+        let (plot, legend) = root.split_horizontally(WIDTH);
+        let mut chart = ChartBuilder::on(&plot)
             .caption(title, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(45)
@@ -225,29 +262,29 @@ pub fn scaling_chart(tables: &[&Table], title: &str, x_name: &str) -> Result<Str
                     String::new()
                 }
             })
-            .y_label_formatter(&|v| short_number(10f64.powf(*v)))
+            .y_label_formatter(&|v| axis_number(10f64.powf(*v)))
             .draw()
             .map_err(draw_err)?;
         for (row, points) in &series {
             let c = colour(row);
             chart
                 .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
-                .map_err(draw_err)?
-                .label(row.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
-                });
+                .map_err(draw_err)?;
             chart
                 .draw_series(points.iter().map(|&p| Circle::new(p, 3, c.filled())))
                 .map_err(draw_err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(draw_err)?;
+        // The legend sits in its own panel on the right, clear of the data.
+        for (i, row) in series.keys().enumerate() {
+            let y = 50 + 22 * i as i32;
+            let c = colour(row);
+            legend
+                .draw(&PathElement::new(vec![(8, y), (30, y)], c.stroke_width(2)))
+                .map_err(draw_err)?;
+            legend
+                .draw(&Text::new(row.clone(), (36, y - 7), ("sans-serif", 13)))
+                .map_err(draw_err)?;
+        }
         root.present().map_err(draw_err)?;
     }
     Ok(svg)

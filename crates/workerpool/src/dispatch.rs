@@ -294,6 +294,7 @@ impl Shared {
 
     /// Leaves the submission gate; the last one out of a closed gate wakes
     /// the stopper.
+    #[inline]
     pub(crate) fn leave_gate(&self) {
         if self.gate.fetch_sub(ONE, crate::sync::Ordering::SeqCst) == CLOSED | ONE {
             let _guard = lock(&self.quiesce);
@@ -323,6 +324,7 @@ impl Shared {
     /// has grown long. The flag is read without the lock; the dispatcher
     /// re-checks the channel after setting it (both SeqCst), so a long
     /// channel is never left behind a dispatcher that missed it.
+    #[inline]
     pub(crate) fn after_send(&self, channel_len: impl FnOnce() -> usize) {
         if self.resting.load(Ordering::SeqCst) && channel_len() >= REST_CHANNEL {
             let mut h = lock(&self.handoff);
@@ -331,8 +333,9 @@ impl Shared {
     }
 
     /// Bounded mode: `n` tasks have left the queue (started or abandoned).
+    #[inline]
     pub(crate) fn release_slots(&self, n: usize) {
-        if n == 0 || self.limit.is_none() {
+        if self.limit.is_none() || n == 0 {
             return;
         }
         self.queued.fetch_sub(n, crate::sync::Ordering::SeqCst);

@@ -143,3 +143,61 @@ fn every_fault_has_a_test() {
     // Keeps the list above honest: a new fault without a test fails here.
     assert_eq!(Fault::ALL_FAULTS.len(), 12);
 }
+
+/// How many cases each fault needs, over several seeds (no shrinking): the
+/// spread behind the single figures of the tests above. Prints Markdown rows.
+#[test]
+#[ignore = "slow (about a minute on 2 cores): run for the README's figures with \
+            `cargo test -p taskpool-conformance --test faulty -- --ignored --nocapture`"]
+fn cases_needed_over_many_seeds() {
+    const SEEDS: u64 = 10;
+    let faults: Vec<(Fault, Admission)> = Fault::ALL_FAULTS
+        .iter()
+        .filter(|&&f| f != Fault::AcceptsZeroCapacity)
+        .map(|&f| {
+            let admission = if f == Fault::SubstituteOnRefusal {
+                Admission::Reject
+            } else {
+                Admission::Queue
+            };
+            (f, admission)
+        })
+        .collect();
+    let threads: Vec<_> = faults
+        .into_iter()
+        .map(|(fault, admission)| {
+            std::thread::spawn(move || {
+                let mut needed = Vec::new();
+                for seed in 0..SEEDS {
+                    let mut config = hunting_config().with_seed(seed);
+                    config.max_shrink_iters = 0;
+                    let result = verify_with(
+                        move |capacity| FaultyPool::boxed(capacity, admission, fault),
+                        admission,
+                        &config,
+                    );
+                    let v = result.expect_err("every fault is caught");
+                    needed.push((v.cases_to_fail, v.property.map_or("-", |p| p.name())));
+                }
+                needed.sort_unstable();
+                (fault, needed)
+            })
+        })
+        .collect();
+    println!("| fault | seeds | fewest cases | median | most | caught by |");
+    println!("|---|---|---|---|---|---|");
+    for t in threads {
+        let (fault, needed) = t.join().expect("a fault's hunt panicked");
+        let mut by: Vec<&str> = needed.iter().map(|&(_, p)| p).collect();
+        by.sort_unstable();
+        by.dedup();
+        println!(
+            "| {fault:?} | {} | {} | {} | {} | {} |",
+            needed.len(),
+            needed[0].0,
+            needed[needed.len() / 2].0,
+            needed[needed.len() - 1].0,
+            by.join(", ")
+        );
+    }
+}

@@ -195,6 +195,56 @@ fn which_pool(out: &mut String, tables: &[Table]) {
     out.push('\n');
 }
 
+/// The headline matrix: one row per catalog pool (and inline), one column
+/// per workload (its first size), medians in each workload's unit, the
+/// winner of each column in bold.
+fn at_a_glance(out: &mut String, results: &Results, tables: &[Table]) {
+    let mut columns: Vec<&Table> = Vec::new();
+    for table in tables {
+        let Some(w) = table.kind() else { continue };
+        if matches!(w, Workload::S1 | Workload::S2) || columns.iter().any(|c| c.kind() == Some(w)) {
+            continue;
+        }
+        columns.push(table);
+    }
+    let mut rows: Vec<String> = results.features.iter().map(|f| f.pool.clone()).collect();
+    rows.push(taskpool_benches::rows::INLINE.to_owned());
+    if columns.is_empty() {
+        return;
+    }
+    out.push_str("## At a glance\n\n");
+    out.push_str(
+        "Medians of each workload's first size, in its unit (lower is better); the winner of \
+         each column in bold. W7 shows the rows that build the resource in every task \
+         (see its table for the thread-local and stateful-worker rows).\n\n",
+    );
+    let headers: Vec<String> = columns
+        .iter()
+        .map(|t| format!("{} {} ({})", t.workload, t.parameter, t.unit))
+        .collect();
+    let _ = writeln!(out, "| pool | {} |", headers.join(" | "));
+    let _ = writeln!(out, "|---|{}", "---|".repeat(headers.len()));
+    for name in &rows {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|t| match t.row(name) {
+                Some(r) if t.winner().is_some_and(|w| w.row == r.row) => {
+                    format!("**{}**", short_number(r.median))
+                }
+                Some(r) => short_number(r.median),
+                None => "–".to_owned(),
+            })
+            .collect();
+        let label = if name == taskpool_benches::rows::INLINE {
+            format!("{name} (reference)")
+        } else {
+            format!("`{name}`")
+        };
+        let _ = writeln!(out, "| {label} | {} |", cells.join(" | "));
+    }
+    out.push('\n');
+}
+
 fn row_cells(table: &Table, row: &TableRow, has_inline: bool, figure_names: &[String]) -> String {
     let name = if row.reference {
         format!("{} (reference)", row.row)
@@ -339,6 +389,7 @@ fn markdown(results: &Results, tables: &[Table]) -> String {
          subtracts the median of the same closures run on the calling thread. The machine is \
          shared: compare pools within this run, as ratios, and mind the spread.\n\n",
     );
+    at_a_glance(&mut out, results, tables);
     which_pool(&mut out, tables);
 
     out.push_str("## Results\n\n");

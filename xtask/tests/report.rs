@@ -215,6 +215,10 @@ fn report_has_every_section_and_the_which_pool_text() {
         "## The pools (from the catalog)",
         "| `alpha` | queue |",
         "Timed region:",
+        "## At a glance",
+        "| pool | W1 cap=2 (ns/task) | W2 cap=100 (ms/batch) | W3 cap=2 (ns/task) | W8 cap=4 (µs/call) | W9 cap=2 (bytes/task) |",
+        "| `alpha` | **100** | **22.0** | **12500** | **4.00** | **64.0** |",
+        "| inline (reference) | 50.0 | – | 20000 | 0.500 | – |",
         "## Not measured",
         "- `W1_trivial/gamma/cap=2`: building `gamma` at capacity 2 failed: not available yet",
     ] {

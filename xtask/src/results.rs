@@ -243,7 +243,14 @@ pub fn collect(
         )));
     }
     let meta: BenchMeta = read_json(&meta_path)?;
-    let benchmarks = read_criterion(&raw_dir.join("criterion"))?;
+    let memory: Vec<MemoryResult> = read_dir_json(&raw_dir.join(out::MEMORY_DIR))?;
+    let criterion_dir = raw_dir.join("criterion");
+    // A W9-only run has no criterion output; anything else must have some.
+    let benchmarks = if memory.is_empty() || criterion_dir.is_dir() {
+        read_criterion(&criterion_dir)?
+    } else {
+        Vec::new()
+    };
     Ok(Results {
         generated_by: generated_by(report),
         report: report.to_owned(),
@@ -252,7 +259,7 @@ pub fn collect(
         features,
         benchmarks,
         latency: read_dir_json(&raw_dir.join(out::LATENCY_DIR))?,
-        memory: read_dir_json(&raw_dir.join(out::MEMORY_DIR))?,
+        memory,
         skipped: read_dir_json(&raw_dir.join(out::SKIPPED_DIR))?,
         tables: Vec::new(),
     })

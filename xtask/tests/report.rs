@@ -440,3 +440,19 @@ fn progress_lines_and_lock_versions_parse() {
         "2026-11-27T21:00:00Z"
     );
 }
+
+#[test]
+fn a_memory_only_run_needs_no_criterion_output() {
+    let env = load_fixture().environment;
+    let dir = scratch("w9only");
+    fs::copy(fixture_dir().join("meta.json"), dir.join("meta.json")).unwrap();
+    copy_dir(&fixture_dir().join("memory"), &dir.join("memory"));
+    let r = results::collect(&dir, "custom", env, Vec::new()).unwrap();
+    assert!(r.benchmarks.is_empty());
+    let rendered = report::render(&r).unwrap();
+    assert!(rendered
+        .markdown
+        .contains("### W9 — memory per queued task"));
+    assert_eq!(rendered.charts.len(), 1);
+    fs::remove_dir_all(dir).unwrap();
+}

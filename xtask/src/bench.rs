@@ -109,18 +109,20 @@ pub fn run(selection: &Selection) -> Result<PathBuf> {
     out::write_json(&env_path, &Environment::capture(&root))
         .context(|| format!("writing {}", env_path.display()))?;
 
-    compile(
-        &root,
-        &[
-            "bench",
-            "-p",
-            "taskpool-benches",
-            "--bench",
-            "workloads",
-            "--no-run",
-        ],
-        "the benchmarks",
-    )?;
+    if !cases.is_empty() {
+        compile(
+            &root,
+            &[
+                "bench",
+                "-p",
+                "taskpool-benches",
+                "--bench",
+                "workloads",
+                "--no-run",
+            ],
+            "the benchmarks",
+        )?;
+    }
     if !memory_cases.is_empty() {
         compile(
             &root,

@@ -67,6 +67,14 @@ pub fn render(results: &Results) -> Result<Rendered> {
             });
         }
     }
+    // Every generated file says so: a comment right after the <svg> tag.
+    for chart in &mut charts {
+        if let Some(end) = chart.svg.find('>') {
+            chart
+                .svg
+                .insert_str(end + 1, &format!("\n<!-- {} -->", results.generated_by));
+        }
+    }
     let markdown = markdown(results, &tables);
     let mut with_tables = results.clone();
     with_tables.tables = tables;

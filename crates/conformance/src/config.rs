@@ -13,8 +13,8 @@ pub enum Property {
     /// from 1 to 4 submitters, then `stop_wait` or drop: rules 1, 2, 6.
     Capacity,
     /// Scripts with `stop`, `stop_wait` and `wait_idle` at random points,
-    /// submits racing them, `stop`/`stop_wait` from inside tasks: rules 2, 3,
-    /// 4, 6, 7, refusals and `wait_idle`.
+    /// submits racing them, `stop`/`stop_wait` from inside tasks, a few
+    /// panicking tasks: rules 2, 3, 4, 5, 6, 7, refusals and `wait_idle`.
     Shutdown,
     /// Scripts with panicking tasks, then `capacity` tasks that must all run
     /// at once, then the panic count: rule 5.
@@ -62,6 +62,7 @@ impl Property {
                 Rule::ExactlyOnceOnStopWait,
                 Rule::NothingStartsAfterStop,
                 Rule::RefusedAfterShutdown,
+                Rule::PanicsSurvived,
                 Rule::ThreadsExited,
                 Rule::StopIdempotentAndReentrant,
                 Rule::WaitIdle,

@@ -91,14 +91,15 @@ pub(crate) enum Finish {
     },
 }
 
-fn leaf(panics: bool) -> BoxedStrategy<Leaf> {
+/// Leaves, with a panic in `panic_weight` of every 10 + `panic_weight`.
+fn leaf(panic_weight: u32) -> BoxedStrategy<Leaf> {
     let base = prop_oneof![
         4 => Just(Leaf::Quick),
         3 => (0u8..=2).prop_map(Leaf::SleepMs),
         3 => (1u16..=2000).prop_map(Leaf::Spin),
     ];
-    if panics {
-        prop_oneof![3 => base, 2 => Just(Leaf::Panic)].boxed()
+    if panic_weight > 0 {
+        prop_oneof![10 => base, panic_weight => Just(Leaf::Panic)].boxed()
     } else {
         base.boxed()
     }
@@ -115,7 +116,7 @@ fn via(admission: Admission) -> BoxedStrategy<Via> {
     }
 }
 
-fn work(admission: Admission, panics: bool, stop_inside: bool) -> BoxedStrategy<Work> {
+fn work(admission: Admission, panics: u32, stop_inside: bool) -> BoxedStrategy<Work> {
     let leaf_work = leaf(panics).prop_map(Work::Leaf);
     let nested = (via(admission), vec(leaf(panics), 1..=3)).prop_map(|(v, c)| Work::Nested(v, c));
     if stop_inside {
@@ -140,7 +141,7 @@ fn how() -> impl Strategy<Value = How> {
     ]
 }
 
-fn task_op(admission: Admission, panics: bool, stop_inside: bool) -> BoxedStrategy<Op> {
+fn task_op(admission: Admission, panics: u32, stop_inside: bool) -> BoxedStrategy<Op> {
     (how(), work(admission, panics, stop_inside))
         .prop_map(|(h, w)| Op::Task(h, w))
         .boxed()
@@ -162,7 +163,7 @@ pub(crate) fn strategy(
     match property {
         Property::Capacity => (
             capacity,
-            submitters(config, task_op(admission, false, false)),
+            submitters(config, task_op(admission, 0, false)),
             prop_oneof![3 => Just(Finish::StopWait), 1 => Just(Finish::Drop)],
         )
             .prop_map(|(capacity, submitters, finish)| Script {
@@ -174,7 +175,7 @@ pub(crate) fn strategy(
             .boxed(),
         Property::Shutdown => {
             let op = prop_oneof![
-                16 => task_op(admission, false, true),
+                16 => task_op(admission, 1, true),
                 1 => Just(Op::Stop),
                 1 => Just(Op::StopWait),
                 3 => Just(Op::WaitIdle),
@@ -199,7 +200,7 @@ pub(crate) fn strategy(
         }
         Property::Panics => {
             let op = prop_oneof![
-                6 => task_op(admission, true, false),
+                6 => task_op(admission, 7, false),
                 1 => Just(Op::WaitIdle),
             ]
             .boxed();
@@ -218,7 +219,7 @@ pub(crate) fn strategy(
         }
         Property::ConcurrentStop => (
             capacity,
-            submitters(config, task_op(admission, false, false)),
+            submitters(config, task_op(admission, 0, false)),
             vec(any::<bool>(), 1..=3),
             0usize..=2,
         )
@@ -231,7 +232,7 @@ pub(crate) fn strategy(
             .boxed(),
         Property::Drop => (
             capacity,
-            submitters(config, task_op(admission, false, false)),
+            submitters(config, task_op(admission, 0, false)),
             prop_oneof![Just(Finish::Drop), Just(Finish::DropOnWorker)],
         )
             .prop_map(|(capacity, submitters, finish)| Script {

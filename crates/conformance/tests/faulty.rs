@@ -117,10 +117,16 @@ caught! {
     catches_an_extra_task_under_contention: ExtraTaskUnderContention, Queue => [Capacity];
     catches_a_dropped_last_task_on_stop_wait: DropsLastOnStopWait, Queue
         => [ExactlyOnceOnStopWait, DropIsStopWait];
+    // The task kept back is neither run nor dropped until the next call: a
+    // `join` on it can wait for good (a liveness failure) before rule 3 shows.
     catches_a_task_started_after_stop: StartsAfterStop, Queue
-        => [NothingStartsAfterStop, StopIdempotentAndReentrant];
+        => [NothingStartsAfterStop, StopIdempotentAndReentrant, Liveness];
     catches_a_submit_accepted_after_stop: AcceptsAfterStop, Queue => [RefusedAfterShutdown];
-    catches_a_worker_lost_on_panic: WorkerLostOnPanic, Queue => [PanicsSurvived];
+    // A lost worker also loses the tasks queued for it: when the panic comes
+    // during a shutdown (the `shutdown` property has a few), the suite sees
+    // those lost tasks first (rules 2, 7, 8) or a hang after the panic (5).
+    catches_a_worker_lost_on_panic: WorkerLostOnPanic, Queue
+        => [PanicsSurvived, ExactlyOnceOnStopWait, StopIdempotentAndReentrant, DropIsStopWait];
     catches_a_thread_left_running_after_stop: ThreadLeftRunning, Queue
         => [ThreadsExited, StopIdempotentAndReentrant];
     catches_a_deadlock_on_stop_inside_a_task: DeadlockStopInTask, Queue
@@ -133,7 +139,7 @@ caught! {
         => [RefusalHandsBackTask];
     catches_a_zero_capacity_accepted: AcceptsZeroCapacity, Queue => [BadConfigRejected];
     catches_a_worker_lost_on_panic_in_a_blocking_pool: WorkerLostOnPanic, Block
-        => [PanicsSurvived];
+        => [PanicsSurvived, ExactlyOnceOnStopWait, StopIdempotentAndReentrant, DropIsStopWait];
     catches_a_submit_accepted_after_stop_in_a_rejecting_pool: AcceptsAfterStop, Reject
         => [RefusedAfterShutdown];
 }

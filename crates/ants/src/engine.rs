@@ -90,6 +90,9 @@ enum Msg<J> {
 /// the worker will look at `msg` before it sleeps: no wake-up is lost.
 struct Slot<J> {
     full: AtomicBool,
+    /// A copy of `Mail::parked` readable without the lock: a hint that a
+    /// delivery to this worker costs a wake-up (a system call).
+    asleep: AtomicBool,
     mail: Mutex<Mail<J>>,
     cv: Condvar,
 }
@@ -103,6 +106,7 @@ impl<J> Slot<J> {
     fn new() -> Self {
         Slot {
             full: AtomicBool::new(false),
+            asleep: AtomicBool::new(false),
             mail: Mutex::new(Mail {
                 msg: None,
                 parked: false,
@@ -133,8 +137,10 @@ impl<J> Slot<J> {
                 return msg;
             }
             mail.parked = true;
+            self.asleep.store(true, Ordering::Relaxed);
             mail = wait(&self.cv, mail);
             mail.parked = false;
+            self.asleep.store(false, Ordering::Relaxed);
         }
     }
 
@@ -159,8 +165,15 @@ struct State<J> {
     /// recently used, still-hot worker) or, with pre-allocation, from the
     /// front (a FIFO ring whose storage is reserved up front).
     idle: VecDeque<Idle<J>>,
-    /// Submitters blocked in `space.wait` (mirrored in `Inner::waiting`).
+    /// Blocked submitters, first come first served, each with the job it
+    /// waits to hand over (its length is `waiting`, mirrored in
+    /// `Inner::waiting`). A worker coming back with room takes the front
+    /// job directly (`revert`); the submitter then finds its ticket gone.
+    line: VecDeque<Waiter<J>>,
+    /// Equal to `line.len()`.
     waiting: usize,
+    /// Numbers the waiters.
+    next_ticket: u64,
     /// Threads blocked on `quiet` (wait_idle, release_timeout, stop).
     quiet_waiters: usize,
     /// Of those, how many are this pool's own workers (calls from inside a
@@ -174,6 +187,15 @@ struct State<J> {
     /// Bumped by release and reboot; a purge thread runs only while the
     /// generation it was started in is current.
     generation: u64,
+}
+
+/// A blocked submitter: its job, and the condvar (used with `state`) it
+/// sleeps on. Woken when a worker took its job, when a place frees without a
+/// hand-off (tune up, a failed spawn), and on release.
+struct Waiter<J> {
+    ticket: u64,
+    job: Option<J>,
+    cv: Arc<Condvar>,
 }
 
 /// The list of worker threads to join at shutdown.
@@ -202,9 +224,6 @@ pub(crate) struct Inner<J> {
     /// Runs one job: calls the boxed closure, or the bound function.
     runner: Box<dyn Fn(J) + Send + Sync>,
     state: Mutex<State<J>>,
-    /// Blocked submitters wait here; notified (under `state`) whenever `busy`
-    /// drops below `capacity`, the capacity grows, or the pool is released.
-    space: Condvar,
     /// Notified (under `state`) whenever `busy`, `waiting` or `threads` drops,
     /// if `quiet_waiters > 0`.
     quiet: Condvar,
@@ -259,13 +278,14 @@ impl<J: Send + 'static> Inner<J> {
             runner,
             state: Mutex::new(State {
                 idle,
+                line: VecDeque::new(),
                 waiting: 0,
+                next_ticket: 0,
                 quiet_waiters: 0,
                 inside_waiters: 0,
                 threads: 0,
                 generation: 0,
             }),
-            space: Condvar::new(),
             quiet: Condvar::new(),
             purge_cv: Condvar::new(),
             busy: AtomicUsize::new(0),
@@ -315,23 +335,36 @@ pub(crate) fn submit<J: Send + 'static>(
     }
 
     let mut st = lock(&inner.state);
-    // True once this call is counted in `waiting` (it must uncount itself).
-    let mut counted = false;
+    let mut job = job;
+    // Whether this call already waited once for a running worker to come
+    // back rather than wake a sleeping one.
+    let mut waited_for_hot = false;
     loop {
         if inner.closed.load(Ordering::Relaxed) {
-            if counted {
-                leave_waiting(inner, &mut st);
-            }
             return Err((Refusal::Stopped, job));
         }
         let busy = inner.busy.load(Ordering::Relaxed);
         if busy < inner.capacity.load(Ordering::Relaxed) {
+            // The worker to take is asleep, and a running one will come back
+            // soon: poll briefly for it instead of paying a wake-up. Once.
+            let top = if inner.cfg.prealloc {
+                st.idle.front()
+            } else {
+                st.idle.back()
+            };
+            if !waited_for_hot
+                && busy > 0
+                && top.is_some_and(|idle| idle.slot.asleep.load(Ordering::Relaxed))
+            {
+                waited_for_hot = true;
+                drop(st);
+                poll_until(|| inner.busy.load(Ordering::Relaxed) < busy);
+                st = lock(&inner.state);
+                continue;
+            }
             // Reserve the worker's place before anything else: from here on
             // nobody else can use it, whatever happens outside the lock.
             inner.busy.store(busy + 1, Ordering::Relaxed);
-            if counted {
-                leave_waiting(inner, &mut st);
-            }
             let idle = if inner.cfg.prealloc {
                 st.idle.pop_front()
             } else {
@@ -350,33 +383,77 @@ pub(crate) fn submit<J: Send + 'static>(
         let refuse = match wait_for {
             Wait::Never => true,
             Wait::Forever if is_current_pool(inner.id) => true,
-            _ => {
-                inner.cfg.nonblocking
-                    || (!counted && inner.cfg.max_blocking.is_some_and(|m| st.waiting >= m))
-            }
+            Wait::Until(deadline) if inner.cfg.clock.now() >= deadline => true,
+            _ => inner.cfg.nonblocking || inner.cfg.max_blocking.is_some_and(|m| st.waiting >= m),
         };
         if refuse {
-            if counted {
-                leave_waiting(inner, &mut st);
-            }
             return Err((Refusal::Overloaded, job));
         }
-        if !counted {
-            counted = true;
-            st.waiting += 1;
-            inner.waiting.store(st.waiting, Ordering::Relaxed);
-        }
-        st = match wait_for {
-            Wait::Until(deadline) => {
-                let now = inner.cfg.clock.now();
-                if now >= deadline {
-                    leave_waiting(inner, &mut st);
-                    return Err((Refusal::Overloaded, job));
+
+        // Wait in line with the job, for a worker to take it.
+        let ticket = st.next_ticket;
+        st.next_ticket += 1;
+        let cv = Arc::new(Condvar::new());
+        st.line.push_back(Waiter {
+            ticket,
+            job: Some(job),
+            cv: Arc::clone(&cv),
+        });
+        st.waiting += 1;
+        inner.waiting.store(st.waiting, Ordering::Relaxed);
+        let outcome = loop {
+            st = match wait_for {
+                Wait::Until(deadline) => {
+                    let now = inner.cfg.clock.now();
+                    if now >= deadline {
+                        st
+                    } else {
+                        wait_timeout(&cv, st, deadline - now)
+                    }
                 }
-                wait_timeout(&inner.space, st, deadline - now)
+                _ => wait(&cv, st),
+            };
+            let Some(pos) = st.line.iter().position(|w| w.ticket == ticket) else {
+                // A worker took the job (and uncounted this waiter).
+                return Ok(());
+            };
+            let closed = inner.closed.load(Ordering::Relaxed);
+            let room = inner.busy.load(Ordering::Relaxed) < inner.capacity.load(Ordering::Relaxed);
+            let expired = matches!(wait_for, Wait::Until(d) if inner.cfg.clock.now() >= d);
+            if closed || room || expired {
+                let waiter = st.line.remove(pos).expect("the position was just found");
+                leave_waiting(inner, &mut st);
+                let job = waiter
+                    .job
+                    .expect("only the worker taking it empties a waiter");
+                break if closed {
+                    Err((Refusal::Stopped, job))
+                } else if room {
+                    // A place freed without a hand-off: take it like a new
+                    // submitter (still under the same lock hold).
+                    Ok(job)
+                } else {
+                    Err((Refusal::Overloaded, job))
+                };
             }
-            _ => wait(&inner.space, st),
         };
+        job = outcome?;
+    }
+}
+
+/// Wakes the first blocked submitter (under `state`), if any: a place freed
+/// without a hand-off.
+fn wake_first<J>(st: &State<J>) {
+    if let Some(first) = st.line.front() {
+        first.cv.notify_one();
+    }
+}
+
+/// Wakes every blocked submitter (under `state`): the capacity grew or the
+/// pool was released.
+fn wake_all<J>(st: &State<J>) {
+    for waiter in &st.line {
+        waiter.cv.notify_one();
     }
 }
 
@@ -416,9 +493,7 @@ fn spawn_worker<J: Send + 'static>(inner: &Arc<Inner<J>>, job: J) -> Result<(), 
             inner.busy.store(busy, Ordering::Relaxed);
             st.threads -= 1;
             inner.threads.store(st.threads, Ordering::Relaxed);
-            if st.waiting > 0 {
-                inner.space.notify_one();
-            }
+            wake_first(&st);
             if st.quiet_waiters > 0 {
                 inner.quiet.notify_all();
             }
@@ -443,11 +518,14 @@ fn prune_handles(_handles: &mut Handles) {}
 /// finds the pool released or over capacity when it comes back.
 fn worker_main<J: Send + 'static>(inner: &Inner<J>, slot: &Arc<Slot<J>>) {
     set_current_pool(inner.id);
-    while let Msg::Run(job) = slot.receive() {
+    let mut next = slot.receive();
+    while let Msg::Run(job) = next {
         run_job(inner, job);
-        if !revert(inner, slot) {
-            break;
-        }
+        next = match revert(inner, slot) {
+            Back::Run(job) => Msg::Run(job),
+            Back::Idle => slot.receive(),
+            Back::Exit => Msg::Exit,
+        };
     }
     let mut st = lock(&inner.state);
     st.threads -= 1;
@@ -473,31 +551,60 @@ fn run_job<J>(inner: &Inner<J>, job: J) {
     }
 }
 
-/// A worker that finished a task comes back: it goes on the idle list, or
-/// retires when the pool is released or has more workers than capacity.
-/// Returns whether it stays.
-fn revert<J>(inner: &Inner<J>, slot: &Arc<Slot<J>>) -> bool {
+/// What a worker does after a task.
+enum Back<J> {
+    /// Runs the job it took from the first blocked submitter.
+    Run(J),
+    /// Waits on the idle list for its next message.
+    Idle,
+    /// Exits (released, or over capacity).
+    Exit,
+}
+
+/// A worker that finished a task comes back. If a submitter is blocked and
+/// there is room for this worker, it takes that submitter's job directly
+/// (its place passes from the old task to the new one: `busy` unchanged).
+/// Otherwise it goes on the idle list, or retires when the pool is released
+/// or has more workers than capacity.
+fn revert<J>(inner: &Inner<J>, slot: &Arc<Slot<J>>) -> Back<J> {
     let now = inner.cfg.clock.now();
     let mut st = lock(&inner.state);
     let busy = inner.busy.load(Ordering::Relaxed) - 1;
-    inner.busy.store(busy, Ordering::Relaxed);
     let cap = inner.capacity.load(Ordering::Relaxed);
+    let closed = inner.closed.load(Ordering::Relaxed);
+    if !closed && busy < cap {
+        if let Some(mut waiter) = st.line.pop_front() {
+            st.waiting -= 1;
+            inner.waiting.store(st.waiting, Ordering::Relaxed);
+            waiter.cv.notify_one();
+            if st.quiet_waiters > 0 {
+                inner.quiet.notify_all();
+            }
+            let job = waiter.job.take().expect("a waiter in line holds its job");
+            return Back::Run(job);
+        }
+    }
+    inner.busy.store(busy, Ordering::Relaxed);
     // Workers not told to exit are `busy + idle`; with this one back that is
     // `busy + idle + 1`, which must stay within the capacity.
-    let stay = !inner.closed.load(Ordering::Relaxed) && busy + st.idle.len() < cap;
+    let stay = !closed && busy + st.idle.len() < cap;
     if stay {
         st.idle.push_back(Idle {
             slot: Arc::clone(slot),
             since: now,
         });
     }
-    if st.waiting > 0 && busy < cap {
-        inner.space.notify_one();
+    if busy < cap {
+        wake_first(&st);
     }
     if st.quiet_waiters > 0 {
         inner.quiet.notify_all();
     }
-    stay
+    if stay {
+        Back::Idle
+    } else {
+        Back::Exit
+    }
 }
 
 /// Starts the purge thread for `generation`, joining the previous one.
@@ -642,9 +749,7 @@ impl<J> Inner<J> {
                 let len = st.idle.len();
                 st.idle.reserve(n - len);
             }
-            if st.waiting > 0 {
-                self.space.notify_all();
-            }
+            wake_all(&st);
         }
         drop(st);
         for slot in retired {
@@ -664,9 +769,7 @@ impl<J> Inner<J> {
         self.closed.store(true, Ordering::Release);
         st.generation += 1;
         let idle: Vec<_> = st.idle.drain(..).map(|idle| idle.slot).collect();
-        if st.waiting > 0 {
-            self.space.notify_all();
-        }
+        wake_all(&st);
         self.purge_cv.notify_all();
         if st.quiet_waiters > 0 {
             self.quiet.notify_all();

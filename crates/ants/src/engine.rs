@@ -195,7 +195,20 @@ struct State<J> {
 struct Waiter<J> {
     ticket: u64,
     job: Option<J>,
-    cv: Arc<Condvar>,
+    signal: Arc<Signal>,
+}
+
+/// How a worker tells a waiter its job was taken.
+///
+/// `taken` is a hint the waiter polls before it sleeps (the truth is its
+/// ticket gone from `line`, read under `state`). `asleep` is written only
+/// under `state`, true exactly while the waiter sleeps on `cv`: a worker that
+/// takes the job under `state` and sees `false` knows the waiter will look
+/// at `line` before it sleeps, so the wake-up can be skipped.
+struct Signal {
+    cv: Condvar,
+    taken: AtomicBool,
+    asleep: AtomicBool,
 }
 
 /// The list of worker threads to join at shutdown.
@@ -393,26 +406,42 @@ pub(crate) fn submit<J: Send + 'static>(
         // Wait in line with the job, for a worker to take it.
         let ticket = st.next_ticket;
         st.next_ticket += 1;
-        let cv = Arc::new(Condvar::new());
+        let signal = Arc::new(Signal {
+            cv: Condvar::new(),
+            taken: AtomicBool::new(false),
+            asleep: AtomicBool::new(false),
+        });
         st.line.push_back(Waiter {
             ticket,
             job: Some(job),
-            cv: Arc::clone(&cv),
+            signal: Arc::clone(&signal),
         });
         st.waiting += 1;
         inner.waiting.store(st.waiting, Ordering::Relaxed);
+        // First poll, outside the lock, for a worker to take the job: with
+        // short tasks one comes back within the polling window, and neither
+        // side then sleeps or wakes anybody.
+        drop(st);
+        poll_until(|| signal.taken.load(Ordering::Acquire) || inner.closed.load(Ordering::Relaxed));
+        st = lock(&inner.state);
+        let mut polled = true;
         let outcome = loop {
-            st = match wait_for {
-                Wait::Until(deadline) => {
-                    let now = inner.cfg.clock.now();
-                    if now >= deadline {
-                        st
-                    } else {
-                        wait_timeout(&cv, st, deadline - now)
+            if !polled {
+                signal.asleep.store(true, Ordering::Relaxed);
+                st = match wait_for {
+                    Wait::Until(deadline) => {
+                        let now = inner.cfg.clock.now();
+                        if now >= deadline {
+                            st
+                        } else {
+                            wait_timeout(&signal.cv, st, deadline - now)
+                        }
                     }
-                }
-                _ => wait(&cv, st),
-            };
+                    _ => wait(&signal.cv, st),
+                };
+                signal.asleep.store(false, Ordering::Relaxed);
+            }
+            polled = false;
             let Some(pos) = st.line.iter().position(|w| w.ticket == ticket) else {
                 // A worker took the job (and uncounted this waiter).
                 return Ok(());
@@ -445,7 +474,7 @@ pub(crate) fn submit<J: Send + 'static>(
 /// without a hand-off.
 fn wake_first<J>(st: &State<J>) {
     if let Some(first) = st.line.front() {
-        first.cv.notify_one();
+        first.signal.cv.notify_one();
     }
 }
 
@@ -453,7 +482,7 @@ fn wake_first<J>(st: &State<J>) {
 /// pool was released.
 fn wake_all<J>(st: &State<J>) {
     for waiter in &st.line {
-        waiter.cv.notify_one();
+        waiter.signal.cv.notify_one();
     }
 }
 
@@ -576,7 +605,10 @@ fn revert<J>(inner: &Inner<J>, slot: &Arc<Slot<J>>) -> Back<J> {
         if let Some(mut waiter) = st.line.pop_front() {
             st.waiting -= 1;
             inner.waiting.store(st.waiting, Ordering::Relaxed);
-            waiter.cv.notify_one();
+            waiter.signal.taken.store(true, Ordering::Release);
+            if waiter.signal.asleep.load(Ordering::Relaxed) {
+                waiter.signal.cv.notify_one();
+            }
             if st.quiet_waiters > 0 {
                 inner.quiet.notify_all();
             }

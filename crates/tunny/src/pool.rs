@@ -179,6 +179,12 @@ pub(crate) struct Core<W: Worker> {
     next_id: u64,
     /// Join handles of started threads, joined by whoever retired them.
     handles: Vec<(u64, thread::JoinHandle<()>)>,
+    /// Ids of exited workers whose threads a caller is joining right now,
+    /// outside the lock. Invariant: an id leaves `handles` into `joining`
+    /// and leaves `joining` only after its `join` returned, so a second
+    /// `close` that finds the handle taken still waits for that join (rule 6:
+    /// every thread has really exited when any `close` returns).
+    joining: Vec<u64>,
     /// Threads sleeping on `Inner::changed` (so the hot path notifies only
     /// when someone listens).
     watchers: usize,
@@ -706,10 +712,24 @@ fn wait_for_exit<W: Worker>(
         .into_iter()
         .partition(|(id, _)| wanted(*id) && !live.contains(id));
     core.handles = rest;
+    core.joining.extend(joinable.iter().map(|(id, _)| *id));
     drop(core);
-    for (_, handle) in joinable {
+    let mut joined = Vec::with_capacity(joinable.len());
+    for (id, handle) in joinable {
         // The worker caught every panic of user code; nothing to report.
         let _ = handle.join();
+        joined.push(id);
+    }
+    let mut core = lock(&inner.core);
+    if !joined.is_empty() {
+        core.joining.retain(|id| !joined.contains(id));
+        inner.notify_changed(&core);
+    }
+    // A caller outside the pool also waits for the joins another caller took.
+    if !excuse {
+        while core.joining.iter().any(|&id| wanted(id)) {
+            core = inner.wait_changed(core);
+        }
     }
 }
 
@@ -1146,6 +1166,7 @@ impl<W: Worker> Builder<W> {
                 panicked: 0,
                 next_id: 0,
                 handles: Vec::new(),
+                joining: Vec::new(),
                 watchers: 0,
             }),
             changed: Condvar::new(),

@@ -141,7 +141,7 @@ impl Default for Config {
             timeout: Duration::from_secs(30),
             shrink_timeout: Duration::from_secs(5),
             barrier_timeout: Duration::from_secs(10),
-            exit_grace: Duration::from_secs(2),
+            exit_grace: Duration::ZERO,
             seed: random_seed(),
             max_shrink_iters: 512,
             max_shrink_time: Duration::from_secs(30),

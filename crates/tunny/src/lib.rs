@@ -96,7 +96,7 @@
 //! See the impl's docs for the details.
 //!
 //! The design (the rendezvous, why no wake-up is lost, why the cap holds) is
-//! in `DESIGN.md` at the root of this crate; `docs/semantics/tunny.md` in the
+//! in `DESIGN.md` at the root of this crate; the tunny section of `docs/semantics.md` in the
 //! workspace compares every method with the Go original.
 #![forbid(unsafe_code)]
 

@@ -29,12 +29,15 @@ pub(crate) type PlainMutex<T> = std::sync::Mutex<T>;
 /// How many times a thread that waits for a hand-off polls (with a spin
 /// hint) before it sleeps on a condition variable. Polling is what makes a
 /// hand-off to a worker that has just finished its previous task cost no
-/// system call. Measured on the 2-core machine (W1, `ants_micro`): yielding
+/// system call. Measured on the (shared, loaded) 2-core machine: yielding
 /// instead of spinning cost about one involuntary context switch per task at
-/// capacity 2; 64 spins were too few to bridge a worker's return. Zero under
-/// loom, where a polling loop only multiplies the interleavings.
+/// capacity 2 in W1; 512 spins halved W2's efficiency against 64 (idle
+/// workers burning the cores the sleeping ones need to wake on), and longer
+/// polling by a submitter waiting in line did not help W2 and cost W3 its
+/// CPU. Zero under loom, where a polling loop only multiplies the
+/// interleavings.
 #[cfg(not(tp_loom))]
-pub(crate) const SPIN_LIMIT: u32 = 512;
+pub(crate) const SPIN_LIMIT: u32 = 64;
 #[cfg(tp_loom)]
 pub(crate) const SPIN_LIMIT: u32 = 0;
 

@@ -263,7 +263,9 @@ fn row_cells(table: &Table, row: &TableRow, has_inline: bool, figure_names: &[St
         name,
         short_number(row.median),
         format!("{} – {}", short_number(row.low), short_number(row.high)),
-        if row.reference {
+        // Only the fastest ranked row is bold; the verdicts say which others
+        // are within noise of it.
+        if row.reference || row.ratio_to_fastest > 1.0 {
             fmt_ratio(row.ratio_to_fastest)
         } else {
             format!("**{}**", fmt_ratio(row.ratio_to_fastest))

@@ -206,7 +206,7 @@ fn report_has_every_section_and_the_which_pool_text() {
         "- **Memory per queued task** (W9 cap=2): `alpha` (64.0 bytes/task), 2.00× ahead of the next, `beta`",
         "- **Scaling with capacity** (S1): cap=1 → `alpha`; cap=8 → `beta`.",
         "| pool | median (ns/task) | spread (min – max) | × fastest | over inline (ns/task) |",
-        "| `beta` | 300 | 280 – 320 | **×3.00** | +250 |",
+        "| `beta` | 300 | 280 – 320 | ×3.00 | +250 |",
         "| inline (reference) | 50.0 | 48.0 – 52.0 | ×0.50 | – |",
         "| `alpha` | 22.0 | 21.0 – 24.0 | **×1.00** | 0.500 |",
         "| `alpha` | 4.00 | 3.50 – 5.00 | **×1.00** | +3.50 | 3.00 µs | 9.00 µs |",

@@ -177,6 +177,7 @@ pub use config::{Config, Property, DEFAULT_CASES};
 pub use probe::{Probe, RunGuard, ThreadRecord};
 pub use report::{PropertySummary, Rule, Summary, Violation};
 pub use stress::{stress, StressConfig, StressReport};
+pub use watchdog::run_with_watchdog;
 
 use run::{run_case, Factory, Limits};
 use watchdog::{watch, Watched};

@@ -9,7 +9,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
-use taskpool::Task;
+use taskpool::{SubmitError, Task, TaskPool};
 
 /// Watches instrumented tasks: the most that ran at once, the threads that
 /// ran them, and whether those threads have since exited.
@@ -215,6 +215,25 @@ impl Probe {
             // down cannot be watched, and must not panic the task.
             let _ = EXIT_WATCH.try_with(|w| w.borrow_mut().probes.push(weak));
         }
+    }
+
+    /// Submits `n` probe tasks that meet at a barrier, then waits until the
+    /// pool is idle: afterwards `n` distinct worker threads have run a task
+    /// and are known to this probe. `n` must not exceed the pool's capacity
+    /// (the tasks wait for each other). Submission errors are returned.
+    ///
+    /// For strategy-specific checks such as "idle reaping ends every thread
+    /// that ran a task".
+    pub fn occupy_workers(&self, pool: &dyn TaskPool, n: usize) -> Result<(), SubmitError> {
+        let barrier = Arc::new(std::sync::Barrier::new(n));
+        for _ in 0..n {
+            let barrier = Arc::clone(&barrier);
+            pool.submit(self.task(move || {
+                barrier.wait();
+            }))?;
+        }
+        pool.wait_idle();
+        Ok(())
     }
 
     /// Wraps `f` into a [`Task`] that runs it under [`Probe::enter`].

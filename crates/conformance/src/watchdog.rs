@@ -52,3 +52,26 @@ pub(crate) fn payload_text(payload: &(dyn Any + Send)) -> String {
         .map(str::to_owned)
         .unwrap_or_else(|| "<non-string panic payload>".to_owned())
 }
+
+/// Runs `body` on its own thread and returns its value, for tests of a pool's
+/// own features: a body that does not finish within `timeout` fails the
+/// calling test with a clear message instead of hanging the test run (the
+/// hung thread is leaked, never joined), and a panic in the body becomes a
+/// panic of the caller naming `what`.
+///
+/// ```
+/// use std::time::Duration;
+/// let answer = taskpool_conformance::run_with_watchdog("sum", Duration::from_secs(60), || 40 + 2);
+/// assert_eq!(answer, 42);
+/// ```
+pub fn run_with_watchdog<T, F>(what: &str, timeout: Duration, body: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    match watch(what, timeout, body) {
+        Watched::Done(value) => value,
+        Watched::Panicked(message) => panic!("{what}: {message}"),
+        Watched::Hung => panic!("{what}: hung for {timeout:?} (watchdog)"),
+    }
+}

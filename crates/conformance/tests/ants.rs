@@ -6,49 +6,19 @@
 //! `MultiPool`) pass the whole suite too.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Barrier};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
 use taskpool::{Admission, TaskPool};
 use taskpool_ants::{LoadBalancing, ManualClock, MultiPool, Pool};
-use taskpool_conformance::{verify_build, Config, Probe};
+use taskpool_conformance::{run_with_watchdog, verify_build, Config, Probe};
 
 const WATCHDOG: Duration = Duration::from_secs(60);
 
-fn watchdog(what: &'static str, body: impl FnOnce() + Send + 'static) {
-    let (tx, rx) = mpsc::channel();
-    let runner = thread::spawn(move || {
-        body();
-        let _ = tx.send(());
-    });
-    match rx.recv_timeout(WATCHDOG) {
-        Ok(()) => runner.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            if let Err(p) = runner.join() {
-                std::panic::resume_unwind(p);
-            }
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: hung for {WATCHDOG:?}"),
-    }
-}
-
-/// Runs `n` probe tasks that meet at a barrier, so `n` distinct workers ran.
-fn use_workers(pool: &Pool, probe: &Probe, n: usize) {
-    let barrier = Arc::new(Barrier::new(n));
-    for _ in 0..n {
-        let barrier = Arc::clone(&barrier);
-        pool.submit(probe.task(move || {
-            barrier.wait();
-        }))
-        .unwrap();
-    }
-    pool.wait_idle();
-}
-
 #[test]
 fn purge_with_a_driven_clock_ends_every_worker_thread() {
-    watchdog("driven purge", || {
+    run_with_watchdog("driven purge", WATCHDOG, || {
         let probe = Probe::new();
         probe.exclude_current_thread();
         let clock = ManualClock::new();
@@ -60,7 +30,7 @@ fn purge_with_a_driven_clock_ends_every_worker_thread() {
             .clock(clock.clone())
             .build()
             .unwrap();
-        use_workers(&pool, &probe, 4);
+        probe.occupy_workers(&pool, 4).unwrap();
         assert_eq!(probe.threads().len(), 4);
         clock.advance(expiry / 2);
         assert_eq!(pool.purge_expired(), 0);
@@ -80,7 +50,7 @@ fn purge_with_a_driven_clock_ends_every_worker_thread() {
 
 #[test]
 fn an_idle_pool_drops_to_zero_threads_on_the_real_clock() {
-    watchdog("real purge", || {
+    run_with_watchdog("real purge", WATCHDOG, || {
         let probe = Probe::new();
         probe.exclude_current_thread();
         let pool = Pool::builder()
@@ -88,7 +58,7 @@ fn an_idle_pool_drops_to_zero_threads_on_the_real_clock() {
             .expiry(Duration::from_millis(10))
             .build()
             .unwrap();
-        use_workers(&pool, &probe, 3);
+        probe.occupy_workers(&pool, 3).unwrap();
         probe
             .wait_threads_exited(WATCHDOG)
             .unwrap_or_else(|alive| panic!("idle workers never purged: {alive:?}"));
@@ -99,7 +69,7 @@ fn an_idle_pool_drops_to_zero_threads_on_the_real_clock() {
 
 #[test]
 fn the_cap_holds_while_tune_races_with_submitters() {
-    watchdog("tune race", || {
+    run_with_watchdog("tune race", WATCHDOG, || {
         let probe = Probe::new();
         probe.exclude_current_thread();
         let pool = Pool::new(2).unwrap();

@@ -10,27 +10,10 @@ use std::thread;
 use std::time::Duration;
 
 use taskpool::{Admission, TaskPool};
-use taskpool_conformance::{verify_build, Config, Probe};
+use taskpool_conformance::{run_with_watchdog, verify_build, Config, Probe};
 use taskpool_tunny::{Interrupt, Pool, Worker};
 
 const WATCHDOG: Duration = Duration::from_secs(60);
-
-fn watchdog<T: Send + 'static>(what: &'static str, body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    let runner = thread::spawn(move || {
-        let v = body();
-        let _ = tx.send(());
-        v
-    });
-    match rx.recv_timeout(WATCHDOG) {
-        Ok(()) => runner.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match runner.join() {
-            Ok(_) => unreachable!("the body sends before returning"),
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: hung for {WATCHDOG:?}"),
-    }
-}
 
 fn spin(n: u32) {
     let mut x = 0x2545_f491u32;
@@ -56,7 +39,7 @@ fn the_callback_pool_passes_the_suite_from_its_own_builder() {
 
 #[test]
 fn the_cap_follows_set_size_with_submitters_blocked() {
-    watchdog("cap across set_size", || {
+    run_with_watchdog("cap across set_size", WATCHDOG, || {
         let pool = Arc::new(Pool::callback(4).unwrap());
         for n in [4, 1, 3, 2, 1, 4, 2] {
             pool.set_size(n).unwrap();
@@ -88,7 +71,7 @@ fn the_cap_follows_set_size_with_submitters_blocked() {
 
 #[test]
 fn retired_threads_have_exited_when_set_size_and_close_return() {
-    watchdog("thread exit on shrink", || {
+    run_with_watchdog("thread exit on shrink", WATCHDOG, || {
         let pool = Pool::callback(3).unwrap();
         let probe = Probe::new();
         probe.exclude_current_thread();
@@ -137,7 +120,7 @@ impl Worker for Probed {
 
 #[test]
 fn the_typed_pool_keeps_the_cap_and_its_threads_exit_on_close() {
-    watchdog("typed pool", || {
+    run_with_watchdog("typed pool", WATCHDOG, || {
         const WORKERS: usize = 3;
         let probe = Probe::new();
         let pool = {

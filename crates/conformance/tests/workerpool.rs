@@ -5,49 +5,18 @@
 //! and the non-default configurations (bounded queue that blocks or rejects,
 //! a short idle timeout) pass the whole suite too.
 
-use std::sync::{mpsc, Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
 use taskpool::{Admission, TaskPool};
-use taskpool_conformance::{verify_build, Config, Probe};
+use taskpool_conformance::{run_with_watchdog, verify_build, Config, Probe};
 use taskpool_workerpool::{FullPolicy, ManualClock, WorkerPool};
 
 const WATCHDOG: Duration = Duration::from_secs(60);
 
-fn watchdog(what: &'static str, body: impl FnOnce() + Send + 'static) {
-    let (tx, rx) = mpsc::channel();
-    let runner = thread::spawn(move || {
-        body();
-        let _ = tx.send(());
-    });
-    match rx.recv_timeout(WATCHDOG) {
-        Ok(()) => runner.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            if let Err(p) = runner.join() {
-                std::panic::resume_unwind(p);
-            }
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: hung for {WATCHDOG:?}"),
-    }
-}
-
-/// Runs `n` probe tasks that meet at a barrier, so `n` distinct workers ran.
-fn use_workers(pool: &WorkerPool, probe: &Probe, n: usize) {
-    let barrier = Arc::new(Barrier::new(n));
-    for _ in 0..n {
-        let barrier = Arc::clone(&barrier);
-        pool.submit(probe.task(move || {
-            barrier.wait();
-        }))
-        .unwrap();
-    }
-    pool.wait_idle();
-}
-
 #[test]
 fn reaping_with_a_driven_clock_ends_every_worker_thread() {
-    watchdog("driven reaping", || {
+    run_with_watchdog("driven reaping", WATCHDOG, || {
         let probe = Probe::new();
         probe.exclude_current_thread();
         let clock = ManualClock::new();
@@ -58,7 +27,7 @@ fn reaping_with_a_driven_clock_ends_every_worker_thread() {
             .clock(clock.clone())
             .build()
             .unwrap();
-        use_workers(&pool, &probe, 4);
+        probe.occupy_workers(&pool, 4).unwrap();
         assert_eq!(probe.threads().len(), 4);
         for left in (0..4).rev() {
             clock.advance(period);
@@ -79,7 +48,7 @@ fn reaping_with_a_driven_clock_ends_every_worker_thread() {
 
 #[test]
 fn an_idle_pool_drops_to_zero_threads_on_the_real_clock() {
-    watchdog("real-clock reaping", || {
+    run_with_watchdog("real-clock reaping", WATCHDOG, || {
         let probe = Probe::new();
         probe.exclude_current_thread();
         let pool = WorkerPool::builder()
@@ -87,7 +56,7 @@ fn an_idle_pool_drops_to_zero_threads_on_the_real_clock() {
             .idle_timeout(Some(Duration::from_millis(5)))
             .build()
             .unwrap();
-        use_workers(&pool, &probe, 3);
+        probe.occupy_workers(&pool, 3).unwrap();
         // Without any stop: the threads themselves exit.
         probe.wait_threads_exited(WATCHDOG).unwrap();
         assert_eq!(pool.stats().workers, 0);
@@ -97,7 +66,7 @@ fn an_idle_pool_drops_to_zero_threads_on_the_real_clock() {
 
 #[test]
 fn the_cap_holds_while_workers_are_reaped_and_restarted() {
-    watchdog("cap under reaping", || {
+    run_with_watchdog("cap under reaping", WATCHDOG, || {
         let probe = Probe::new();
         let clock = ManualClock::new();
         let period = Duration::from_millis(10);

@@ -12,39 +12,103 @@ use std::time::Duration;
 use taskpool::{BuildError, PoolStats};
 
 use crate::signal::{CancelToken, Clock, ManualClock, WakerList};
-use crate::sync::{lock, thread, wait, wait_timeout, Arc, Condvar, Mutex, MutexGuard};
+use crate::sync::{
+    lock, thread, wait, wait_timeout, Arc, AtomicBool, Condvar, Mutex, MutexGuard, Ordering,
+};
 use crate::{FnWorker, Interrupt, ProcessError, ResizeError, Worker};
 
 pub(crate) type Panic = Box<dyn Any + Send + 'static>;
 type CallOf<W> = Call<<W as Worker>::Input, <W as Worker>::Output>;
+type PayloadRefusal<W> = Refusal<Payload<<W as Worker>::Input>>;
 
-/// One caller's job, shared by the caller and the worker that takes it.
+/// What a caller hands a worker in one rendezvous.
+pub(crate) enum Payload<I> {
+    /// One job (`process` and its variants, the `TaskPool` face).
+    One(I),
+    /// A chunk of a batch (`process_batch`): consecutive inputs of the
+    /// caller's batch, run in order by one worker. Never empty.
+    Chunk(Vec<I>),
+}
+
+impl<I> Payload<I> {
+    /// The input of a `One` payload (single calls only ever make those).
+    fn into_one(self) -> I {
+        match self {
+            Payload::One(input) => input,
+            Payload::Chunk(_) => unreachable!("a single call carries one input"),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Payload::One(_) => 1,
+            Payload::Chunk(inputs) => inputs.len(),
+        }
+    }
+}
+
+/// What a worker hands back for a [`Payload`] (the same case).
+pub(crate) enum Reply<I, O> {
+    One(Result<O, Panic>),
+    Chunk(ChunkReply<I, O>),
+}
+
+/// How a call ended for its caller: the reply (`None` when it waited only for
+/// acceptance), or why not, with the payload when no worker took it.
+type Outcome<I, O> = Result<Option<Reply<I, O>>, Refusal<Payload<I>>>;
+
+/// A worker's answer to a chunk. Invariant: `outputs` followed by `rest`
+/// covers the chunk's inputs exactly once, in order: every input was either
+/// run (its outcome is in `outputs`) or not started (it is in `rest`).
+pub(crate) struct ChunkReply<I, O> {
+    /// Outcomes of the chunk's first `outputs.len()` inputs, in order.
+    outputs: Vec<Result<O, Panic>>,
+    /// Inputs the worker did not start, in order: it was retired (`set_size`,
+    /// `close`) between two items, or a panic left it broken and the factory
+    /// could not rebuild it. The caller hands them out again.
+    rest: Vec<I>,
+}
+
+/// Whom a call's progress concerns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `process`: the caller waits for the reply only.
+    Reply,
+    /// `TaskPool::submit`: the caller waits until a worker accepts the job;
+    /// nobody reads the reply.
+    AcceptOnly,
+    /// A batch chunk: the caller waits until a worker accepts it (then hands
+    /// out its next chunk), and later for the reply.
+    AcceptThenReply,
+}
+
+/// One caller's job (or batch chunk), shared by the caller and the worker
+/// that takes it.
 pub(crate) struct Call<I, O> {
     /// Where the job is in its life. Lock order: the pool's core lock first,
     /// then this one. Transitions out of `Queued` happen only while the core
     /// lock is held too (see [`Core::waiting`]).
     state: Mutex<CallState<I, O>>,
     /// The caller sleeps here. Notified (after the state changed) on the
-    /// result, on refusal at shutdown, on acceptance when `accept_only`, and
-    /// by the clock or cancel-token wakers.
+    /// result, on refusal at shutdown, on acceptance unless the mode is
+    /// `Reply`, and by the clock or cancel-token wakers.
     cv: Condvar,
-    /// The caller waits only until a worker accepts the job
-    /// (`TaskPool::submit`); nobody reads the output.
-    accept_only: bool,
-    /// The signal the job sees; fired when the caller abandons the job.
+    mode: Mode,
+    /// The signal the job sees (every item of a chunk sees the chunk's);
+    /// fired when the caller abandons the job.
     interrupt: Interrupt,
 }
 
 enum CallState<I, O> {
     /// Waiting in `Core::waiting` for a worker; the payload is parked here.
-    Queued(I),
+    Queued(Payload<I>),
     /// The pool closed while the call was queued; the caller takes its
     /// payload back.
-    Refused(I),
+    Refused(Payload<I>),
     /// A worker owns the payload (in its mailbox, or running it).
     Assigned,
     /// The job ran; its outcome waits for the caller.
-    Done(Result<O, Panic>),
+    Done(Reply<I, O>),
     /// The caller stopped waiting (deadline or cancellation); whoever holds
     /// the payload or the output drops it.
     Abandoned,
@@ -53,26 +117,26 @@ enum CallState<I, O> {
 }
 
 impl<I, O> Call<I, O> {
-    fn new(accept_only: bool) -> Self {
+    fn new(mode: Mode) -> Self {
         Call {
             state: Mutex::new(CallState::Assigned),
             cv: Condvar::new(),
-            accept_only,
+            mode,
             interrupt: Interrupt::new(),
         }
     }
 
     /// Worker side, under the core lock: takes the payload of a queued call.
-    fn take_queued(&self) -> I {
+    fn take_queued(&self) -> Payload<I> {
         let mut st = lock(&self.state);
-        let CallState::Queued(input) = mem::replace(&mut *st, CallState::Assigned) else {
+        let CallState::Queued(payload) = mem::replace(&mut *st, CallState::Assigned) else {
             unreachable!("a call in the waiting queue is Queued")
         };
         drop(st);
-        if self.accept_only {
+        if self.mode != Mode::Reply {
             self.cv.notify_one();
         }
-        input
+        payload
     }
 
     /// Worker side, before running: false if the caller already gave up.
@@ -82,8 +146,8 @@ impl<I, O> Call<I, O> {
 
     /// Worker side, after running: hands the outcome to the caller. Returns
     /// true if the caller had abandoned the job (the outcome is dropped).
-    fn deliver(&self, outcome: Result<O, Panic>) -> bool {
-        if self.accept_only {
+    fn deliver(&self, outcome: Reply<I, O>) -> bool {
+        if self.mode == Mode::AcceptOnly {
             // Nobody reads it; dropping a panic payload is the pool's business.
             let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(outcome)));
             return false;
@@ -103,17 +167,17 @@ impl<I, O> Call<I, O> {
     /// Shutdown side, under the core lock: refuses a queued call.
     fn refuse(&self) {
         let mut st = lock(&self.state);
-        if let CallState::Queued(input) = mem::replace(&mut *st, CallState::Taken) {
-            *st = CallState::Refused(input);
+        if let CallState::Queued(payload) = mem::replace(&mut *st, CallState::Taken) {
+            *st = CallState::Refused(payload);
         }
         drop(st);
         self.cv.notify_one();
     }
 }
 
-/// A job on its way to a worker.
+/// A job (or chunk) on its way to a worker.
 struct Job<W: Worker> {
-    input: W::Input,
+    payload: Payload<W::Input>,
     call: Arc<CallOf<W>>,
 }
 
@@ -138,9 +202,16 @@ struct Slot<W: Worker> {
     /// Set once (by `set_size`, `close`, or a failed rebuild); the worker
     /// exits at its next look at the pool, after finishing a job it holds.
     retire: bool,
+    /// Mirrors `retire` for a worker in the middle of a batch chunk, which
+    /// looks at it between two items without taking the core lock. Set (under
+    /// the core lock) together with `retire`, never cleared. A retired worker
+    /// finishes the item it runs and hands the chunk's unstarted rest back to
+    /// its caller.
+    stop: Arc<AtomicBool>,
     /// A job handed over by a caller that found this worker parked. Only
     /// written while the worker is `Parked`; taken by the worker before it
-    /// looks at `retire`, so an accepted job always runs.
+    /// looks at `retire`, so an accepted job (the first item of an accepted
+    /// chunk) always runs.
     mailbox: Option<Job<W>>,
     /// The worker sleeps on this (with the core lock) while parked.
     wake: Arc<Condvar>,
@@ -284,6 +355,19 @@ impl<I> From<Refusal<I>> for ProcessError {
     }
 }
 
+impl<I> Refusal<I> {
+    /// The same refusal with the payload (if any) mapped by `f`.
+    fn map<J>(self, f: impl FnOnce(I) -> J) -> Refusal<J> {
+        match self {
+            Refusal::Closed(i) => Refusal::Closed(f(i)),
+            Refusal::Overloaded(i) => Refusal::Overloaded(f(i)),
+            Refusal::TimedOut(i) => Refusal::TimedOut(i.map(f)),
+            Refusal::Cancelled(i) => Refusal::Cancelled(i.map(f)),
+            Refusal::Panicked(p) => Refusal::Panicked(p),
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Why {
     TimedOut,
@@ -333,9 +417,9 @@ pub(crate) enum Until {
     Done,
 }
 
-/// The caller's side of the rendezvous: hand `input` to a parked worker or
-/// queue for one, then wait as `until` says, within `deadline` (on the pool's
-/// clock) and `token`.
+/// The caller's side of the rendezvous for one input: hand `input` to a
+/// parked worker or queue for one, then wait as `until` says, within
+/// `deadline` (on the pool's clock) and `token`.
 pub(crate) fn call<W: Worker>(
     inner: &Inner<W>,
     input: W::Input,
@@ -350,10 +434,45 @@ pub(crate) fn call<W: Worker>(
     if deadline.is_some_and(|d| inner.clock.now() >= d) {
         return Err(Refusal::TimedOut(Some(input)));
     }
-    let call = Arc::new(Call::new(until == Until::Accepted));
+    let mode = match until {
+        Until::Accepted => Mode::AcceptOnly,
+        Until::Done => Mode::Reply,
+    };
+    let outcome = match offer(inner, Payload::One(input), mode, admit) {
+        Ok((_, Offered::Handed)) if until == Until::Accepted => Ok(None),
+        Ok((call, _)) => wait_for(inner, &call, until, deadline, token),
+        Err(refusal) => Err(refusal),
+    };
+    match outcome {
+        Ok(None) => Ok(None),
+        Ok(Some(Reply::One(Ok(output)))) => Ok(Some(output)),
+        Ok(Some(Reply::One(Err(payload)))) => Err(Refusal::Panicked(payload)),
+        Ok(Some(Reply::Chunk(_))) => unreachable!("a single call gets a single reply"),
+        Err(refusal) => Err(refusal.map(Payload::into_one)),
+    }
+}
+
+/// How [`offer`] placed a call.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Offered {
+    /// In a parked worker's mailbox: accepted.
+    Handed,
+    /// In line (`Core::waiting`): a worker will take it.
+    Queued,
+}
+
+/// Hands `payload` to a parked worker, or puts it in line for one (as
+/// `admit` allows); never sleeps. The caller then waits with [`wait_for`].
+fn offer<W: Worker>(
+    inner: &Inner<W>,
+    payload: Payload<W::Input>,
+    mode: Mode,
+    admit: Admit,
+) -> Result<(Arc<CallOf<W>>, Offered), PayloadRefusal<W>> {
+    let call = Arc::new(Call::new(mode));
     let mut core = lock(&inner.core);
     if core.closed {
-        return Err(Refusal::Closed(input));
+        return Err(Refusal::Closed(payload));
     }
     if let Some(idx) = core.ready.pop() {
         // Hand-off: the worker is parked, give it the job directly.
@@ -361,7 +480,7 @@ pub(crate) fn call<W: Worker>(
         let slot = core.slot_mut(idx);
         slot.phase = Phase::Busy;
         slot.mailbox = Some(Job {
-            input,
+            payload,
             call: Arc::clone(&call),
         });
         let wake = Arc::clone(&slot.wake);
@@ -369,9 +488,7 @@ pub(crate) fn call<W: Worker>(
         // Notified after unlocking: the worker re-checks its mailbox under
         // the lock before it sleeps, and it cannot exit while Busy.
         wake.notify_one();
-        if until == Until::Accepted {
-            return Ok(None);
-        }
+        Ok((call, Offered::Handed))
     } else {
         let refuse = match admit {
             Admit::Block => false,
@@ -379,22 +496,26 @@ pub(crate) fn call<W: Worker>(
             Admit::BlockUnlessInside => core.own_slot().is_some(),
         };
         if refuse {
-            return Err(Refusal::Overloaded(input));
+            return Err(Refusal::Overloaded(payload));
         }
-        *lock(&call.state) = CallState::Queued(input);
+        *lock(&call.state) = CallState::Queued(payload);
         core.waiting.push_back(Arc::clone(&call));
         drop(core);
+        Ok((call, Offered::Queued))
     }
-    wait_for(inner, &call, until, deadline, token)
 }
 
+/// Waits until `call` is accepted by a worker or done (as `until` says),
+/// refused, past `deadline`, or cancelled by `token`. `Until::Accepted`
+/// returns `Ok(None)`, and leaves a reply that is already there for a later
+/// `Until::Done` wait.
 fn wait_for<W: Worker>(
     inner: &Inner<W>,
     call: &Arc<CallOf<W>>,
     until: Until,
     deadline: Option<Duration>,
     token: Option<&CancelToken>,
-) -> Result<Option<W::Output>, Refusal<W::Input>> {
+) -> Outcome<W::Input, W::Output> {
     // Registered before the first check, unregistered after the last unlock.
     let _token_guard = token.map(|t| watch(t.wakers(), call));
     let _clock_guard = deadline
@@ -403,8 +524,10 @@ fn wait_for<W: Worker>(
     let mut st = lock(&call.state);
     loop {
         match &*st {
+            CallState::Assigned | CallState::Done(_) if until == Until::Accepted => {
+                return Ok(None)
+            }
             CallState::Done(_) | CallState::Refused(_) => return take_outcome(&mut st),
-            CallState::Assigned if until == Until::Accepted => return Ok(None),
             CallState::Queued(_) | CallState::Assigned => {}
             CallState::Abandoned | CallState::Taken => {
                 unreachable!("only the caller abandons or takes its call")
@@ -427,11 +550,10 @@ fn wait_for<W: Worker>(
     }
 }
 
-fn take_outcome<I, O>(st: &mut CallState<I, O>) -> Result<Option<O>, Refusal<I>> {
+fn take_outcome<I, O>(st: &mut CallState<I, O>) -> Outcome<I, O> {
     match mem::replace(st, CallState::Taken) {
-        CallState::Done(Ok(output)) => Ok(Some(output)),
-        CallState::Done(Err(payload)) => Err(Refusal::Panicked(payload)),
-        CallState::Refused(input) => Err(Refusal::Closed(input)),
+        CallState::Done(reply) => Ok(Some(reply)),
+        CallState::Refused(payload) => Err(Refusal::Closed(payload)),
         _ => unreachable!("take_outcome is called on Done or Refused"),
     }
 }
@@ -443,7 +565,7 @@ fn abandon<W: Worker>(
     call: &Arc<CallOf<W>>,
     mut st: MutexGuard<'_, CallState<W::Input, W::Output>>,
     why: Why,
-) -> Result<Option<W::Output>, Refusal<W::Input>> {
+) -> Outcome<W::Input, W::Output> {
     if matches!(*st, CallState::Assigned) {
         *st = CallState::Abandoned;
         drop(st);
@@ -456,7 +578,7 @@ fn abandon<W: Worker>(
     let mut st = lock(&call.state);
     match &*st {
         CallState::Queued(_) => {
-            let CallState::Queued(input) = mem::replace(&mut *st, CallState::Taken) else {
+            let CallState::Queued(payload) = mem::replace(&mut *st, CallState::Taken) else {
                 unreachable!()
             };
             drop(st);
@@ -467,7 +589,7 @@ fn abandon<W: Worker>(
                 .expect("a Queued call is in the waiting queue");
             core.waiting.remove(pos);
             inner.notify_changed(&core);
-            Err(why.refusal(Some(input)))
+            Err(why.refusal(Some(payload)))
         }
         CallState::Assigned => {
             // A worker took it while we were switching locks.
@@ -486,45 +608,157 @@ fn abandon<W: Worker>(
 }
 
 // ---------------------------------------------------------------------------
+// The caller's side of a batch.
+
+/// How many chunks a batch is cut into per worker (the pool's size when the
+/// batch starts), at most one item per chunk. One chunk per worker would be
+/// the fewest rendezvous, but a worker that drew slow items would finish
+/// last while the others idle; with four, a worker that is done early takes
+/// another chunk, so uneven items even out, and the extra cost is three
+/// hand-offs per worker per batch.
+pub(crate) const CHUNKS_PER_WORKER: usize = 4;
+
+/// Cuts `inputs` into `chunks` runs of consecutive items (clamped to
+/// `1..=len`) whose lengths differ by at most one; each with the index of its
+/// first item.
+fn split<I>(inputs: Vec<I>, chunks: usize) -> VecDeque<(usize, Vec<I>)> {
+    let len = inputs.len();
+    let chunks = chunks.clamp(1, len.max(1));
+    let (base, longer) = (len / chunks, len % chunks);
+    let mut items = inputs.into_iter();
+    let mut out = VecDeque::with_capacity(chunks);
+    let mut start = 0;
+    for c in 0..chunks {
+        let n = base + usize::from(c < longer);
+        out.push_back((start, items.by_ref().take(n).collect()));
+        start += n;
+    }
+    out
+}
+
+/// `process_batch`: runs `inputs` cut into `chunks` chunks and returns one
+/// outcome per input, in input order.
+///
+/// Each chunk is offered like a `process` call (to a parked worker, or in
+/// line, oldest caller first) and the caller waits only until a worker has
+/// **accepted** it before offering the next, so several workers run chunks of
+/// the batch at once while the caller never holds more than one chunk in
+/// line (back-pressure as for `process`). Then it collects the replies in
+/// order. A reply may hand back the chunk's unstarted rest (its worker was
+/// retired or could not be rebuilt): those items are offered again, and get
+/// `Closed` once the pool refuses them.
+///
+/// Invariant: every index of `results` is written exactly once, by the reply
+/// that ran its input or by the refusal of a chunk holding it ([`ChunkReply`]
+/// covers its chunk exactly).
+pub(crate) fn batch<W: Worker>(
+    inner: &Inner<W>,
+    inputs: Vec<W::Input>,
+    chunks: usize,
+) -> Vec<Result<W::Output, ProcessError>> {
+    let mut results: Vec<Option<Result<W::Output, ProcessError>>> =
+        std::iter::repeat_with(|| None).take(inputs.len()).collect();
+    let closed_from = |results: &mut Vec<Option<_>>, start: usize, n: usize| {
+        for slot in &mut results[start..start + n] {
+            *slot = Some(Err(ProcessError::Closed));
+        }
+    };
+    let mut pending = split(inputs, chunks);
+    let mut refused = false;
+    while !pending.is_empty() {
+        let mut accepted = Vec::with_capacity(pending.len());
+        while let Some((start, items)) = pending.pop_front() {
+            if refused {
+                // Once the pool refused a chunk it is closed for good.
+                closed_from(&mut results, start, items.len());
+                continue;
+            }
+            match offer_chunk(inner, items) {
+                Ok(call) => accepted.push((start, call)),
+                Err(n) => {
+                    refused = true;
+                    closed_from(&mut results, start, n);
+                }
+            }
+        }
+        for (start, call) in accepted {
+            let Ok(Some(Reply::Chunk(reply))) = wait_for(inner, &call, Until::Done, None, None)
+            else {
+                unreachable!("an accepted chunk, with no deadline, always gets a chunk reply")
+            };
+            let ran = reply.outputs.len();
+            for (slot, outcome) in results[start..start + ran].iter_mut().zip(reply.outputs) {
+                *slot = Some(outcome.map_err(ProcessError::Panicked));
+            }
+            if !reply.rest.is_empty() {
+                pending.push_back((start + ran, reply.rest));
+            }
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.expect("every item of a batch gets exactly one outcome"))
+        .collect()
+}
+
+/// Offers one chunk and waits until a worker accepts it. `Err(len)` when the
+/// pool refused it (closed before or while it waited in line).
+fn offer_chunk<W: Worker>(inner: &Inner<W>, items: Vec<W::Input>) -> Result<Arc<CallOf<W>>, usize> {
+    let refused = |refusal: PayloadRefusal<W>| match refusal {
+        Refusal::Closed(payload) => payload.len(),
+        _ => unreachable!("a blocking offer without deadline is only ever refused as closed"),
+    };
+    let (call, offered) = offer(
+        inner,
+        Payload::Chunk(items),
+        Mode::AcceptThenReply,
+        Admit::Block,
+    )
+    .map_err(refused)?;
+    if offered == Offered::Queued {
+        wait_for(inner, &call, Until::Accepted, None, None).map_err(refused)?;
+    }
+    Ok(call)
+}
+
+// ---------------------------------------------------------------------------
 // The worker side.
 
 /// Body of a worker thread.
 fn worker_main<W: Worker>(inner: &Inner<W>, idx: usize, mut worker: W) {
-    lock(&inner.core).slot_mut(idx).thread = Some(thread::current().id());
+    let stop = {
+        let mut core = lock(&inner.core);
+        let slot = core.slot_mut(idx);
+        slot.thread = Some(thread::current().id());
+        Arc::clone(&slot.stop)
+    };
     // `broken`: the worker value may be half updated (a hook or job panicked
     // and no replacement could be built); it is dropped without `terminate`.
     let mut broken = false;
     loop {
-        if panic::catch_unwind(AssertUnwindSafe(|| worker.block_until_ready())).is_err() {
-            if rebuild(inner, &mut worker) {
-                continue;
-            }
+        if !get_ready(inner, &mut worker) {
             broken = true;
             break;
         }
-        let Some(Job { input, call }) = next_job(inner, idx) else {
+        let Some(Job { payload, call }) = next_job(inner, idx) else {
             break;
         };
-        let outcome = if call.start() {
-            Some(panic::catch_unwind(AssertUnwindSafe(|| {
-                worker.process(input, &call.interrupt)
-            })))
+        let ran = if call.start() {
+            Some(run(inner, &mut worker, payload, &call.interrupt, &stop))
         } else {
             // Abandoned before it started (tunny: interrupted while the
             // worker waited for the payload).
-            drop(input);
+            drop(payload);
             None
         };
         call.interrupt.finish();
-        let panicked = matches!(outcome, Some(Err(_)));
         // Count before delivering, so a caller that has its result sees it counted.
         let retire = {
             let mut core = lock(&inner.core);
             core.running -= 1;
-            match outcome {
-                Some(Ok(_)) => core.completed += 1,
-                Some(Err(_)) => core.panicked += 1,
-                None => {}
+            if let Some(ran) = &ran {
+                core.completed += ran.completed;
+                core.panicked += ran.panicked;
             }
             let slot = core.slot_mut(idx);
             slot.phase = Phase::Idle;
@@ -532,11 +766,17 @@ fn worker_main<W: Worker>(inner: &Inner<W>, idx: usize, mut worker: W) {
             inner.notify_changed(&core);
             retire
         };
-        let abandoned = match outcome {
-            Some(outcome) => call.deliver(outcome),
-            None => true,
+        let (abandoned, panicked) = match ran {
+            Some(ran) => {
+                broken = ran.broken;
+                (call.deliver(ran.reply), ran.rebuild)
+            }
+            None => (true, false),
         };
         drop(call);
+        if broken {
+            break;
+        }
         if panicked {
             if retire || !rebuild(inner, &mut worker) {
                 broken = true;
@@ -556,6 +796,120 @@ fn worker_main<W: Worker>(inner: &Inner<W>, idx: usize, mut worker: W) {
     worker_exit(inner, idx, worker, broken);
 }
 
+/// Runs the ready hook; a panic in it replaces the worker with a fresh one
+/// from the factory, whose hook runs in turn. False if the factory panicked
+/// (the worker is then broken).
+fn get_ready<W: Worker>(inner: &Inner<W>, worker: &mut W) -> bool {
+    while panic::catch_unwind(AssertUnwindSafe(|| worker.block_until_ready())).is_err() {
+        if !rebuild(inner, worker) {
+            return false;
+        }
+    }
+    true
+}
+
+/// What a worker did with a payload.
+struct Ran<I, O> {
+    reply: Reply<I, O>,
+    /// Items that returned, and that panicked (both counted in the stats).
+    completed: u64,
+    panicked: u64,
+    /// The last item run panicked: the worker must be rebuilt (after the
+    /// reply is delivered) before its next job.
+    rebuild: bool,
+    /// A chunk's rebuild between two items failed: the rest went back to the
+    /// caller and the worker leaves, dropped without `terminate`.
+    broken: bool,
+}
+
+fn run<W: Worker>(
+    inner: &Inner<W>,
+    worker: &mut W,
+    payload: Payload<W::Input>,
+    interrupt: &Interrupt,
+    stop: &AtomicBool,
+) -> Ran<W::Input, W::Output> {
+    match payload {
+        Payload::One(input) => {
+            let outcome =
+                panic::catch_unwind(AssertUnwindSafe(|| worker.process(input, interrupt)));
+            let panicked = outcome.is_err();
+            Ran {
+                reply: Reply::One(outcome),
+                completed: u64::from(!panicked),
+                panicked: u64::from(panicked),
+                rebuild: panicked,
+                broken: false,
+            }
+        }
+        Payload::Chunk(inputs) => run_chunk(inner, worker, inputs, interrupt, stop),
+    }
+}
+
+/// Runs a batch chunk item by item, in order. Between two items: a retired
+/// worker (`stop`) stops and hands back the rest; a worker whose item
+/// panicked is rebuilt by the factory (as after a panicking `process`) and
+/// goes on with the rest; the ready hook runs, so it runs once before every
+/// item (before the first, it ran before the worker took the chunk).
+fn run_chunk<W: Worker>(
+    inner: &Inner<W>,
+    worker: &mut W,
+    inputs: Vec<W::Input>,
+    interrupt: &Interrupt,
+    stop: &AtomicBool,
+) -> Ran<W::Input, W::Output> {
+    let mut outputs = Vec::with_capacity(inputs.len());
+    let mut items = inputs.into_iter();
+    let (mut completed, mut panicked) = (0, 0);
+    let mut rebuild_first = false;
+    let mut broken = false;
+    while let Some(input) = items.next() {
+        if !outputs.is_empty() {
+            // Between two items.
+            let go_on = if stop.load(Ordering::Acquire) {
+                // Retired: a worker whose last item panicked is not rebuilt
+                // (as after `process`; the loop after delivery sees `retire`).
+                false
+            } else {
+                // A failed rebuild (after a panic, or in the ready hook)
+                // leaves the worker broken.
+                let fresh = !mem::take(&mut rebuild_first) || rebuild(inner, worker);
+                broken = !(fresh && get_ready(inner, worker));
+                !broken
+            };
+            if !go_on {
+                // Not started: back in front of the rest, for the caller.
+                let rest = std::iter::once(input).chain(items).collect();
+                return Ran {
+                    reply: Reply::Chunk(ChunkReply { outputs, rest }),
+                    completed,
+                    panicked,
+                    rebuild: rebuild_first,
+                    broken,
+                };
+            }
+        }
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| worker.process(input, interrupt)));
+        if outcome.is_ok() {
+            completed += 1;
+        } else {
+            panicked += 1;
+            rebuild_first = true;
+        }
+        outputs.push(outcome);
+    }
+    Ran {
+        reply: Reply::Chunk(ChunkReply {
+            outputs,
+            rest: Vec::new(),
+        }),
+        completed,
+        panicked,
+        rebuild: rebuild_first,
+        broken,
+    }
+}
+
 /// Parks until a job arrives (mailbox or waiting caller) or the worker is
 /// retired (`None`).
 fn next_job<W: Worker>(inner: &Inner<W>, idx: usize) -> Option<Job<W>> {
@@ -570,10 +924,10 @@ fn next_job<W: Worker>(inner: &Inner<W>, idx: usize) -> Option<Job<W>> {
             return None;
         }
         if let Some(call) = core.waiting.pop_front() {
-            let input = call.take_queued();
+            let payload = call.take_queued();
             core.running += 1;
             core.slot_mut(idx).phase = Phase::Busy;
-            return Some(Job { input, call });
+            return Some(Job { payload, call });
         }
         let slot = core.slot_mut(idx);
         if slot.phase != Phase::Parked {
@@ -635,6 +989,7 @@ fn spawn_worker<W: Worker>(inner: &Arc<Inner<W>>, core: &mut Core<W>, worker: W)
         thread: None,
         phase: Phase::Idle,
         retire: false,
+        stop: Arc::new(AtomicBool::new(false)),
         mailbox: None,
         wake: Arc::new(Condvar::new()),
         blocked_inside: false,
@@ -675,6 +1030,7 @@ fn retire_one<W: Worker>(core: &mut Core<W>) -> Option<u64> {
     }
     let slot = core.slot_mut(idx);
     slot.retire = true;
+    slot.stop.store(true, Ordering::Release);
     if slot.phase == Phase::Parked {
         slot.phase = Phase::Idle;
     }
@@ -962,6 +1318,104 @@ impl<W: Worker> Pool<W> {
         token: &CancelToken,
     ) -> Result<W::Output, ProcessError> {
         self.run(input, None, Some(token))
+    }
+
+    /// Runs every input of `inputs` on the pool's workers and returns one
+    /// outcome per input, **in input order**: the batch form of
+    /// [`process`](Pool::process) for many small jobs.
+    ///
+    /// A `process` call costs one rendezvous (two thread wake-ups) per job.
+    /// Here the inputs are cut into chunks of consecutive items (about four
+    /// per worker, never more chunks than items; see below) and each chunk
+    /// costs one rendezvous: a ready worker accepts the whole chunk, runs
+    /// [`Worker::process`] on each item in order with its own state, and
+    /// sends all the outputs back in one reply. The caller offers the next
+    /// chunk as soon as a worker has accepted the previous one, so the
+    /// workers run chunks of one batch in parallel; it spawns no thread.
+    ///
+    /// What stays as for `process`:
+    /// - **Back-pressure**: each chunk waits for a ready worker in the same
+    ///   line as `process` callers (oldest first), and the caller has at most
+    ///   one chunk in line, so a batch neither jumps the line nor fills it.
+    ///   At most [`size`](Pool::size) jobs run at once.
+    /// - **Hooks**: [`Worker::block_until_ready`] runs before **each item**
+    ///   (before the first, the worker ran it before accepting the chunk),
+    ///   so a worker that throttles itself per job keeps its pace under
+    ///   batches. Each item counts as one job in [`stats`](Pool::stats)
+    ///   (`completed`, `panicked`); a chunk held by a worker counts once in
+    ///   `running` and [`queue_len`](Pool::queue_len).
+    /// - **Panics**: an item that panics gets [`ProcessError::Panicked`];
+    ///   its worker is replaced by a fresh one from the factory, as after a
+    ///   panicking `process`, and the rest of the chunk runs on the new
+    ///   worker. Every item runs at most once.
+    /// - **Resize and close**: a worker retired by
+    ///   [`set_size`](Pool::set_size) or [`close`](Pool::close) finishes the
+    ///   item it is running and hands the chunk's unstarted items back; the
+    ///   caller offers them again to the remaining workers. Items the pool
+    ///   refuses because it is closed get [`ProcessError::Closed`] (their
+    ///   inputs are dropped, as for `process`); items already running finish
+    ///   and keep their outputs. If the factory cannot rebuild a worker after
+    ///   a panic, its unstarted items are offered again too.
+    ///
+    /// **Chunking.** The pool's size when the call starts is `n` (1 if it
+    /// is 0); the batch is cut into `min(4 × n, len)` chunks whose lengths
+    /// differ by at most one. One chunk per worker would be the fewest
+    /// rendezvous, but a worker that drew slower items would finish last
+    /// while the others idle; with four per worker, workers that finish early
+    /// take the remaining chunks, at the cost of three more hand-offs per
+    /// worker per batch.
+    ///
+    /// An empty batch returns an empty `Vec` at once. Called from inside one
+    /// of this pool's own jobs, it waits like `process` does, so it
+    /// deadlocks if every worker does that.
+    ///
+    /// ```
+    /// use taskpool_tunny::{Interrupt, Pool, ProcessError, Worker};
+    ///
+    /// /// Looks words up in a table each worker builds once.
+    /// struct Lengths {
+    ///     table: std::collections::HashMap<&'static str, usize>,
+    /// }
+    ///
+    /// impl Worker for Lengths {
+    ///     type Input = &'static str;
+    ///     type Output = usize;
+    ///     fn process(&mut self, word: &'static str, _: &Interrupt) -> usize {
+    ///         match self.table.get(word) {
+    ///             Some(&n) => n,
+    ///             None => panic!("unknown word {word}"),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let pool = Pool::new(2, || Lengths {
+    ///     table: ["a", "bb", "ccc"].into_iter().map(|w| (w, w.len())).collect(),
+    /// });
+    /// let outcomes = pool.process_batch(["ccc", "a", "zz", "bb"]);
+    /// assert_eq!(outcomes[0], Ok(3));
+    /// assert_eq!(outcomes[1], Ok(1));
+    /// assert_eq!(outcomes[2].as_ref().unwrap_err().panic_message(), Some("unknown word zz"));
+    /// assert_eq!(outcomes[3], Ok(2));
+    ///
+    /// // All or nothing, if that is what the caller wants:
+    /// let all: Result<Vec<usize>, ProcessError> =
+    ///     pool.process_batch(["a", "bb"]).into_iter().collect();
+    /// assert_eq!(all, Ok(vec![1, 2]));
+    /// ```
+    pub fn process_batch<It>(&self, inputs: It) -> Vec<Result<W::Output, ProcessError>>
+    where
+        It: IntoIterator<Item = W::Input>,
+    {
+        let inputs: Vec<W::Input> = inputs.into_iter().collect();
+        if inputs.is_empty() {
+            return Vec::new();
+        }
+        let workers = lock(&self.inner().core).target.max(1);
+        batch(
+            self.inner(),
+            inputs,
+            workers.saturating_mul(CHUNKS_PER_WORKER),
+        )
     }
 
     fn run(

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::pool::{call, Admit, Until};
+use crate::pool::{batch, call, Admit, Until};
 use crate::sync::{thread, Arc, AtomicUsize, Ordering};
 use crate::{FnWorker, Interrupt, ManualClock, Pool, ProcessError, Worker};
 
@@ -241,5 +241,80 @@ fn loom_tests_two_jobs_closing_from_inside_do_not_wait_for_each_other() {
         let stats = pool.stats();
         assert_eq!((stats.workers, stats.running, stats.waiting), (0, 0, 0));
         assert_eq!(stats.completed, accepted);
+    });
+}
+
+#[test]
+fn loom_tests_close_races_a_batch_chunk() {
+    model(|| {
+        let pool = Pool::with_fn(1, |x: u32| x * 2);
+        let caller = {
+            let pool = pool.clone();
+            // One chunk of two items: the worker may be retired between them.
+            thread::spawn(move || batch(pool.inner(), vec![1, 2], 1))
+        };
+        pool.close();
+        let r = caller.join().unwrap();
+        // An accepted chunk runs its first item; a retired worker hands the
+        // second back and the closed pool refuses it. Nothing else.
+        let closed = |o: &Result<u32, ProcessError>| *o == Err(ProcessError::Closed);
+        assert!(
+            (r[0] == Ok(2) && (r[1] == Ok(4) || closed(&r[1]))) || (closed(&r[0]) && closed(&r[1])),
+            "{r:?}"
+        );
+        let stats = pool.stats();
+        assert_eq!((stats.workers, stats.running, stats.waiting), (0, 0, 0));
+        let ran = r.iter().filter(|o| o.is_ok()).count() as u64;
+        assert_eq!(stats.completed, ran);
+    });
+}
+
+#[test]
+fn loom_tests_a_retired_worker_hands_the_rest_of_its_chunk_back() {
+    model(|| {
+        let f = fixture(1);
+        let caller = {
+            let pool = f.pool.clone();
+            // One chunk of two items.
+            thread::spawn(move || batch(pool.inner(), vec![Some(1), Some(2)], 1))
+        };
+        // The only worker leaves, maybe between the two items, maybe before
+        // taking the chunk; whatever it did not start runs on its successor.
+        f.pool.set_size(0).unwrap();
+        f.pool.set_size(1).unwrap();
+        assert_eq!(caller.join().unwrap(), [Ok(2), Ok(3)]);
+        f.pool.close();
+        assert_drained(&f.pool);
+        assert_eq!(f.pool.stats().completed, 2);
+        assert_eq!(f.builds.load(Ordering::SeqCst), 2);
+        assert_eq!(f.terminated.load(Ordering::SeqCst), 2);
+    });
+}
+
+#[test]
+fn loom_tests_two_chunks_on_one_worker_and_a_close() {
+    model(|| {
+        let pool = Pool::with_fn(1, |x: u32| x * 2);
+        let caller = {
+            let pool = pool.clone();
+            // The second chunk waits in line while the first runs; the
+            // worker may have finished it before the caller looks again.
+            thread::spawn(move || batch(pool.inner(), vec![1, 2], 2))
+        };
+        let closer = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.close())
+        };
+        let r = caller.join().unwrap();
+        closer.join().unwrap();
+        for (o, ok) in r.iter().zip([2, 4]) {
+            assert!(*o == Ok(ok) || *o == Err(ProcessError::Closed), "{r:?}");
+        }
+        let stats = pool.stats();
+        assert_eq!((stats.workers, stats.running, stats.waiting), (0, 0, 0));
+        assert_eq!(
+            stats.completed,
+            r.iter().filter(|o| o.is_ok()).count() as u64
+        );
     });
 }

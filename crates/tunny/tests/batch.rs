@@ -255,7 +255,10 @@ fn the_factory_runs_once_per_worker_and_each_state_advances() {
         for _ in 0..5 {
             for outcome in pool.process_batch((0..300).map(echo)) {
                 let report = ok_report(&outcome);
-                per_worker.entry(report.serial).or_default().push(report.jobs);
+                per_worker
+                    .entry(report.serial)
+                    .or_default()
+                    .push(report.jobs);
             }
         }
         assert_eq!(shared.builds.load(Ordering::SeqCst), WORKERS);
@@ -295,7 +298,10 @@ fn the_ready_hook_runs_before_every_item() {
                 match event {
                     Event::Ready(_) => ready = true,
                     Event::Item(_, id) => {
-                        assert!(ready, "item {id} on worker {serial} ran without its ready hook");
+                        assert!(
+                            ready,
+                            "item {id} on worker {serial} ran without its ready hook"
+                        );
                         ready = false;
                     }
                 }
@@ -367,13 +373,12 @@ fn a_worker_that_cannot_be_rebuilt_hands_its_unstarted_items_back() {
         // its chunk, and the factory fails to replace that worker.
         let outcomes = pool.process_batch((0..16).map(|id| Item {
             id,
-            action: if id == 0 {
-                Action::Panic
-            } else {
-                Action::Echo
-            },
+            action: if id == 0 { Action::Panic } else { Action::Echo },
         }));
-        assert_eq!(outcomes[0].as_ref().unwrap_err().panic_message(), Some("boom 0"));
+        assert_eq!(
+            outcomes[0].as_ref().unwrap_err().panic_message(),
+            Some("boom 0")
+        );
         let survivor = ok_report(&outcomes[1]).serial;
         for (id, outcome) in outcomes.iter().enumerate().skip(1) {
             assert_eq!(ok_report(outcome).id, id);
@@ -522,7 +527,10 @@ fn batches_and_single_calls_share_the_pool() {
         let mut per_worker: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
         for handle in batchers.into_iter().chain(singles) {
             for report in handle.join().unwrap() {
-                per_worker.entry(report.serial).or_default().push(report.jobs);
+                per_worker
+                    .entry(report.serial)
+                    .or_default()
+                    .push(report.jobs);
             }
         }
         let mut total = 0;
@@ -565,7 +573,18 @@ fn shrinking_during_a_batch_moves_unstarted_items_to_the_remaining_worker() {
         assert!(done_rx.try_recv().is_err());
         gate.open();
         resizer.join().unwrap().unwrap();
-        assert_eq!(shared.terminated.lock().unwrap().len(), WORKERS - 1);
+        let retired = shared.terminated.lock().unwrap().clone();
+        assert_eq!(retired.len(), WORKERS - 1);
+        // A retired worker finished the item it held and started no other:
+        // the rest of its chunk went back to the caller.
+        let events = shared.events.lock().unwrap().clone();
+        for serial in retired {
+            let items = events
+                .iter()
+                .filter(|e| matches!(e, Event::Item(s, _) if *s == serial))
+                .count();
+            assert_eq!(items, 1, "retired worker {serial} went on with its chunk");
+        }
         let outcomes = batch.join().unwrap();
         for (id, outcome) in outcomes.iter().enumerate() {
             assert_eq!(ok_report(outcome).id, id);
@@ -594,7 +613,9 @@ fn growing_during_a_batch_puts_the_new_worker_to_work_on_it() {
             let pool = pool.clone();
             thread::spawn(move || pool.process_batch(items))
         };
-        eventually("the first item runs", || !shared.ran.lock().unwrap().is_empty());
+        eventually("the first item runs", || {
+            !shared.ran.lock().unwrap().is_empty()
+        });
         pool.set_size(2).unwrap();
         let outcomes = batch.join().unwrap();
         let serials: BTreeSet<usize> = outcomes.iter().map(|o| ok_report(o).serial).collect();

@@ -4,6 +4,10 @@
 //! - `ants-func`: [`taskpool_ants::PoolWithFunc`], one function bound at build
 //!   time; each task is an `invoke(arg)` with no per-task allocation
 //!   (W1, W4, W5).
+//! - `ants-multi` and `ants-multi-rr`: [`taskpool_ants::MultiPool`] of
+//!   [`MULTI_POOLS`] pools sharing the row's capacity, balanced by fewest
+//!   running tasks and round-robin; `dyn TaskPool` rows in W5, where several
+//!   submitters contend on one pool's lock (the case `MultiPool` exists for).
 //! - `tunny-stateful`: [`taskpool_tunny::Pool`] whose workers each build the
 //!   W7 resource once; `capacity` caller threads call `process`, the way
 //!   tunny is used (W7).
@@ -22,7 +26,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use taskpool::{BuildError, TaskPool};
-use taskpool_ants::{InvokeError, PoolWithFunc};
+use taskpool_ants::{InvokeError, LoadBalancing, MultiPool, PoolWithFunc};
 use taskpool_tunny::{Interrupt, Pool as TunnyPool, Worker};
 use taskpool_workerpool::{FullPolicy, WorkerPool};
 
@@ -33,11 +37,18 @@ use crate::spec::Workload;
 /// The bound of the `workerpool-bounded` row's waiting queue.
 pub const BOUNDED_QUEUE: usize = 1024;
 
+/// How many pools the `ants-multi` rows split their capacity over.
+pub const MULTI_POOLS: usize = 2;
+
 /// A strategy-specific row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Extra {
     /// `ants::PoolWithFunc<&Latch>`.
     AntsFunc,
+    /// `ants::MultiPool`, least-tasks balancing.
+    AntsMulti,
+    /// `ants::MultiPool`, round-robin balancing.
+    AntsMultiRoundRobin,
     /// tunny with stateful workers (W7).
     TunnyStateful,
     /// tunny's own `process` round trip (W8).
@@ -50,6 +61,8 @@ impl Extra {
     /// Every extra row.
     pub const ALL: &'static [Extra] = &[
         Extra::AntsFunc,
+        Extra::AntsMulti,
+        Extra::AntsMultiRoundRobin,
         Extra::TunnyStateful,
         Extra::TunnyProcess,
         Extra::WorkerpoolBounded,
@@ -59,6 +72,8 @@ impl Extra {
     pub fn name(self) -> &'static str {
         match self {
             Extra::AntsFunc => "ants-func",
+            Extra::AntsMulti => "ants-multi",
+            Extra::AntsMultiRoundRobin => "ants-multi-rr",
             Extra::TunnyStateful => "tunny-stateful",
             Extra::TunnyProcess => "tunny-process",
             Extra::WorkerpoolBounded => "workerpool-bounded",
@@ -68,7 +83,7 @@ impl Extra {
     /// The catalog pool the row belongs to (selected by `--pools <family>`).
     pub fn family(self) -> &'static str {
         match self {
-            Extra::AntsFunc => "ants",
+            Extra::AntsFunc | Extra::AntsMulti | Extra::AntsMultiRoundRobin => "ants",
             Extra::TunnyStateful | Extra::TunnyProcess => "tunny",
             Extra::WorkerpoolBounded => "workerpool",
         }
@@ -78,6 +93,7 @@ impl Extra {
     pub fn runs(self, workload: Workload) -> bool {
         match self {
             Extra::AntsFunc => matches!(workload, Workload::W1 | Workload::W4 | Workload::W5),
+            Extra::AntsMulti | Extra::AntsMultiRoundRobin => workload == Workload::W5,
             Extra::TunnyStateful => workload == Workload::W7,
             Extra::TunnyProcess => workload == Workload::W8,
             Extra::WorkerpoolBounded => matches!(
@@ -105,6 +121,8 @@ impl Extra {
                     .build()
                     .map(|p| Box::new(p) as Box<dyn TaskPool>),
             ),
+            Extra::AntsMulti => Some(multi(capacity, LoadBalancing::LeastTasks)),
+            Extra::AntsMultiRoundRobin => Some(multi(capacity, LoadBalancing::RoundRobin)),
             Extra::AntsFunc | Extra::TunnyStateful | Extra::TunnyProcess => None,
         }
     }
@@ -116,7 +134,7 @@ impl Extra {
         calibration: &Calibration,
     ) -> Option<Result<Box<dyn Prepared>, String>> {
         match self {
-            Extra::WorkerpoolBounded => None,
+            Extra::WorkerpoolBounded | Extra::AntsMulti | Extra::AntsMultiRoundRobin => None,
             Extra::AntsFunc => Some(AntsFunc::new(case).map(|p| Box::new(p) as Box<dyn Prepared>)),
             Extra::TunnyStateful => Some(Ok(Box::new(TunnyStateful {
                 case: case.clone(),
@@ -134,6 +152,19 @@ impl fmt::Display for Extra {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// A `MultiPool` of [`MULTI_POOLS`] pools with `capacity` workers in all
+/// (so it compares with one pool of the same capacity). A capacity that does
+/// not split evenly is refused, and the case is reported as not measured.
+fn multi(capacity: usize, strategy: LoadBalancing) -> Result<Box<dyn TaskPool>, BuildError> {
+    if capacity < MULTI_POOLS || !capacity.is_multiple_of(MULTI_POOLS) {
+        return Err(BuildError::new(format!(
+            "ants-multi splits its capacity over {MULTI_POOLS} pools: {capacity} does not split evenly"
+        )));
+    }
+    MultiPool::new(MULTI_POOLS, capacity / MULTI_POOLS, strategy)
+        .map(|p| Box::new(p) as Box<dyn TaskPool>)
 }
 
 /// `ants-func`: the bound function counts the latch down.

@@ -14,8 +14,9 @@ use crate::sync::{next_pool_id, Arc, AtomicBool, AtomicUsize, Ordering};
 /// How a [`MultiPool`] picks the pool for the next task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LoadBalancing {
-    /// Each pool in turn. A pool that refuses with `Overloaded` is retried
-    /// once on the pool with the fewest running tasks (as upstream).
+    /// Each pool in turn. A full pool passes the task on to the next one
+    /// that has a free worker; only when all are full does the submitter
+    /// wait, on the pool whose turn it was.
     RoundRobin,
     /// The pool with the fewest running tasks (the first such on a tie).
     LeastTasks,
@@ -141,19 +142,32 @@ impl MultiPool {
         }
     }
 
+    /// Offers `task` to the pool the strategy picks, then to the others in
+    /// turn, none of them waiting; only when every pool is full does it wait
+    /// (as `wait_for` allows) on the pool picked first.
+    ///
+    /// Upstream waits on the picked pool even while a sibling has a free
+    /// worker (its round-robin retries elsewhere only when the pick refuses
+    /// in nonblocking mode). With small pools that turns most round-robin
+    /// submits into a sleep and a wake-up: W5 (4 submitters, 2 pools of 1)
+    /// measured about 13 times slower than least-tasks balancing before this
+    /// scan. A refusal without waiting is two atomic loads per pool.
     fn submit_task(&self, task: Task, wait_for: Wait) -> Result<(), SubmitError> {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(SubmitError::Stopped(task));
         }
+        let pools = &self.inner.pools;
         let first = self.pick(self.inner.strategy);
-        match self.inner.pools[first].submit_task(task, wait_for) {
-            Err(SubmitError::Overloaded(task))
-                if self.inner.strategy == LoadBalancing::RoundRobin =>
-            {
-                let second = self.pick(LoadBalancing::LeastTasks);
-                self.inner.pools[second].submit_task(task, wait_for)
+        let mut task = task;
+        for k in 0..pools.len() {
+            match pools[(first + k) % pools.len()].submit_task(task, Wait::Never) {
+                Err(SubmitError::Overloaded(back)) => task = back,
+                done => return done,
             }
-            other => other,
+        }
+        match wait_for {
+            Wait::Never => Err(SubmitError::Overloaded(task)),
+            _ => pools[first].submit_task(task, wait_for),
         }
     }
 

@@ -67,7 +67,7 @@ fn multi_pool() {
 }
 
 #[test]
-fn multi_pool_round_robin_falls_back_to_least_tasks() {
+fn multi_pool_round_robin_refuses_only_when_every_pool_is_full() {
     watchdog("multi_pool_fallback", || {
         let builder = Pool::builder().capacity(1).nonblocking(true);
         let mp = MultiPool::with_builder(2, &builder, LoadBalancing::RoundRobin).unwrap();
@@ -75,9 +75,8 @@ fn multi_pool_round_robin_falls_back_to_least_tasks() {
         let g = gate.clone();
         mp.submit(move || g.wait()).unwrap(); // pool 0
         let g = gate.clone();
-        mp.pool(1).unwrap().submit(move || g.wait()).unwrap(); // pool 1, directly
-                                                               // Next in turn is pool 1 (full); the retry on the least busy pool
-                                                               // finds both full.
+        // Pool 1, directly. Next in turn is pool 1 (full); pool 0 is full too.
+        mp.pool(1).unwrap().submit(move || g.wait()).unwrap();
         assert!(mp.submit(|| ()).unwrap_err().is_overloaded());
         gate.open();
         mp.wait_idle();
@@ -85,6 +84,33 @@ fn multi_pool_round_robin_falls_back_to_least_tasks() {
         mp.submit(|| ()).unwrap();
         mp.wait_idle();
         assert_eq!(mp.stats().completed, 3);
+    });
+}
+
+#[test]
+fn multi_pool_passes_a_full_pool_by_instead_of_waiting() {
+    watchdog("multi_pool_pass_by", || {
+        for strategy in [LoadBalancing::RoundRobin, LoadBalancing::LeastTasks] {
+            let mp = MultiPool::new(2, 1, strategy).unwrap();
+            let gate = Gate::new();
+            let g = gate.clone();
+            // Pool 0 is full; round-robin's first turn is pool 0 all the same.
+            mp.pool(0).unwrap().submit(move || g.wait()).unwrap();
+            let (tx, rx) = std::sync::mpsc::channel();
+            // Upstream would wait on pool 0 until the gate opens; this must
+            // run on pool 1 while pool 0 is still blocked.
+            mp.submit(move || tx.send(()).unwrap()).unwrap();
+            rx.recv_timeout(common::WATCHDOG)
+                .expect("the task ran on the free pool while the other was full");
+            assert_eq!(mp.running_at(0), Ok(1), "{strategy:?}");
+            // Both full: a try is refused and hands the task back.
+            let g = gate.clone();
+            mp.pool(1).unwrap().submit(move || g.wait()).unwrap();
+            assert!(mp.try_submit(|| ()).unwrap_err().is_overloaded());
+            gate.open();
+            mp.wait_idle();
+            assert_eq!(mp.stats().completed, 3, "{strategy:?}");
+        }
     });
 }
 

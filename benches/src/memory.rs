@@ -1,18 +1,89 @@
 //! W9: bytes per queued task, from the growth of the process's peak RSS.
 //!
 //! Criterion cannot measure memory, so `cargo xtask bench` runs the
-//! `queued-memory` binary once per pool, each in a fresh process, which calls
-//! [`measure`].
+//! `queued-memory` binary for every [`Probe`] of [`probes`], [`Sizes::runs`]
+//! times each, every run in a fresh process, which calls [`measure`]. Beside
+//! the queueing pools runs the reference row [`FLOOR`]: the same boxed tasks
+//! in a `Vec` of exact capacity, the least any container of `Task` can use.
+//!
+//! [`Sizes::runs`]: crate::spec::Sizes::runs
 
 use std::fs;
+use std::hint;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use taskpool::{Admission, TaskPool};
+use taskpool::{Admission, Task, TaskPool};
 use taskpool_catalog::PoolKind;
 
 use crate::harness::{self, Latch};
 use crate::out::MemoryResult;
 use crate::rows::Row;
+use crate::spec::{Selection, Workload};
+
+/// Name of W9's reference row: the tasks held in a `Vec<Task>` of exact
+/// capacity (16-byte fat pointers) beside their boxes, with no pool at all.
+/// Not ranked, like the `inline` row of the time tables.
+pub const FLOOR: &str = "Vec<Task> (floor)";
+
+/// One W9 row at one capacity, measured `runs` times, each run in its own
+/// process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// The row: a queueing pool's name, or [`FLOOR`].
+    pub row: String,
+    /// Pool capacity (for [`FLOOR`], the capacity of the table it is the
+    /// floor of: it starts no worker).
+    pub capacity: usize,
+    /// Tasks queued per run.
+    pub tasks: usize,
+    /// Separate runs (processes).
+    pub runs: usize,
+}
+
+impl Probe {
+    /// `W9_queued_memory/<row>/cap=<capacity>`, the id the report uses.
+    pub fn id(&self) -> String {
+        format!(
+            "{}/{}/cap={}",
+            Workload::W9.group(),
+            self.row,
+            self.capacity
+        )
+    }
+}
+
+/// The W9 probes of `selection`: at each capacity the [`FLOOR`] first, then
+/// every selected queueing pool (see [`crate::plan::memory_plan`]). A
+/// capacity without a selected pool gets no floor either: there would be
+/// nothing to compare it with.
+pub fn probes(selection: &Selection) -> Vec<Probe> {
+    let pools = crate::plan::memory_plan(selection);
+    let sizes = selection.sizes(Workload::W9);
+    let mut out = Vec::new();
+    for &capacity in &sizes.capacities {
+        let at_capacity: Vec<Probe> = pools
+            .iter()
+            .filter(|case| case.capacity == capacity)
+            .map(|case| Probe {
+                row: case.function_id(),
+                capacity,
+                tasks: case.tasks,
+                runs: sizes.runs,
+            })
+            .collect();
+        if at_capacity.is_empty() {
+            continue;
+        }
+        out.push(Probe {
+            row: FLOOR.to_owned(),
+            capacity,
+            tasks: sizes.tasks,
+            runs: sizes.runs,
+        });
+        out.extend(at_capacity);
+    }
+    out
+}
 
 /// The rows W9 measures: the catalog pools whose `submit` queues when every
 /// worker is busy (a blocking or rejecting pool holds no queue to measure).
@@ -113,10 +184,54 @@ pub fn measure_pool(
     })
 }
 
-/// Builds the W9 row named `row` and measures it (see [`measure_pool`]).
+/// The floor: queues `tasks` trivial tasks (the same boxed closures as
+/// [`measure_pool`]) in a `Vec<Task>` allocated with exactly that capacity,
+/// and reports the peak-RSS growth per task. Then runs every task and checks
+/// each ran. `capacity` only names the table this floor belongs to.
+pub fn measure_floor(capacity: usize, tasks: usize) -> Result<MemoryResult, String> {
+    if tasks == 0 || capacity == 0 {
+        return Err("W9 needs at least one task and one worker".into());
+    }
+    let done = Latch::leak();
+    done.arm(tasks);
+    let before = peak_rss_kib()?;
+    let mut queue: Vec<Task> = Vec::with_capacity(tasks);
+    for _ in 0..tasks {
+        queue.push(harness::trivial_task(done));
+    }
+    // The queue must be complete when the high-water mark is read.
+    let queue = hint::black_box(queue);
+    let after = peak_rss_kib()?;
+    if queue.capacity() != tasks {
+        return Err(format!(
+            "`Vec::with_capacity({tasks})` reserved {} slots: not the floor",
+            queue.capacity()
+        ));
+    }
+    for task in queue {
+        task();
+    }
+    // Every task counted down once; a missing one would hang here.
+    done.wait();
+    Ok(MemoryResult {
+        row: FLOOR.to_owned(),
+        capacity,
+        tasks,
+        hwm_before_kib: before,
+        hwm_after_kib: after,
+        bytes_per_task: after.saturating_sub(before) as f64 * 1024.0 / tasks as f64,
+    })
+}
+
+/// Measures the W9 row named `row`: [`FLOOR`] (see [`measure_floor`]) or a
+/// queueing pool, built here (see [`measure_pool`]).
 pub fn measure(row: &str, capacity: usize, tasks: usize) -> Result<MemoryResult, String> {
+    if row == FLOOR {
+        return measure_floor(capacity, tasks);
+    }
     let Some(found) = queueing_rows().into_iter().find(|r| r.name() == row) else {
-        let valid: Vec<String> = queueing_rows().iter().map(Row::name).collect();
+        let mut valid: Vec<String> = queueing_rows().iter().map(Row::name).collect();
+        valid.push(FLOOR.to_owned());
         return Err(format!(
             "`{row}` is not a queueing pool (W9 rows: {})",
             valid.join(", ")
@@ -131,3 +246,6 @@ pub fn measure(row: &str, capacity: usize, tasks: usize) -> Result<MemoryResult,
     result.row = found.name();
     Ok(result)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,7 @@
 //! The JSON files the benchmarks write beside criterion's own output, read
 //! back by `cargo xtask report`: calibration and sizes (`meta.json`), W8
-//! percentiles (`latency/<row>.json`), W9 memory (`memory/<row>.json`).
+//! percentiles (`latency/<row>.json`), W9 memory (`memory/<row>_cap<N>_run<K>.json`,
+//! one file per probe process).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -16,7 +17,8 @@ use crate::spec::{Selection, Sizes};
 pub const META_FILE: &str = "meta.json";
 /// Subdirectory holding one [`Percentiles`] file per W8 row.
 pub const LATENCY_DIR: &str = "latency";
-/// Subdirectory holding one [`MemoryResult`] file per W9 row.
+/// Subdirectory holding one [`MemoryResult`] file per W9 probe run (see
+/// [`memory_file`]).
 pub const MEMORY_DIR: &str = "memory";
 /// Subdirectory holding one [`Skipped`] file per case that could not run.
 pub const SKIPPED_DIR: &str = "skipped";
@@ -90,7 +92,8 @@ impl Percentiles {
     }
 }
 
-/// Peak-RSS growth of one W9 process.
+/// Peak-RSS growth of one W9 process: one sample. A row has one per run;
+/// runs from before W9 repeated its probe are a row's only sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemoryResult {
     /// The row (pool name).
@@ -116,10 +119,10 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
     fs::write(path, text + "\n")
 }
 
-/// A file name for a row that is safe on every file system (`+` and `/` avoided).
-pub fn row_file(dir: &Path, sub: &str, row: &str) -> PathBuf {
-    let safe: String = row
-        .chars()
+/// `name` with every character other than ASCII letters, digits, `-` and `_`
+/// replaced by `_`.
+fn file_safe(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c
@@ -127,6 +130,18 @@ pub fn row_file(dir: &Path, sub: &str, row: &str) -> PathBuf {
                 '_'
             }
         })
-        .collect();
-    dir.join(sub).join(format!("{safe}.json"))
+        .collect()
+}
+
+/// A file name for a row that is safe on every file system (`+` and `/` avoided).
+pub fn row_file(dir: &Path, sub: &str, row: &str) -> PathBuf {
+    dir.join(sub).join(format!("{}.json", file_safe(row)))
+}
+
+/// The file of W9 run `run` (counted from 1) of `row` at `capacity`:
+/// `memory/<row>_cap<capacity>_run<run>.json`, the run zero-padded so the
+/// files list in run order.
+pub fn memory_file(dir: &Path, row: &str, capacity: usize, run: usize) -> PathBuf {
+    dir.join(MEMORY_DIR)
+        .join(format!("{}_cap{capacity}_run{run:03}.json", file_safe(row)))
 }

@@ -205,8 +205,14 @@ impl Workload {
                  separately recorded per-call samples."
             }
             Workload::W9 => {
-                "not timed: a separate process blocks every worker, queues the tasks, and \
-                 reports the growth of its peak RSS (VmHWM) divided by the number of tasks."
+                "not timed: a separate process blocks every worker, queues the tasks with \
+                 `try_submit`, and reports the growth of its peak RSS (VmHWM) divided by the \
+                 number of tasks. Every pool runs several times, each run in a fresh process \
+                 (runs interleaved across the pools); the figure is the median run, the spread \
+                 the lowest and highest. The `Vec<Task> (floor)` reference row measures the \
+                 same boxed tasks held in a `Vec` with exact capacity, the same way: no \
+                 container of `Task` can use less, so \"over the floor\" is a pool's own \
+                 overhead per queued task."
             }
         }
     }
@@ -257,6 +263,16 @@ pub struct Sizes {
     pub capacities: Vec<usize>,
     /// Submitter thread counts, one benchmark each (1 where the workload has one).
     pub submitters: Vec<usize>,
+    /// Separate runs per row, each in a fresh process (W9, whose one run is
+    /// one sample); 1 for the criterion workloads, where criterion takes the
+    /// samples. Absent from files written before W9 ran several times: 1.
+    #[serde(default = "one_run")]
+    pub runs: usize,
+}
+
+/// The `runs` of sizes recorded before W9 repeated its probe.
+fn one_run() -> usize {
+    1
 }
 
 /// A bad selection: unknown name, zero size, malformed environment variable.
@@ -448,10 +464,18 @@ impl Selection {
             (Workload::S1, _) | (_, None) => capacities,
             (_, Some(c)) => vec![c],
         };
+        // W9's figure is one process's peak RSS: a single run can catch a
+        // pool at an unlucky moment (workerpool's dispatcher falling behind
+        // leaves tasks in its channel at the high-water mark), so it repeats.
+        let runs = match workload {
+            Workload::W9 => pick(5, 3),
+            _ => 1,
+        };
         Sizes {
             tasks,
             capacities,
             submitters,
+            runs,
         }
     }
 }

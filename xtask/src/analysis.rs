@@ -1,6 +1,7 @@
 //! From raw figures to what the report says: one table per workload and size,
-//! in the workload's unit, with ratios, overhead over inline, efficiencies and
-//! the verdicts of "Which pool for which workload".
+//! in the workload's unit, with ratios, overhead over inline (W9: over the
+//! `Vec<Task>` floor), efficiencies and the verdicts of "Which pool for which
+//! workload".
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,8 @@ use crate::results::{Measurement, Results};
 
 /// Name of the inline reference row (and its W7 variant).
 const INLINE: &str = taskpool_benches::rows::INLINE;
+/// Name of W9's reference row.
+const FLOOR: &str = taskpool_benches::memory::FLOOR;
 
 /// An extra figure shown in a table column (efficiency, percentiles).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,9 +41,13 @@ pub struct TableRow {
     pub ratio_to_fastest: f64,
     /// median − inline median, where the table has an inline row.
     pub over_inline: Option<f64>,
+    /// W9: median − the `Vec<Task> (floor)` median, where the table has the
+    /// floor row (absent from tables written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_floor: Option<f64>,
     /// Workload-specific figures.
     pub figures: Vec<Figure>,
-    /// True for the inline reference rows (not ranked).
+    /// True for the reference rows, inline and the W9 floor (not ranked).
     pub reference: bool,
 }
 
@@ -51,7 +58,7 @@ pub struct Table {
     pub workload: String,
     /// The size, e.g. `cap=2`.
     pub parameter: String,
-    /// The unit of `median`, `low`, `high`, `over_inline`.
+    /// The unit of `median`, `low`, `high`, `over_inline`, `over_floor`.
     pub unit: String,
     /// Tasks per measured batch (or per-call samples for W8, tasks for W9).
     pub tasks: Option<u64>,
@@ -99,7 +106,115 @@ pub fn parameter_value(parameter: &str) -> u64 {
 }
 
 fn is_reference(row: &str) -> bool {
-    row == INLINE || row.starts_with("inline+")
+    row == INLINE || row.starts_with("inline+") || row == FLOOR
+}
+
+/// The median and the min–max spread of a set of samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// The middle sample (the mean of the middle two for an even count).
+    pub median: f64,
+    /// The lowest sample.
+    pub low: f64,
+    /// The highest sample.
+    pub high: f64,
+    /// How many samples.
+    pub samples: usize,
+}
+
+/// Summarises `samples`; `None` when there are none, or one is not a
+/// number (a broken input file, not a measurement).
+pub fn summarize(samples: &[f64]) -> Option<Summary> {
+    if samples.is_empty() || samples.iter().any(|v| v.is_nan()) {
+        return None;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let median = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    };
+    Some(Summary {
+        median,
+        low: sorted[0],
+        high: sorted[n - 1],
+        samples: n,
+    })
+}
+
+/// How a W9 table's spread was obtained, given the fewest and most runs
+/// any of its rows has and the tasks queued per run.
+fn memory_spread(fewest: usize, most: usize, tasks: usize) -> String {
+    if most <= 1 {
+        // VmHWM counts whole KiB but moves in whole pages.
+        let page = 4096.0 / tasks.max(1) as f64;
+        return format!(
+            "one run per row, so none measured (one 4 KiB page over all tasks is \
+             {} bytes/task)",
+            crate::charts::short_number(page)
+        );
+    }
+    let runs = if fewest == most {
+        most.to_string()
+    } else {
+        format!("{fewest}–{most}")
+    };
+    format!("min–max over {runs} runs per row, each in a fresh process")
+}
+
+/// The W9 tables: one per capacity, each row the median of its runs (every
+/// [`crate::results::Results::memory`] entry is one run), with the overhead
+/// over the floor row where it was measured.
+fn memory_tables(results: &Results) -> Vec<Table> {
+    // capacity → (tasks, row → bytes per task of each run)
+    let mut by_cap: BTreeMap<usize, (usize, BTreeMap<&str, Vec<f64>>)> = BTreeMap::new();
+    for m in &results.memory {
+        let (tasks, rows) = by_cap
+            .entry(m.capacity)
+            .or_insert((m.tasks, BTreeMap::new()));
+        *tasks = (*tasks).max(m.tasks);
+        rows.entry(m.row.as_str())
+            .or_default()
+            .push(m.bytes_per_task);
+    }
+    let mut out = Vec::new();
+    for (capacity, (tasks, samples)) in by_cap {
+        let summaries: Vec<(&str, Summary)> = samples
+            .iter()
+            .filter_map(|(row, s)| Some((*row, summarize(s)?)))
+            .collect();
+        let floor = summaries
+            .iter()
+            .find(|(row, _)| *row == FLOOR)
+            .map(|(_, s)| s.median);
+        let fewest = summaries.iter().map(|(_, s)| s.samples).min().unwrap_or(0);
+        let most = summaries.iter().map(|(_, s)| s.samples).max().unwrap_or(0);
+        let rows = summaries
+            .iter()
+            .map(|&(row, s)| TableRow {
+                row: row.to_owned(),
+                median: s.median,
+                low: s.low,
+                high: s.high,
+                ratio_to_fastest: f64::NAN,
+                over_inline: None,
+                over_floor: floor.filter(|_| row != FLOOR).map(|f| s.median - f),
+                figures: Vec::new(),
+                reference: is_reference(row),
+            })
+            .collect();
+        out.push(Table {
+            workload: Workload::W9.id().to_owned(),
+            parameter: format!("cap={capacity}"),
+            unit: Workload::W9.unit().to_owned(),
+            tasks: Some(tasks as u64),
+            spread: memory_spread(fewest, most, tasks),
+            rows: finish_rows(rows),
+        });
+    }
+    out
 }
 
 /// Fills the ratios and sorts the rows fastest first.
@@ -188,6 +303,7 @@ pub fn tables(results: &Results) -> Vec<Table> {
                         Workload::W2 | Workload::W7 => None,
                         _ => inline.map(|i| median - i),
                     },
+                    over_floor: None,
                     figures,
                     reference: is_reference(&m.row),
                 }
@@ -209,36 +325,7 @@ pub fn tables(results: &Results) -> Vec<Table> {
             rows: finish_rows(rows),
         });
     }
-    if !results.memory.is_empty() {
-        let mut by_cap: BTreeMap<usize, Vec<TableRow>> = BTreeMap::new();
-        let mut tasks = 0;
-        for m in &results.memory {
-            tasks = m.tasks;
-            // VmHWM moves in whole pages: one 4 KiB page over all tasks is
-            // the resolution of this figure.
-            let resolution = 4096.0 / m.tasks.max(1) as f64;
-            by_cap.entry(m.capacity).or_default().push(TableRow {
-                row: m.row.clone(),
-                median: m.bytes_per_task,
-                low: (m.bytes_per_task - resolution).max(0.0),
-                high: m.bytes_per_task + resolution,
-                ratio_to_fastest: f64::NAN,
-                over_inline: None,
-                figures: Vec::new(),
-                reference: false,
-            });
-        }
-        for (capacity, rows) in by_cap {
-            out.push(Table {
-                workload: Workload::W9.id().to_owned(),
-                parameter: format!("cap={capacity}"),
-                unit: Workload::W9.unit().to_owned(),
-                tasks: Some(tasks as u64),
-                spread: "± one 4 KiB page over all tasks (one run per pool)".into(),
-                rows: finish_rows(rows),
-            });
-        }
-    }
+    out.extend(memory_tables(results));
     out.sort_by_key(|t| {
         (
             t.kind().map_or(usize::MAX, |w| {

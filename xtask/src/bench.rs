@@ -8,8 +8,9 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use taskpool_benches::memory::{probes, Probe};
 use taskpool_benches::out::{self, MemoryResult};
-use taskpool_benches::plan::{memory_plan, plan};
+use taskpool_benches::plan::plan;
 use taskpool_benches::spec::{Selection, ENV_OUT, ENV_PROGRESS};
 
 use crate::error::{Context, Error, Result};
@@ -96,8 +97,10 @@ pub fn run(selection: &Selection) -> Result<PathBuf> {
     let kind = ReportKind::of(selection);
     let raw = kind.raw_dir(&paths::target_dir(&root));
     let cases = plan(selection);
-    let memory_cases = memory_plan(selection);
-    if cases.is_empty() && memory_cases.is_empty() {
+    let memory_probes = probes(selection);
+    // Every run of every probe is one process.
+    let memory_runs: usize = memory_probes.iter().map(|p| p.runs).sum();
+    if cases.is_empty() && memory_probes.is_empty() {
         return Err(Error("the selection contains no benchmark".into()));
     }
     if raw.exists() {
@@ -123,7 +126,7 @@ pub fn run(selection: &Selection) -> Result<PathBuf> {
             "the benchmarks",
         )?;
     }
-    if !memory_cases.is_empty() {
+    if !memory_probes.is_empty() {
         compile(
             &root,
             &[
@@ -138,7 +141,7 @@ pub fn run(selection: &Selection) -> Result<PathBuf> {
         )?;
     }
 
-    let total = (cases.len() + memory_cases.len()) as u64;
+    let total = (cases.len() + memory_runs) as u64;
     let started = Instant::now();
     let bar = ProgressBar::new(total);
     bar.set_style(
@@ -149,10 +152,10 @@ pub fn run(selection: &Selection) -> Result<PathBuf> {
         .progress_chars("=> "),
     );
     eprintln!(
-        "running {} benchmarks ({} profile) and {} memory probes; criterion's console output goes to {}",
+        "running {} benchmarks ({} profile) and {} memory probe processes; criterion's console output goes to {}",
         cases.len(),
         selection.profile,
-        memory_cases.len(),
+        memory_runs,
         raw.join("bench.log").display()
     );
 
@@ -172,33 +175,7 @@ pub fn run(selection: &Selection) -> Result<PathBuf> {
         write_meta_only(selection, &raw)?;
     }
 
-    for (i, case) in memory_cases.iter().enumerate() {
-        bar.set_position(cases.len() as u64 + i as u64);
-        bar.set_message(format!(
-            "W9_queued_memory/{}/cap={}",
-            case.function_id(),
-            case.capacity
-        ));
-        match memory_probe(&root, &case.function_id(), case.capacity, case.tasks) {
-            Ok(result) => {
-                let path = out::row_file(&raw, out::MEMORY_DIR, &result.row);
-                out::write_json(&path, &result)
-                    .context(|| format!("writing {}", path.display()))?;
-            }
-            Err(e) => {
-                // Reported in REPORT.md's "Not measured" list.
-                let id = format!(
-                    "W9_queued_memory/{}/cap={}",
-                    case.function_id(),
-                    case.capacity
-                );
-                let path = out::row_file(&raw, out::SKIPPED_DIR, &id);
-                let skipped = out::Skipped { id, reason: e.0 };
-                out::write_json(&path, &skipped)
-                    .context(|| format!("writing {}", path.display()))?;
-            }
-        }
-    }
+    run_memory_probes(&root, &memory_probes, &raw, &bar, cases.len() as u64)?;
     bar.finish_with_message(format!("measured in {:.0?}", started.elapsed()));
     build_report(kind, &raw)
 }
@@ -216,7 +193,69 @@ fn write_meta_only(selection: &Selection, raw: &Path) -> Result<()> {
     out::write_json(&path, &meta).context(|| format!("writing {}", path.display()))
 }
 
-/// Runs the W9 probe for one pool in its own process.
+/// The order of W9's processes: run 1 of every probe, then run 2 of every
+/// probe, and so on, so that a slow drift of the machine's state touches
+/// every row alike rather than one row's runs. Pairs of (probe index, run
+/// counted from 1).
+pub fn memory_schedule(probes: &[Probe]) -> Vec<(usize, usize)> {
+    let most = probes.iter().map(|p| p.runs).max().unwrap_or(0);
+    (1..=most)
+        .flat_map(|run| {
+            probes
+                .iter()
+                .enumerate()
+                .filter(move |(_, p)| run <= p.runs)
+                .map(move |(i, _)| (i, run))
+        })
+        .collect()
+}
+
+/// Runs every W9 process of `probes` (see [`memory_schedule`]), writing one
+/// `memory/` file per successful run and one `skipped/` file per failed one.
+fn run_memory_probes(
+    root: &Path,
+    probes: &[Probe],
+    raw: &Path,
+    bar: &ProgressBar,
+    offset: u64,
+) -> Result<()> {
+    for (done, (i, run)) in memory_schedule(probes).into_iter().enumerate() {
+        let probe = &probes[i];
+        let label = format!("{} run {run}/{}", probe.id(), probe.runs);
+        bar.set_position(offset + done as u64);
+        bar.set_message(label.clone());
+        if bar.is_hidden() {
+            eprintln!(
+                "[{}/{}] {label} ({:.0?} elapsed)",
+                offset + done as u64 + 1,
+                bar.length().unwrap_or(0),
+                bar.elapsed()
+            );
+        }
+        match memory_probe(root, &probe.row, probe.capacity, probe.tasks) {
+            Ok(result) => {
+                let path = out::memory_file(raw, &result.row, result.capacity, run);
+                out::write_json(&path, &result)
+                    .context(|| format!("writing {}", path.display()))?;
+            }
+            Err(e) => {
+                // Reported in REPORT.md's "Not measured" list; the row keeps
+                // its other runs.
+                let path =
+                    out::row_file(raw, out::SKIPPED_DIR, &format!("{}_run{run}", probe.id()));
+                let skipped = out::Skipped {
+                    id: label,
+                    reason: e.0,
+                };
+                out::write_json(&path, &skipped)
+                    .context(|| format!("writing {}", path.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the W9 probe for one row (a pool or the floor) in its own process.
 fn memory_probe(root: &Path, pool: &str, capacity: usize, tasks: usize) -> Result<MemoryResult> {
     let out = Command::new(paths::cargo())
         .args([

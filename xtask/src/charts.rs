@@ -33,10 +33,11 @@ const PALETTE: [RGBColor; 12] = [
 
 /// A stable colour per row name, so a pool has the same colour in every
 /// chart: catalog pools and extras by their fixed order, a `+tls` variant
-/// like its pool, `inline` grey, anything else by a hash of its name.
+/// like its pool, the references (`inline`, W9's floor) grey, anything else
+/// by a hash of its name.
 pub fn colour(row: &str) -> RGBColor {
     let base = row.split('+').next().unwrap_or(row);
-    if base == taskpool_benches::rows::INLINE {
+    if base == taskpool_benches::rows::INLINE || row == taskpool_benches::memory::FLOOR {
         return RGBColor(150, 150, 150);
     }
     let known = taskpool_benches::rows::pool_names();

@@ -130,14 +130,19 @@ fn run(cli: Cli) -> Result<()> {
             let sel = selection(&args)?;
             if args.list {
                 let cases = taskpool_benches::plan::plan(&sel);
-                let memory = taskpool_benches::plan::memory_plan(&sel);
+                let memory = taskpool_benches::memory::probes(&sel);
                 for case in &cases {
                     println!("{case}");
                 }
-                for case in &memory {
-                    println!("{} (separate process)", case.id());
+                for probe in &memory {
+                    println!("{} ({} separate processes)", probe.id(), probe.runs);
                 }
-                println!("{} benchmarks, {} memory probes", cases.len(), memory.len());
+                println!(
+                    "{} benchmarks, {} memory probes ({} processes)",
+                    cases.len(),
+                    memory.len(),
+                    memory.iter().map(|p| p.runs).sum::<usize>()
+                );
                 return Ok(());
             }
             let dir = bench::run(&sel)?;

@@ -12,6 +12,9 @@ use crate::charts::{self, short_number};
 use crate::error::{Context, Result};
 use crate::results::Results;
 
+/// Name of W9's reference row.
+const FLOOR: &str = taskpool_benches::memory::FLOOR;
+
 /// Directory of the charts inside a report directory.
 pub const CHARTS_DIR: &str = "charts";
 
@@ -33,6 +36,17 @@ pub struct Rendered {
     pub charts: Vec<Chart>,
     /// results.json (with the derived tables filled in).
     pub json: String,
+}
+
+/// How REPORT.md names a row: pools in code format, the inline reference
+/// as `inline (reference)`, the W9 floor in code format (its `<Task>` would
+/// otherwise read as an HTML tag).
+fn row_label(row: &str, reference: bool) -> String {
+    if reference && row != FLOOR {
+        format!("{row} (reference)")
+    } else {
+        format!("`{row}`")
+    }
 }
 
 fn table_heading(table: &Table) -> String {
@@ -126,7 +140,15 @@ pub fn verdict_sentence(table: &Table) -> Option<String> {
     let v = analysis::verdict(table)?;
     let unit = &table.unit;
     let w = &v.winner;
-    let mut s = format!("`{}` ({} {unit})", w.row, short_number(w.median));
+    let mut s = match w.over_floor {
+        Some(over) => format!(
+            "`{}` ({} {unit}, {} over the `{FLOOR}`)",
+            w.row,
+            short_number(w.median),
+            fmt_signed(over)
+        ),
+        None => format!("`{}` ({} {unit})", w.row, short_number(w.median)),
+    };
     match &v.runner_up {
         None => s.push_str(" (the only pool measured)"),
         Some(r) => {
@@ -156,7 +178,8 @@ pub fn verdict_sentence(table: &Table) -> Option<String> {
 fn which_pool(out: &mut String, tables: &[Table]) {
     out.push_str("## Which pool for which workload\n\n");
     out.push_str(
-        "Derived from the tables below: the ranked rows exclude the `inline` reference. \
+        "Derived from the tables below: the ranked rows exclude the references (`inline`; \
+         in W9 the `Vec<Task> (floor)`). \
          \"Within noise\" means the min–max spreads of the winner and that pool overlap, \
          so this run cannot tell them apart.\n\n",
     );
@@ -217,6 +240,9 @@ fn at_a_glance(out: &mut String, results: &Results, tables: &[Table]) {
     }
     let mut rows: Vec<String> = results.features.iter().map(|f| f.pool.clone()).collect();
     rows.push(taskpool_benches::rows::INLINE.to_owned());
+    if columns.iter().any(|t| t.row(FLOOR).is_some()) {
+        rows.push(FLOOR.to_owned());
+    }
     if columns.is_empty() {
         return;
     }
@@ -243,24 +269,16 @@ fn at_a_glance(out: &mut String, results: &Results, tables: &[Table]) {
                 None => "–".to_owned(),
             })
             .collect();
-        let label = if name == taskpool_benches::rows::INLINE {
-            format!("{name} (reference)")
-        } else {
-            format!("`{name}`")
-        };
+        let reference = name == taskpool_benches::rows::INLINE || name == FLOOR;
+        let label = row_label(name, reference);
         let _ = writeln!(out, "| {label} | {} |", cells.join(" | "));
     }
     out.push('\n');
 }
 
-fn row_cells(table: &Table, row: &TableRow, has_inline: bool, figure_names: &[String]) -> String {
-    let name = if row.reference {
-        format!("{} (reference)", row.row)
-    } else {
-        format!("`{}`", row.row)
-    };
+fn row_cells(row: &TableRow, has_inline: bool, has_floor: bool, figure_names: &[String]) -> String {
     let mut cells = vec![
-        name,
+        row_label(&row.row, row.reference),
         short_number(row.median),
         format!("{} – {}", short_number(row.low), short_number(row.high)),
         // Only the fastest ranked row is bold; the verdicts say which others
@@ -276,6 +294,12 @@ fn row_cells(table: &Table, row: &TableRow, has_inline: bool, figure_names: &[St
             (true, _) => "–".into(),
             (false, Some(v)) => fmt_signed(v),
             (false, None) => "–".into(),
+        });
+    }
+    if has_floor {
+        cells.push(match (row.reference, row.over_floor) {
+            (false, Some(v)) => fmt_signed(v),
+            _ => "–".into(),
         });
     }
     for f in figure_names {
@@ -294,12 +318,12 @@ fn row_cells(table: &Table, row: &TableRow, has_inline: bool, figure_names: &[St
             },
         ));
     }
-    let _ = table;
     format!("| {} |", cells.join(" | "))
 }
 
 fn write_table(out: &mut String, table: &Table) {
     let has_inline = table.rows.iter().any(|r| r.over_inline.is_some());
+    let has_floor = table.rows.iter().any(|r| r.over_floor.is_some());
     let mut figure_names: Vec<String> = Vec::new();
     for r in &table.rows {
         for f in &r.figures {
@@ -321,11 +345,18 @@ fn write_table(out: &mut String, table: &Table) {
     if has_inline {
         header.push(format!("over inline ({})", table.unit));
     }
+    if has_floor {
+        header.push(format!("over the floor ({})", table.unit));
+    }
     header.extend(figure_names.iter().cloned());
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
     for row in &table.rows {
-        let _ = writeln!(out, "{}", row_cells(table, row, has_inline, &figure_names));
+        let _ = writeln!(
+            out,
+            "{}",
+            row_cells(row, has_inline, has_floor, &figure_names)
+        );
     }
     out.push('\n');
 }
@@ -396,8 +427,11 @@ fn markdown(results: &Results, tables: &[Table]) -> String {
          (`iter_custom`: submit every task, then wait until the last has finished). The spread \
          is the fastest and slowest sample, converted to the same unit. \"× fastest\" divides by \
          the fastest pool's median (the `inline` reference is not ranked); \"over inline\" \
-         subtracts the median of the same closures run on the calling thread. The machine is \
-         shared: compare pools within this run, as ratios, and mind the spread.\n\n",
+         subtracts the median of the same closures run on the calling thread. W9 is not timed: \
+         each row is the median of several runs, each in a fresh process, the spread their \
+         lowest and highest, and \"over the floor\" subtracts the `Vec<Task> (floor)` row, the \
+         same boxed tasks in a `Vec` of exact capacity, which no queue of tasks can beat. The \
+         machine is shared: compare pools within this run, as ratios, and mind the spread.\n\n",
     );
     at_a_glance(&mut out, results, tables);
     which_pool(&mut out, tables);
@@ -412,7 +446,12 @@ fn markdown(results: &Results, tables: &[Table]) -> String {
                 if let Some(s) = sizes {
                     let count = match w {
                         Workload::W8 => format!("{} per-call samples for the percentiles", s.tasks),
-                        Workload::W9 => format!("{} queued tasks", s.tasks),
+                        Workload::W9 => format!(
+                            "{} queued tasks, {} {} per row (a fresh process each)",
+                            s.tasks,
+                            s.runs,
+                            if s.runs == 1 { "run" } else { "runs" }
+                        ),
                         _ => format!("{} tasks per batch", s.tasks),
                     };
                     let _ = writeln!(

@@ -70,7 +70,8 @@ pub struct Results {
     pub benchmarks: Vec<Measurement>,
     /// W8 per-call percentiles.
     pub latency: Vec<Percentiles>,
-    /// W9 peak-RSS growth.
+    /// W9 peak-RSS growth, one entry per probe run (several per row; a
+    /// file from before W9 repeated its probe holds one, read as one run).
     pub memory: Vec<MemoryResult>,
     /// Planned cases that could not be measured, with the reason.
     #[serde(default)]

@@ -89,7 +89,8 @@ fn collect_reads_every_criterion_benchmark_with_its_throughput() {
         .unwrap();
     assert_eq!(latency.elements, None);
     assert_eq!(r.latency.len(), 2);
-    assert_eq!(r.memory.len(), 2);
+    // Every run of every W9 row, the floor included.
+    assert_eq!(r.memory.len(), 9);
     assert_eq!(r.skipped.len(), 1);
 }
 
@@ -138,15 +139,27 @@ fn tables_convert_units_rank_and_compare_with_inline() {
     assert!(p[0].0 == "p50" && close(p[0].1, 3.0));
     assert!(p[1].0 == "p99" && close(p[1].1, 9.0));
 
-    // W9 from the memory probes, with the page resolution as spread.
+    // W9: the median of each row's runs, their min–max as spread, and the
+    // overhead over the (unranked) floor row.
     let w9 = table(&tables, "W9", "cap=2");
     assert_eq!(w9.unit, "bytes/task");
+    assert_eq!(w9.tasks, Some(100_000));
+    assert_eq!(
+        w9.spread,
+        "min–max over 3 runs per row, each in a fresh process"
+    );
     assert_eq!(w9.winner().unwrap().row, "alpha");
+    let alpha = w9.row("alpha").unwrap();
+    assert!(close(alpha.median, 64.0) && close(alpha.low, 63.5) && close(alpha.high, 70.0));
+    assert!(close(alpha.over_floor.unwrap(), 16.0));
     assert!(close(w9.row("beta").unwrap().ratio_to_fastest, 2.0));
-    assert!(close(
-        w9.row("alpha").unwrap().high,
-        64.0 + 4096.0 / 100_000.0
-    ));
+    assert!(close(w9.row("beta").unwrap().over_floor.unwrap(), 80.0));
+    let floor = w9.row("Vec<Task> (floor)").unwrap();
+    assert!(floor.reference && floor.over_floor.is_none());
+    assert!(close(floor.median, 48.0) && close(floor.high, 48.5));
+    assert!(close(floor.ratio_to_fastest, 0.75));
+    let names: Vec<&str> = w9.rows.iter().map(|r| r.row.as_str()).collect();
+    assert_eq!(names, ["Vec<Task> (floor)", "alpha", "beta"]);
 
     // Tables come in report order.
     let order: Vec<String> = tables
@@ -203,7 +216,15 @@ fn report_has_every_section_and_the_which_pool_text() {
         "- Date: 2026-11-27T21:00:00Z",
         "## Which pool for which workload",
         "- **Many tiny tasks** (W1 cap=2): `alpha` (100 ns/task), 3.00× ahead of the next, `beta` (300 ns/task); the spreads do not overlap.",
-        "- **Memory per queued task** (W9 cap=2): `alpha` (64.0 bytes/task), 2.00× ahead of the next, `beta`",
+        "- **Memory per queued task** (W9 cap=2): `alpha` (64.0 bytes/task, +16.0 over the `Vec<Task> (floor)`), 2.00× ahead of the next, `beta` (128 bytes/task); the spreads do not overlap.",
+        "Sizes: 100000 queued tasks, 3 runs per row (a fresh process each); capacity [2]; submitters [1].",
+        "Spread: min–max over 3 runs per row, each in a fresh process.",
+        "| pool | median (bytes/task) | spread (min – max) | × smallest | over the floor (bytes/task) |",
+        "| `Vec<Task> (floor)` | 48.0 | 48.0 – 48.5 | ×0.75 | – |",
+        "| `alpha` | 64.0 | 63.5 – 70.0 | **×1.00** | +16.0 |",
+        "| `beta` | 128 | 126 – 130 | ×2.00 | +80.0 |",
+        "| `Vec<Task> (floor)` | – | – | – | – | 48.0 |",
+        "in W9 the `Vec<Task> (floor)`",
         "- **Scaling with capacity** (S1): cap=1 → `alpha`; cap=8 → `beta`.",
         "| pool | median (ns/task) | spread (min – max) | × fastest | over inline (ns/task) |",
         "| `beta` | 300 | 280 – 320 | ×3.00 | +250 |",
@@ -459,5 +480,105 @@ fn a_memory_only_run_needs_no_criterion_output() {
         .markdown
         .contains("### W9 — memory per queued task"));
     assert_eq!(rendered.charts.len(), 1);
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn summaries_take_the_median_and_the_extremes_of_the_samples() {
+    let odd = analysis::summarize(&[53.3, 48.5, 48.4, 59.0, 48.6]).unwrap();
+    assert_eq!(
+        (odd.median, odd.low, odd.high, odd.samples),
+        (48.6, 48.4, 59.0, 5)
+    );
+    let even = analysis::summarize(&[4.0, 1.0, 3.0, 2.0]).unwrap();
+    assert!(close(even.median, 2.5) && close(even.low, 1.0) && close(even.high, 4.0));
+    let one = analysis::summarize(&[7.5]).unwrap();
+    assert_eq!(
+        (one.median, one.low, one.high, one.samples),
+        (7.5, 7.5, 7.5, 1)
+    );
+    assert!(analysis::summarize(&[]).is_none());
+    assert!(analysis::summarize(&[1.0, f64::NAN]).is_none());
+}
+
+#[test]
+fn w9_runs_are_interleaved_across_the_rows() {
+    let probe = |row: &str, runs: usize| taskpool_benches::memory::Probe {
+        row: row.into(),
+        capacity: 2,
+        tasks: 10,
+        runs,
+    };
+    let probes = [probe("floor", 2), probe("a", 3), probe("b", 1)];
+    assert_eq!(
+        xtask::bench::memory_schedule(&probes),
+        [(0, 1), (1, 1), (2, 1), (0, 2), (1, 2), (1, 3)]
+    );
+    assert!(xtask::bench::memory_schedule(&[]).is_empty());
+}
+
+#[test]
+fn a_w9_row_with_one_run_has_no_spread_and_no_floor_without_the_floor_row() {
+    let mut r = load_fixture();
+    r.memory.retain(|m| m.row == "alpha");
+    r.memory.truncate(1);
+    let tables = analysis::tables(&r);
+    let w9 = table(&tables, "W9", "cap=2");
+    let alpha = w9.row("alpha").unwrap();
+    assert!(close(alpha.median, 64.0) && close(alpha.low, 64.0) && close(alpha.high, 64.0));
+    assert!(alpha.over_floor.is_none());
+    assert!(w9.spread.starts_with("one run per row"), "{}", w9.spread);
+    assert!(w9.spread.contains("0.041 bytes/task"), "{}", w9.spread);
+}
+
+fn committed_v1() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/committed-v1/results.json")
+}
+
+#[test]
+fn results_from_before_the_w9_runs_still_render() {
+    // One memory sample per row, no `runs` in the sizes, no floor row, no
+    // `over_floor` in the stored tables: each sample is that row's one run.
+    let old = results::load(&committed_v1()).unwrap();
+    assert_eq!(old.meta.sizes["W9"].runs, 1);
+    assert_eq!(old.memory.len(), 4);
+    let tables = analysis::tables(&old);
+    let w9 = table(&tables, "W9", "cap=2");
+    let names: Vec<&str> = w9.rows.iter().map(|r| r.row.as_str()).collect();
+    assert_eq!(names, ["workerpool", "channel", "threadpool", "rayon"]);
+    for m in &old.memory {
+        let row = w9.row(&m.row).unwrap();
+        assert_eq!(
+            (row.median, row.low, row.high),
+            (m.bytes_per_task, m.bytes_per_task, m.bytes_per_task)
+        );
+        assert!(row.over_floor.is_none() && !row.reference);
+    }
+    let md = report::render(&old).unwrap().markdown;
+    for needle in [
+        "Sizes: 1000000 queued tasks, 1 run per row (a fresh process each)",
+        "| pool | median (bytes/task) | spread (min – max) | × smallest |\n",
+        "| `workerpool` | 53.3 | 53.3 – 53.3 | **×1.00** |",
+        "Spread: one run per row, so none measured",
+    ] {
+        assert!(md.contains(needle), "REPORT.md lacks {needle:?}:\n{md}");
+    }
+    assert!(
+        !md.contains("| `Vec<Task> (floor)` |"),
+        "no floor row in old data"
+    );
+
+    // And through the CLI, as `cargo xtask report --results FILE`.
+    let dir = scratch("committed-v1");
+    fs::copy(committed_v1(), dir.join("results.json")).unwrap();
+    let file = dir.join("results.json");
+    let (ok, stderr) = xtask(&["report", "--results", file.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    let written = fs::read_to_string(dir.join("REPORT.md")).unwrap();
+    assert!(written.contains("### W9 — memory per queued task"));
+    assert!(dir.join("charts/W9_queued_memory_cap2.svg").is_file());
+    // The rewritten file is the new format, and loads again.
+    let again = results::load(&file).unwrap();
+    assert_eq!(again.memory, old.memory);
     fs::remove_dir_all(dir).unwrap();
 }

@@ -1,5 +1,7 @@
-//! W9 in its own process: `queued-memory <pool> <capacity> <tasks>` prints one
-//! JSON `MemoryResult` (peak-RSS growth per queued task) on stdout.
+//! W9 in its own process: `queued-memory <row> <capacity> <tasks>` prints one
+//! JSON `MemoryResult` (peak-RSS growth per queued task) on stdout. `<row>` is
+//! a queueing pool, or `Vec<Task> (floor)` for the reference row. One run is
+//! one sample; `cargo xtask bench` starts several per row.
 
 use std::process;
 
@@ -9,7 +11,10 @@ use taskpool_benches::spec::Selection;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [pool, capacity, tasks] = args.as_slice() else {
-        eprintln!("usage: queued-memory <pool> <capacity> <tasks>");
+        eprintln!(
+            "usage: queued-memory <pool | '{}'> <capacity> <tasks>",
+            memory::FLOOR
+        );
         process::exit(2);
     };
     let parsed = Selection::parse_count("capacity", capacity)

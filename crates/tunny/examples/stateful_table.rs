@@ -1,6 +1,8 @@
 //! The W7 shape with tunny: four workers, each owning a 64 KiB lookup table
-//! built once, fed by eight caller threads. Prints how long 10,000 lookups
-//! took and how many tables were built.
+//! built once, fed by eight caller threads, first one `process` call per
+//! lookup, then one `process_batch` per caller. Prints how long the 10,000
+//! lookups took each way and how many tables were built (four: the same
+//! workers serve both rounds).
 //!
 //! `cargo run -p taskpool-tunny --release --example stateful_table`
 
@@ -60,20 +62,56 @@ fn main() {
             Table::build()
         })
     };
-    std::thread::scope(|s| {
-        for c in 0..CALLERS {
-            let pool = &pool;
-            s.spawn(move || {
-                for k in 0..TASKS / CALLERS {
-                    std::hint::black_box(pool.process(k * CALLERS + c).unwrap());
-                }
-            });
-        }
+    let built = start.elapsed();
+    let keys = |c: u64| (0..TASKS / CALLERS).map(move |k| k * CALLERS + c);
+
+    // One rendezvous per lookup.
+    let start = Instant::now();
+    let one_by_one: u64 = std::thread::scope(|s| {
+        let callers: Vec<_> = (0..CALLERS)
+            .map(|c| {
+                let pool = &pool;
+                s.spawn(move || {
+                    keys(c)
+                        .map(|k| pool.process(k).unwrap())
+                        .fold(0u64, u64::wrapping_add)
+                })
+            })
+            .collect();
+        callers
+            .into_iter()
+            .map(|c| c.join().unwrap())
+            .fold(0, u64::wrapping_add)
     });
+    let process_time = start.elapsed();
+
+    // One rendezvous per chunk (about four chunks per worker per batch).
+    let start = Instant::now();
+    let batched: u64 = std::thread::scope(|s| {
+        let callers: Vec<_> = (0..CALLERS)
+            .map(|c| {
+                let pool = &pool;
+                s.spawn(move || {
+                    pool.process_batch(keys(c))
+                        .into_iter()
+                        .map(Result::unwrap)
+                        .fold(0u64, u64::wrapping_add)
+                })
+            })
+            .collect();
+        callers
+            .into_iter()
+            .map(|c| c.join().unwrap())
+            .fold(0, u64::wrapping_add)
+    });
+    let batch_time = start.elapsed();
+
     pool.close();
+    assert_eq!(one_by_one, batched, "both rounds looked up the same keys");
     println!(
-        "{TASKS} lookups on 4 stateful workers from {CALLERS} callers: {:?}, {} tables built",
-        start.elapsed(),
+        "{TASKS} lookups on 4 stateful workers from {CALLERS} callers: \
+         process {process_time:?}, process_batch {batch_time:?}; \
+         {} tables built in {built:?}",
         builds.load(Ordering::Relaxed)
     );
 }

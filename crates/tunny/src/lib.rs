@@ -63,6 +63,30 @@
 //! Before each job a worker runs [`Worker::block_until_ready`] and is offered
 //! to callers only after it returns, so a worker may throttle itself.
 //!
+//! # Many small jobs: batches
+//!
+//! Each `process` call is one rendezvous with a worker, two thread wake-ups,
+//! which dominates when the job itself is a table lookup.
+//! [`process_batch`](Pool::process_batch) takes many inputs at once, hands
+//! each ready worker a **chunk** of them in one rendezvous (about four chunks
+//! per worker), lets the workers run their chunks in parallel with their own
+//! state, and returns one `Result` per input, in input order:
+//!
+//! ```
+//! use taskpool_tunny::Pool;
+//!
+//! let pool = Pool::with_fn(4, |x: u64| x * x);
+//! let squares: Vec<u64> = pool
+//!     .process_batch(0..1000)
+//!     .into_iter()
+//!     .map(Result::unwrap)
+//!     .collect();
+//! assert_eq!(squares[999], 998_001);
+//! ```
+//!
+//! Back-pressure, the cap, the ready hook (before each item) and panics (per
+//! item, the worker is rebuilt) work as for `process`; see the method.
+//!
 //! # Resize, shutdown and drop
 //!
 //! [`set_size`](Pool::set_size) grows the pool at once and shrinks it by

@@ -252,7 +252,10 @@ pub(crate) struct Inner<J> {
     /// Mirrors of `State::threads` and `State::waiting` for lock-free reads.
     threads: AtomicUsize,
     waiting: AtomicUsize,
+    /// Tasks that returned. Written only under `state` (by `revert`); read
+    /// anywhere.
     completed: AtomicU64,
+    /// Tasks that panicked (counted by the worker, outside `state`).
     panicked: AtomicU64,
     /// Numbers the worker threads' names.
     spawned: AtomicUsize,
@@ -549,8 +552,8 @@ fn worker_main<J: Send + 'static>(inner: &Inner<J>, slot: &Arc<Slot<J>>) {
     set_current_pool(inner.id);
     let mut next = slot.receive();
     while let Msg::Run(job) = next {
-        run_job(inner, job);
-        next = match revert(inner, slot) {
+        let completed = run_job(inner, job);
+        next = match revert(inner, slot, completed) {
             Back::Run(job) => Msg::Run(job),
             Back::Idle => slot.receive(),
             Back::Exit => Msg::Exit,
@@ -564,18 +567,19 @@ fn worker_main<J: Send + 'static>(inner: &Inner<J>, slot: &Arc<Slot<J>>) {
     }
 }
 
-/// Runs one job, catching a panic (rule 5: the worker survives it).
-fn run_job<J>(inner: &Inner<J>, job: J) {
+/// Runs one job, catching a panic (rule 5: the worker survives it). Returns
+/// whether it completed (`false`: it panicked; counted here, since panics are
+/// rare, while completions are counted by `revert` under `state`).
+fn run_job<J>(inner: &Inner<J>, job: J) -> bool {
     match panic::catch_unwind(AssertUnwindSafe(|| (inner.runner)(job))) {
-        Ok(()) => {
-            inner.completed.fetch_add(1, Ordering::Relaxed);
-        }
+        Ok(()) => true,
         Err(payload) => {
             inner.panicked.fetch_add(1, Ordering::Relaxed);
             if let Some(handler) = &inner.cfg.panic_handler {
                 // A panicking handler must not kill the worker either.
                 let _ = panic::catch_unwind(AssertUnwindSafe(|| handler(payload)));
             }
+            false
         }
     }
 }
@@ -595,9 +599,14 @@ enum Back<J> {
 /// (its place passes from the old task to the new one: `busy` unchanged).
 /// Otherwise it goes on the idle list, or retires when the pool is released
 /// or has more workers than capacity.
-fn revert<J>(inner: &Inner<J>, slot: &Arc<Slot<J>>) -> Back<J> {
+fn revert<J>(inner: &Inner<J>, slot: &Arc<Slot<J>>, completed: bool) -> Back<J> {
     let now = inner.cfg.clock.now();
     let mut st = lock(&inner.state);
+    if completed {
+        // Under `state`, the only writer: a plain add, no contended RMW.
+        let done = inner.completed.load(Ordering::Relaxed);
+        inner.completed.store(done + 1, Ordering::Relaxed);
+    }
     let busy = inner.busy.load(Ordering::Relaxed) - 1;
     let cap = inner.capacity.load(Ordering::Relaxed);
     let closed = inner.closed.load(Ordering::Relaxed);

@@ -1,5 +1,5 @@
 //! Many threads at once: callers with and without deadlines and cancel
-//! tokens, panicking jobs, a resizer, and a close at the end. The checks are
+//! tokens, batches, panicking jobs, a resizer, and a close at the end. The checks are
 //! invariants (cap, accounting, no lost or duplicated work), never timings.
 //! Scale the loops with `TUNNY_STRESS_SCALE` (default 1) for a soak run.
 // Real threads: under `--cfg tp_loom` the pool runs on loom's primitives,
@@ -121,7 +121,31 @@ fn callers_resizer_and_close_keep_the_invariants() {
                     let mut rng = Xorshift(t as u64 * 7919 + 1);
                     for _ in 0..jobs {
                         let x = rng.next() % 10_000 + 1;
-                        let result = match rng.next() % 3 {
+                        let choice = rng.next() % 4;
+                        if choice == 3 {
+                            // A batch: every input gets its own outcome, in
+                            // order, through resizes that retire workers
+                            // in the middle of a chunk.
+                            let inputs: Vec<u64> =
+                                (0..1 + rng.next() % 24).map(|i| x + i).collect();
+                            let outcomes = pool.process_batch(inputs.iter().copied());
+                            assert_eq!(outcomes.len(), inputs.len());
+                            for (x, outcome) in inputs.into_iter().zip(outcomes) {
+                                match outcome {
+                                    Ok((y, _)) => {
+                                        assert_eq!(y, x * 3);
+                                        c.ok.fetch_add(1, Ordering::SeqCst);
+                                    }
+                                    Err(ProcessError::Panicked(_)) => {
+                                        assert!(x.is_multiple_of(53));
+                                        c.panicked.fetch_add(1, Ordering::SeqCst);
+                                    }
+                                    Err(e) => panic!("a batch item failed with {e:?}"),
+                                }
+                            }
+                            continue;
+                        }
+                        let result = match choice {
                             0 => pool.process(x),
                             1 => pool.process_timeout(x, Duration::from_micros(rng.next() % 200)),
                             _ => {

@@ -251,7 +251,7 @@ fn loom_tests_close_races_a_batch_chunk() {
         let caller = {
             let pool = pool.clone();
             // One chunk of two items: the worker may be retired between them.
-            thread::spawn(move || batch(pool.inner(), vec![1, 2], 1))
+            thread::spawn(move || batch(pool.inner(), vec![1, 2], 1, None, None))
         };
         pool.close();
         let r = caller.join().unwrap();
@@ -276,7 +276,7 @@ fn loom_tests_a_retired_worker_hands_the_rest_of_its_chunk_back() {
         let caller = {
             let pool = f.pool.clone();
             // One chunk of two items.
-            thread::spawn(move || batch(pool.inner(), vec![Some(1), Some(2)], 1))
+            thread::spawn(move || batch(pool.inner(), vec![Some(1), Some(2)], 1, None, None))
         };
         // The only worker leaves, maybe between the two items, maybe before
         // taking the chunk; whatever it did not start runs on its successor.
@@ -299,7 +299,7 @@ fn loom_tests_two_chunks_on_one_worker_and_a_close() {
             let pool = pool.clone();
             // The second chunk waits in line while the first runs; the
             // worker may have finished it before the caller looks again.
-            thread::spawn(move || batch(pool.inner(), vec![1, 2], 2))
+            thread::spawn(move || batch(pool.inner(), vec![1, 2], 2, None, None))
         };
         let closer = {
             let pool = pool.clone();
@@ -316,5 +316,32 @@ fn loom_tests_two_chunks_on_one_worker_and_a_close() {
             stats.completed,
             r.iter().filter(|o| o.is_ok()).count() as u64
         );
+    });
+}
+
+#[test]
+fn loom_tests_a_batch_deadline_races_its_chunks() {
+    model(|| {
+        let f = fixture(1);
+        let caller = {
+            let pool = f.pool.clone();
+            // Two chunks: the second waits in line while the first runs.
+            thread::spawn(move || {
+                let deadline = Some(Duration::from_secs(1));
+                batch(pool.inner(), vec![Some(1), Some(2)], 2, deadline, None)
+            })
+        };
+        f.clock.advance(Duration::from_secs(1));
+        let r = caller.join().unwrap();
+        for (o, ok) in r.iter().zip([2, 3]) {
+            assert!(*o == Ok(ok) || *o == Err(ProcessError::TimedOut), "{r:?}");
+        }
+        f.pool.close();
+        assert_drained(&f.pool);
+        let delivered = r.iter().filter(|o| o.is_ok()).count() as u64;
+        assert!(f.pool.stats().completed >= delivered);
+        // Each abandoned chunk that a worker held was reported once to it.
+        assert!(f.interrupted.load(Ordering::SeqCst) <= 2 - delivered as usize);
+        assert_eq!(f.terminated.load(Ordering::SeqCst), 1);
     });
 }

@@ -38,13 +38,6 @@ impl<I> Payload<I> {
             Payload::Chunk(_) => unreachable!("a single call carries one input"),
         }
     }
-
-    fn len(&self) -> usize {
-        match self {
-            Payload::One(_) => 1,
-            Payload::Chunk(inputs) => inputs.len(),
-        }
-    }
 }
 
 /// What a worker hands back for a [`Payload`] (the same case).
@@ -541,7 +534,7 @@ fn wait_for<W: Worker>(
             None
         };
         if let Some(why) = why {
-            return abandon(inner, call, st, why);
+            return abandon(inner, call, st, why, until);
         }
         st = match deadline.and_then(|d| inner.clock.sleep_for(d)) {
             Some(left) => wait_timeout(&call.cv, st, left),
@@ -559,12 +552,15 @@ fn take_outcome<I, O>(st: &mut CallState<I, O>) -> Outcome<I, O> {
 }
 
 /// The caller gives up: leaves the queue (getting its payload back) or
-/// interrupts the worker that holds its job.
+/// interrupts the worker that holds its job. `until` is what the caller was
+/// waiting for: if the job turns out to be done already, a caller waiting for
+/// acceptance leaves the reply in place for its later wait for it.
 fn abandon<W: Worker>(
     inner: &Inner<W>,
     call: &Arc<CallOf<W>>,
     mut st: MutexGuard<'_, CallState<W::Input, W::Output>>,
     why: Why,
+    until: Until,
 ) -> Outcome<W::Input, W::Output> {
     if matches!(*st, CallState::Assigned) {
         *st = CallState::Abandoned;
@@ -600,6 +596,7 @@ fn abandon<W: Worker>(
             Err(why.refusal(None))
         }
         // It finished or was refused meanwhile: report what happened.
+        CallState::Done(_) if until == Until::Accepted => Ok(None),
         CallState::Done(_) | CallState::Refused(_) => take_outcome(&mut st),
         CallState::Abandoned | CallState::Taken => {
             unreachable!("only the caller abandons or takes its call")
@@ -636,8 +633,40 @@ fn split<I>(inputs: Vec<I>, chunks: usize) -> VecDeque<(usize, Vec<I>)> {
     out
 }
 
-/// `process_batch`: runs `inputs` cut into `chunks` chunks and returns one
-/// outcome per input, in input order.
+/// Why a batch stopped offering chunks: every item not run by then gets the
+/// matching error.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum GaveUp {
+    Closed,
+    TimedOut,
+    Cancelled,
+}
+
+impl GaveUp {
+    fn error(self) -> ProcessError {
+        match self {
+            GaveUp::Closed => ProcessError::Closed,
+            GaveUp::TimedOut => ProcessError::TimedOut,
+            GaveUp::Cancelled => ProcessError::Cancelled,
+        }
+    }
+
+    /// Why a chunk's call ended without a reply (its payload, if it came
+    /// back, is dropped: the caller knows the chunk's place and length).
+    fn of<I>(refusal: &Refusal<I>) -> GaveUp {
+        match refusal {
+            Refusal::Closed(_) => GaveUp::Closed,
+            Refusal::TimedOut(_) => GaveUp::TimedOut,
+            Refusal::Cancelled(_) => GaveUp::Cancelled,
+            Refusal::Overloaded(_) | Refusal::Panicked(_) => {
+                unreachable!("a chunk waits in line and its panics are per item")
+            }
+        }
+    }
+}
+
+/// `process_batch` and its timed and cancellable forms: runs `inputs` cut
+/// into `chunks` chunks and returns one outcome per input, in input order.
 ///
 /// Each chunk is offered like a `process` call (to a parked worker, or in
 /// line, oldest caller first) and the caller waits only until a worker has
@@ -645,53 +674,73 @@ fn split<I>(inputs: Vec<I>, chunks: usize) -> VecDeque<(usize, Vec<I>)> {
 /// the batch at once while the caller never holds more than one chunk in
 /// line (back-pressure as for `process`). Then it collects the replies in
 /// order. A reply may hand back the chunk's unstarted rest (its worker was
-/// retired or could not be rebuilt): those items are offered again, and get
-/// `Closed` once the pool refuses them.
+/// retired or could not be rebuilt): those items are offered again.
+///
+/// Giving up (pool closed, `deadline` passed on the pool's clock, `token`
+/// cancelled) stops the offers: a chunk in line leaves it, and every item not
+/// offered yet gets the matching error. When the deadline or token ends the
+/// batch, the chunks still held by workers are abandoned like a timed-out
+/// `process` job (their items get the error, the running item is
+/// interrupted, the worker stops between items); replies already delivered
+/// are kept. A closed pool lets running items finish and deliver.
 ///
 /// Invariant: every index of `results` is written exactly once, by the reply
-/// that ran its input or by the refusal of a chunk holding it ([`ChunkReply`]
+/// that ran its input or by the end of a call holding it ([`ChunkReply`]
 /// covers its chunk exactly).
 pub(crate) fn batch<W: Worker>(
     inner: &Inner<W>,
     inputs: Vec<W::Input>,
     chunks: usize,
+    deadline: Option<Duration>,
+    token: Option<&CancelToken>,
 ) -> Vec<Result<W::Output, ProcessError>> {
     let mut results: Vec<Option<Result<W::Output, ProcessError>>> =
         std::iter::repeat_with(|| None).take(inputs.len()).collect();
-    let closed_from = |results: &mut Vec<Option<_>>, start: usize, n: usize| {
+    let fail = |results: &mut Vec<Option<_>>, start: usize, n: usize, why: GaveUp| {
         for slot in &mut results[start..start + n] {
-            *slot = Some(Err(ProcessError::Closed));
+            *slot = Some(Err(why.error()));
         }
     };
     let mut pending = split(inputs, chunks);
-    let mut refused = false;
+    // Set once; a closed pool stays closed, a deadline stays passed, a token
+    // stays cancelled.
+    let mut gave_up: Option<GaveUp> = None;
     while !pending.is_empty() {
         let mut accepted = Vec::with_capacity(pending.len());
         while let Some((start, items)) = pending.pop_front() {
-            if refused {
-                // Once the pool refused a chunk it is closed for good.
-                closed_from(&mut results, start, items.len());
+            if let Some(why) = gave_up {
+                fail(&mut results, start, items.len(), why);
                 continue;
             }
-            match offer_chunk(inner, items) {
-                Ok(call) => accepted.push((start, call)),
-                Err(n) => {
-                    refused = true;
-                    closed_from(&mut results, start, n);
+            let len = items.len();
+            match offer_chunk(inner, items, deadline, token) {
+                Ok(call) => accepted.push((start, len, call)),
+                Err(why) => {
+                    gave_up = Some(why);
+                    fail(&mut results, start, len, why);
                 }
             }
         }
-        for (start, call) in accepted {
-            let Ok(Some(Reply::Chunk(reply))) = wait_for(inner, &call, Until::Done, None, None)
-            else {
-                unreachable!("an accepted chunk, with no deadline, always gets a chunk reply")
-            };
-            let ran = reply.outputs.len();
-            for (slot, outcome) in results[start..start + ran].iter_mut().zip(reply.outputs) {
-                *slot = Some(outcome.map_err(ProcessError::Panicked));
-            }
-            if !reply.rest.is_empty() {
-                pending.push_back((start + ran, reply.rest));
+        for (start, len, call) in accepted {
+            // Returns at once once the deadline passed or the token fired:
+            // a chunk not done by then is abandoned.
+            match wait_for(inner, &call, Until::Done, deadline, token) {
+                Ok(Some(Reply::Chunk(reply))) => {
+                    let ran = reply.outputs.len();
+                    for (slot, outcome) in results[start..start + ran].iter_mut().zip(reply.outputs)
+                    {
+                        *slot = Some(outcome.map_err(ProcessError::Panicked));
+                    }
+                    if !reply.rest.is_empty() {
+                        pending.push_back((start + ran, reply.rest));
+                    }
+                }
+                Err(refusal) => {
+                    let why = GaveUp::of(&refusal);
+                    gave_up = Some(why);
+                    fail(&mut results, start, len, why);
+                }
+                Ok(_) => unreachable!("an accepted chunk gets a chunk reply"),
             }
         }
     }
@@ -701,22 +750,31 @@ pub(crate) fn batch<W: Worker>(
         .collect()
 }
 
-/// Offers one chunk and waits until a worker accepts it. `Err(len)` when the
-/// pool refused it (closed before or while it waited in line).
-fn offer_chunk<W: Worker>(inner: &Inner<W>, items: Vec<W::Input>) -> Result<Arc<CallOf<W>>, usize> {
-    let refused = |refusal: PayloadRefusal<W>| match refusal {
-        Refusal::Closed(payload) => payload.len(),
-        _ => unreachable!("a blocking offer without deadline is only ever refused as closed"),
-    };
+/// Offers one chunk and waits until a worker accepts it. On refusal (pool
+/// closed, deadline passed, token cancelled, before or while it waited in
+/// line; or right after a worker took it, which abandons it), says why.
+fn offer_chunk<W: Worker>(
+    inner: &Inner<W>,
+    items: Vec<W::Input>,
+    deadline: Option<Duration>,
+    token: Option<&CancelToken>,
+) -> Result<Arc<CallOf<W>>, GaveUp> {
+    if token.is_some_and(CancelToken::is_cancelled) {
+        return Err(GaveUp::Cancelled);
+    }
+    if deadline.is_some_and(|d| inner.clock.now() >= d) {
+        return Err(GaveUp::TimedOut);
+    }
     let (call, offered) = offer(
         inner,
         Payload::Chunk(items),
         Mode::AcceptThenReply,
         Admit::Block,
     )
-    .map_err(refused)?;
+    .map_err(|refusal| GaveUp::of(&refusal))?;
     if offered == Offered::Queued {
-        wait_for(inner, &call, Until::Accepted, None, None).map_err(refused)?;
+        wait_for(inner, &call, Until::Accepted, deadline, token)
+            .map_err(|refusal| GaveUp::of(&refusal))?;
     }
     Ok(call)
 }
@@ -866,9 +924,11 @@ fn run_chunk<W: Worker>(
     while let Some(input) = items.next() {
         if !outputs.is_empty() {
             // Between two items.
-            let go_on = if stop.load(Ordering::Acquire) {
-                // Retired: a worker whose last item panicked is not rebuilt
-                // (as after `process`; the loop after delivery sees `retire`).
+            let go_on = if stop.load(Ordering::Acquire) || interrupt.is_interrupted() {
+                // Retired, or the caller gave up on the chunk (its reply will
+                // be dropped). A worker whose last item panicked is not
+                // rebuilt here: the loop after delivery does it (or, retired,
+                // exits), as after `process`.
                 false
             } else {
                 // A failed rebuild (after a panic, or in the ready hook)
@@ -1406,16 +1466,88 @@ impl<W: Worker> Pool<W> {
     where
         It: IntoIterator<Item = W::Input>,
     {
+        self.run_batch(inputs, None, None)
+    }
+
+    /// Like [`process_batch`](Pool::process_batch), but gives up once
+    /// `timeout` has passed (on the pool's clock), counting the waits for
+    /// workers and the jobs, like [`process_timeout`](Pool::process_timeout).
+    ///
+    /// Outputs that reached the caller before the deadline are kept. Every
+    /// other item gets [`ProcessError::TimedOut`]: items not handed out yet
+    /// (the chunk waiting in line leaves it), and the items of chunks still
+    /// held by workers, which are abandoned like a timed-out `process` job:
+    /// the running item's [`Interrupt`] fires, its worker stops between items
+    /// and runs [`Worker::interrupted`]. Such a chunk may have run some of
+    /// its items: as with `process_timeout`, an item either returns its
+    /// output or `TimedOut`, never both, and runs at most once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use taskpool_tunny::{Pool, ProcessError};
+    ///
+    /// let pool = Pool::with_fn(2, |x: u32| x + 1);
+    /// let outcomes = pool.process_batch_timeout(0..10, Duration::from_secs(60));
+    /// assert_eq!(outcomes[9], Ok(10));
+    /// // A zero timeout gives up at once, without touching a worker.
+    /// let outcomes = pool.process_batch_timeout(0..3, Duration::ZERO);
+    /// assert!(outcomes.iter().all(|o| *o == Err(ProcessError::TimedOut)));
+    /// ```
+    pub fn process_batch_timeout<It>(
+        &self,
+        inputs: It,
+        timeout: Duration,
+    ) -> Vec<Result<W::Output, ProcessError>>
+    where
+        It: IntoIterator<Item = W::Input>,
+    {
+        // A deadline past the clock's range is no deadline at all.
+        let deadline = self.inner().clock.now().checked_add(timeout);
+        self.run_batch(inputs, deadline, None)
+    }
+
+    /// Like [`process_batch`](Pool::process_batch), but gives up when `token`
+    /// is cancelled: the items without an output by then get
+    /// [`ProcessError::Cancelled`], as described for
+    /// [`process_batch_timeout`](Pool::process_batch_timeout).
+    ///
+    /// ```
+    /// use taskpool_tunny::{CancelToken, Pool, ProcessError};
+    ///
+    /// let pool = Pool::with_fn(2, |x: u32| x * 2);
+    /// let token = CancelToken::new();
+    /// assert_eq!(pool.process_batch_cancellable([1, 2], &token), [Ok(2), Ok(4)]);
+    /// token.cancel();
+    /// let outcomes = pool.process_batch_cancellable([1, 2], &token);
+    /// assert!(outcomes.iter().all(|o| *o == Err(ProcessError::Cancelled)));
+    /// ```
+    pub fn process_batch_cancellable<It>(
+        &self,
+        inputs: It,
+        token: &CancelToken,
+    ) -> Vec<Result<W::Output, ProcessError>>
+    where
+        It: IntoIterator<Item = W::Input>,
+    {
+        self.run_batch(inputs, None, Some(token))
+    }
+
+    fn run_batch<It>(
+        &self,
+        inputs: It,
+        deadline: Option<Duration>,
+        token: Option<&CancelToken>,
+    ) -> Vec<Result<W::Output, ProcessError>>
+    where
+        It: IntoIterator<Item = W::Input>,
+    {
         let inputs: Vec<W::Input> = inputs.into_iter().collect();
         if inputs.is_empty() {
             return Vec::new();
         }
         let workers = lock(&self.inner().core).target.max(1);
-        batch(
-            self.inner(),
-            inputs,
-            workers.saturating_mul(CHUNKS_PER_WORKER),
-        )
+        let chunks = workers.saturating_mul(CHUNKS_PER_WORKER);
+        batch(self.inner(), inputs, chunks, deadline, token)
     }
 
     fn run(

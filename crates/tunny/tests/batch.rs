@@ -1,6 +1,6 @@
 //! `Pool::process_batch`: order, exactly-once, parallel chunks, per-worker
-//! state, panics mid-chunk, close and resize racing a batch, and batches
-//! sharing the line with plain `process` callers.
+//! state, panics mid-chunk, close and resize racing a batch, batches sharing
+//! the line with plain `process` callers, and the timed and cancellable forms.
 // Real threads: under `--cfg tp_loom` the pool runs on loom's primitives,
 // which only work inside a loom model (see src/loom_tests.rs).
 #![cfg(not(tp_loom))]
@@ -11,10 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
+use std::time::Duration;
 
 use common::{eventually, watchdog};
 use crossbeam_channel::{unbounded, Receiver, Sender};
-use taskpool_tunny::{Interrupt, Pool, ProcessError, Worker};
+use taskpool_tunny::{CancelToken, Interrupt, ManualClock, Pool, ProcessError, Worker};
 
 /// What an item does besides reporting.
 enum Action {
@@ -25,6 +26,8 @@ enum Action {
     Hold(Sender<usize>, Receiver<()>),
     /// Wait for the barrier (several workers must run items at once).
     Together(Arc<Barrier>),
+    /// Say "started", then wait until the job is interrupted.
+    AwaitInterrupt(Sender<usize>),
 }
 
 struct Item {
@@ -58,6 +61,8 @@ struct Shared {
     /// `Ready(serial)` and `Item(serial, id)`, in order.
     events: Mutex<Vec<Event>>,
     terminated: Mutex<Vec<usize>>,
+    /// Calls of the `interrupted` hook.
+    interrupted: AtomicUsize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +81,7 @@ impl Worker for Probe {
     type Input = Item;
     type Output = Report;
 
-    fn process(&mut self, item: Item, _: &Interrupt) -> Report {
+    fn process(&mut self, item: Item, interrupt: &Interrupt) -> Report {
         self.shared.ran.lock().unwrap().push(item.id);
         self.shared
             .events
@@ -93,6 +98,10 @@ impl Worker for Probe {
             }
             Action::Together(barrier) => {
                 barrier.wait();
+            }
+            Action::AwaitInterrupt(started) => {
+                started.send(item.id).unwrap();
+                while !interrupt.wait_timeout(Duration::from_secs(3600)) {}
             }
         }
         Report {
@@ -113,13 +122,22 @@ impl Worker for Probe {
     fn terminate(&mut self) {
         self.shared.terminated.lock().unwrap().push(self.serial);
     }
+
+    fn interrupted(&mut self) {
+        self.shared.interrupted.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 fn pool_with(n: usize, shared: Shared) -> (Pool<Probe>, Arc<Shared>) {
+    pool_on(n, shared, ManualClock::new())
+}
+
+/// A pool whose deadlines are measured on `clock`.
+fn pool_on(n: usize, shared: Shared, clock: ManualClock) -> (Pool<Probe>, Arc<Shared>) {
     let shared = Arc::new(shared);
     let pool = {
         let shared = Arc::clone(&shared);
-        Pool::new(n, move || {
+        Pool::builder(move || {
             let serial = shared.builds.fetch_add(1, Ordering::SeqCst);
             assert_ne!(Some(serial), shared.fail_serial, "factory fails");
             Probe {
@@ -128,6 +146,10 @@ fn pool_with(n: usize, shared: Shared) -> (Pool<Probe>, Arc<Shared>) {
                 shared: Arc::clone(&shared),
             }
         })
+        .size(n)
+        .clock(clock)
+        .build()
+        .unwrap()
     };
     (pool, shared)
 }
@@ -621,5 +643,147 @@ fn growing_during_a_batch_puts_the_new_worker_to_work_on_it() {
         let serials: BTreeSet<usize> = outcomes.iter().map(|o| ok_report(o).serial).collect();
         assert_eq!(serials, BTreeSet::from([0, 1]));
         assert_eq!(ran_sorted(&shared), (0..8).collect::<Vec<_>>());
+    });
+}
+
+/// One worker; 8 items make 4 chunks of 2, and item 4 (first of the third
+/// chunk) waits to be interrupted. Returns the batch's thread once item 4
+/// runs: chunks 0 and 1 have been delivered by then (a worker delivers
+/// before it takes its next chunk).
+fn third_chunk_stuck(
+    pool: &Pool<Probe>,
+    give_up: impl FnOnce(&Pool<Probe>, Vec<Item>) -> Vec<Result<Report, ProcessError>> + Send + 'static,
+) -> thread::JoinHandle<Vec<Result<Report, ProcessError>>> {
+    let (started_tx, started) = unbounded();
+    let items: Vec<Item> = (0..8)
+        .map(|id| Item {
+            id,
+            action: if id == 4 {
+                Action::AwaitInterrupt(started_tx.clone())
+            } else {
+                Action::Echo
+            },
+        })
+        .collect();
+    let batch = {
+        let pool = pool.clone();
+        thread::spawn(move || give_up(&pool, items))
+    };
+    assert_eq!(started.recv().unwrap(), 4);
+    batch
+}
+
+/// Items 0..4 delivered their outputs before the caller gave up; item 4 was
+/// interrupted, item 5 never started, the rest never left the caller.
+fn check_gave_up_after_two_chunks(
+    pool: &Pool<Probe>,
+    shared: &Shared,
+    outcomes: &[Result<Report, ProcessError>],
+    why: &ProcessError,
+) {
+    for (id, outcome) in outcomes.iter().enumerate() {
+        if id < 4 {
+            assert_eq!(ok_report(outcome).id, id);
+        } else {
+            assert_eq!(outcome.as_ref().unwrap_err(), why, "item {id}");
+        }
+    }
+    pool.wait_idle();
+    eventually("the worker ran its interrupted hook", || {
+        shared.interrupted.load(Ordering::SeqCst) == 1
+    });
+    assert_eq!(ran_sorted(shared), vec![0, 1, 2, 3, 4]);
+    // The worker kept its state and serves the next caller.
+    assert_eq!(
+        pool.process(echo(8)).unwrap(),
+        Report {
+            id: 8,
+            serial: 0,
+            jobs: 6
+        }
+    );
+    assert_eq!(shared.builds.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_batch_timeout_keeps_delivered_outputs_and_abandons_the_rest() {
+    watchdog("batch timeout", || {
+        let clock = ManualClock::new();
+        let (pool, shared) = pool_on(1, Shared::default(), clock.clone());
+        let batch = third_chunk_stuck(&pool, |pool, items| {
+            pool.process_batch_timeout(items, Duration::from_secs(5))
+        });
+        // The stuck item ends only through the interruption the deadline
+        // brings.
+        clock.advance(Duration::from_secs(5));
+        let outcomes = batch.join().unwrap();
+        check_gave_up_after_two_chunks(&pool, &shared, &outcomes, &ProcessError::TimedOut);
+    });
+}
+
+#[test]
+fn cancelling_a_batch_keeps_delivered_outputs_and_abandons_the_rest() {
+    watchdog("batch cancel", || {
+        let (pool, shared) = probe_pool(1);
+        let token = CancelToken::new();
+        let batch = {
+            let token = token.clone();
+            third_chunk_stuck(&pool, move |pool, items| {
+                pool.process_batch_cancellable(items, &token)
+            })
+        };
+        token.cancel();
+        let outcomes = batch.join().unwrap();
+        check_gave_up_after_two_chunks(&pool, &shared, &outcomes, &ProcessError::Cancelled);
+    });
+}
+
+#[test]
+fn cancelling_a_batch_interrupts_every_worker_running_it() {
+    watchdog("batch cancel, two workers", || {
+        let (pool, shared) = probe_pool(2);
+        let (started_tx, started) = unbounded();
+        let items: Vec<Item> = (0..20)
+            .map(|id| Item {
+                id,
+                action: Action::AwaitInterrupt(started_tx.clone()),
+            })
+            .collect();
+        let token = CancelToken::new();
+        let batch = {
+            let (pool, token) = (pool.clone(), token.clone());
+            thread::spawn(move || pool.process_batch_cancellable(items, &token))
+        };
+        let running: BTreeSet<usize> = (0..2).map(|_| started.recv().unwrap()).collect();
+        token.cancel();
+        // Nothing released the items but the interruption.
+        let outcomes = batch.join().unwrap();
+        assert!(outcomes.iter().all(|o| *o == Err(ProcessError::Cancelled)));
+        pool.wait_idle();
+        eventually("both workers ran their interrupted hook", || {
+            shared.interrupted.load(Ordering::SeqCst) == 2
+        });
+        let ran: BTreeSet<usize> = shared.ran.lock().unwrap().iter().copied().collect();
+        assert_eq!(ran, running, "no item started after the cancellation");
+        assert_eq!(pool.stats().completed, 2, "the interrupted items returned");
+    });
+}
+
+#[test]
+fn a_batch_that_gave_up_before_starting_touches_no_worker() {
+    watchdog("batch gave up at once", || {
+        let (pool, shared) = probe_pool(2);
+        let token = CancelToken::new();
+        token.cancel();
+        let outcomes = pool.process_batch_cancellable((0..5).map(echo), &token);
+        assert!(outcomes.iter().all(|o| *o == Err(ProcessError::Cancelled)));
+        let outcomes = pool.process_batch_timeout((0..5).map(echo), Duration::ZERO);
+        assert!(outcomes.iter().all(|o| *o == Err(ProcessError::TimedOut)));
+        assert!(shared.ran.lock().unwrap().is_empty());
+        let stats = pool.stats();
+        assert_eq!((stats.completed, stats.running, stats.waiting), (0, 0, 0));
+        // A generous deadline changes nothing for a batch that finishes.
+        let outcomes = pool.process_batch_timeout((0..5).map(echo), Duration::from_secs(3600));
+        assert!(outcomes.iter().all(Result::is_ok));
     });
 }

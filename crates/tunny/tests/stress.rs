@@ -128,7 +128,21 @@ fn callers_resizer_and_close_keep_the_invariants() {
                             // in the middle of a chunk.
                             let inputs: Vec<u64> =
                                 (0..1 + rng.next() % 24).map(|i| x + i).collect();
-                            let outcomes = pool.process_batch(inputs.iter().copied());
+                            let items = inputs.iter().copied();
+                            let (outcomes, may_give_up) = match rng.next() % 3 {
+                                0 => (pool.process_batch(items), false),
+                                1 => {
+                                    let timeout = Duration::from_micros(rng.next() % 400);
+                                    (pool.process_batch_timeout(items, timeout), true)
+                                }
+                                _ => {
+                                    let token = CancelToken::new();
+                                    if rng.next().is_multiple_of(4) {
+                                        token.cancel();
+                                    }
+                                    (pool.process_batch_cancellable(items, &token), true)
+                                }
+                            };
                             assert_eq!(outcomes.len(), inputs.len());
                             for (x, outcome) in inputs.into_iter().zip(outcomes) {
                                 match outcome {
@@ -140,6 +154,8 @@ fn callers_resizer_and_close_keep_the_invariants() {
                                         assert!(x.is_multiple_of(53));
                                         c.panicked.fetch_add(1, Ordering::SeqCst);
                                     }
+                                    Err(ProcessError::TimedOut | ProcessError::Cancelled)
+                                        if may_give_up => {}
                                     Err(e) => panic!("a batch item failed with {e:?}"),
                                 }
                             }

@@ -81,12 +81,13 @@ pub fn render(results: &Results) -> Result<Rendered> {
             });
         }
     }
-    // Every generated file says so: a comment right after the <svg> tag.
+    // Every generated file says so: a <desc> right after the <svg> tag. Not
+    // an XML comment, which may not contain `--` (the notice names
+    // `--full`): a viewer refuses such a file as malformed.
+    let notice = format!("\n<desc>{}</desc>", xml_text(&results.generated_by));
     for chart in &mut charts {
         if let Some(end) = chart.svg.find('>') {
-            chart
-                .svg
-                .insert_str(end + 1, &format!("\n<!-- {} -->", results.generated_by));
+            chart.svg.insert_str(end + 1, &notice);
         }
     }
     let markdown = markdown(results, &tables);
@@ -99,6 +100,13 @@ pub fn render(results: &Results) -> Result<Rendered> {
         charts,
         json: json + "\n",
     })
+}
+
+/// `text` escaped for XML character data.
+fn xml_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Writes `rendered` into `dir`, replacing the previous report there.

@@ -86,6 +86,9 @@
 //!
 //! Back-pressure, the cap, the ready hook (before each item) and panics (per
 //! item, the worker is rebuilt) work as for `process`; see the method.
+//! [`process_batch_timeout`](Pool::process_batch_timeout) and
+//! [`process_batch_cancellable`](Pool::process_batch_cancellable) give up
+//! like their single-job forms, keeping the outputs already delivered.
 //!
 //! # Resize, shutdown and drop
 //!

@@ -1393,6 +1393,11 @@ impl<W: Worker> Pool<W> {
     /// chunk as soon as a worker has accepted the previous one, so the
     /// workers run chunks of one batch in parallel; it spawns no thread.
     ///
+    /// It is `process` over a batch, hence the name, and like `process` it
+    /// reports per job: one `Result` per input rather than one for the
+    /// batch, so that a panicking item does not discard the other outputs
+    /// (collect into `Result<Vec<_>, _>` for all-or-nothing, as below).
+    ///
     /// What stays as for `process`:
     /// - **Back-pressure**: each chunk waits for a ready worker in the same
     ///   line as `process` callers (oldest first), and the caller has at most
@@ -1423,11 +1428,15 @@ impl<W: Worker> Pool<W> {
     /// rendezvous, but a worker that drew slower items would finish last
     /// while the others idle; with four per worker, workers that finish early
     /// take the remaining chunks, at the cost of three more hand-offs per
-    /// worker per batch.
+    /// worker per batch. A worker holds its chunk until the chunk is done, so
+    /// another caller waiting for a worker may wait for a whole chunk.
     ///
     /// An empty batch returns an empty `Vec` at once. Called from inside one
     /// of this pool's own jobs, it waits like `process` does, so it
-    /// deadlocks if every worker does that.
+    /// deadlocks if every worker does that. For a deadline or a cancel token
+    /// over the whole batch, see
+    /// [`process_batch_timeout`](Pool::process_batch_timeout) and
+    /// [`process_batch_cancellable`](Pool::process_batch_cancellable).
     ///
     /// ```
     /// use taskpool_tunny::{Interrupt, Pool, ProcessError, Worker};

@@ -120,7 +120,8 @@ pub fn plan(selection: &Selection) -> Vec<Case> {
     cases
 }
 
-/// The W9 cases of `selection`: one separate process each.
+/// The W9 pool cases of `selection`; [`crate::memory::probes`] adds the
+/// floor row and the number of runs, each run a separate process.
 pub fn memory_plan(selection: &Selection) -> Vec<Case> {
     if !selection.wants_workload(Workload::W9) {
         return Vec::new();

@@ -11,6 +11,9 @@
 //! - `tunny-stateful`: [`taskpool_tunny::Pool`] whose workers each build the
 //!   W7 resource once; `capacity` caller threads call `process`, the way
 //!   tunny is used (W7).
+//! - `tunny-batch`: the same stateful pool, the 10,000 inputs handed over by
+//!   one [`taskpool_tunny::Pool::process_batch`] call (a worker takes a
+//!   chunk of inputs per rendezvous instead of one) (W7).
 //! - `tunny-process`: a round trip through [`taskpool_tunny::Pool::process`]
 //!   (W8).
 //! - `workerpool-bounded`: [`taskpool_workerpool::WorkerPool`] with its waiting
@@ -51,6 +54,8 @@ pub enum Extra {
     AntsMultiRoundRobin,
     /// tunny with stateful workers (W7).
     TunnyStateful,
+    /// tunny with stateful workers fed by `process_batch` (W7).
+    TunnyBatch,
     /// tunny's own `process` round trip (W8).
     TunnyProcess,
     /// workerpool with a bounded, blocking queue.
@@ -64,6 +69,7 @@ impl Extra {
         Extra::AntsMulti,
         Extra::AntsMultiRoundRobin,
         Extra::TunnyStateful,
+        Extra::TunnyBatch,
         Extra::TunnyProcess,
         Extra::WorkerpoolBounded,
     ];
@@ -75,6 +81,7 @@ impl Extra {
             Extra::AntsMulti => "ants-multi",
             Extra::AntsMultiRoundRobin => "ants-multi-rr",
             Extra::TunnyStateful => "tunny-stateful",
+            Extra::TunnyBatch => "tunny-batch",
             Extra::TunnyProcess => "tunny-process",
             Extra::WorkerpoolBounded => "workerpool-bounded",
         }
@@ -84,7 +91,7 @@ impl Extra {
     pub fn family(self) -> &'static str {
         match self {
             Extra::AntsFunc | Extra::AntsMulti | Extra::AntsMultiRoundRobin => "ants",
-            Extra::TunnyStateful | Extra::TunnyProcess => "tunny",
+            Extra::TunnyStateful | Extra::TunnyBatch | Extra::TunnyProcess => "tunny",
             Extra::WorkerpoolBounded => "workerpool",
         }
     }
@@ -94,7 +101,7 @@ impl Extra {
         match self {
             Extra::AntsFunc => matches!(workload, Workload::W1 | Workload::W4 | Workload::W5),
             Extra::AntsMulti | Extra::AntsMultiRoundRobin => workload == Workload::W5,
-            Extra::TunnyStateful => workload == Workload::W7,
+            Extra::TunnyStateful | Extra::TunnyBatch => workload == Workload::W7,
             Extra::TunnyProcess => workload == Workload::W8,
             Extra::WorkerpoolBounded => matches!(
                 workload,
@@ -123,7 +130,9 @@ impl Extra {
             ),
             Extra::AntsMulti => Some(multi(capacity, LoadBalancing::LeastTasks)),
             Extra::AntsMultiRoundRobin => Some(multi(capacity, LoadBalancing::RoundRobin)),
-            Extra::AntsFunc | Extra::TunnyStateful | Extra::TunnyProcess => None,
+            Extra::AntsFunc | Extra::TunnyStateful | Extra::TunnyBatch | Extra::TunnyProcess => {
+                None
+            }
         }
     }
 
@@ -139,6 +148,12 @@ impl Extra {
             Extra::TunnyStateful => Some(Ok(Box::new(TunnyStateful {
                 case: case.clone(),
                 passes: calibration.resource_passes,
+                batch: false,
+            }))),
+            Extra::TunnyBatch => Some(Ok(Box::new(TunnyStateful {
+                case: case.clone(),
+                passes: calibration.resource_passes,
+                batch: true,
             }))),
             Extra::TunnyProcess => Some(Ok(Box::new(TunnyProcess {
                 case: case.clone(),
@@ -275,10 +290,13 @@ impl Worker for ResourceWorker {
 }
 
 /// `tunny-stateful`: build the pool (each worker builds its resource), run
-/// the tasks from `capacity` caller threads, close.
+/// the tasks from `capacity` caller threads, close. `tunny-batch`: the same,
+/// but one caller hands all the inputs to `process_batch`.
 struct TunnyStateful {
     case: Case,
     passes: usize,
+    /// One `process_batch` call instead of `process` per input.
+    batch: bool,
 }
 
 impl TunnyStateful {
@@ -289,23 +307,35 @@ impl TunnyStateful {
         let pool = TunnyPool::new(callers, move || ResourceWorker {
             resource: Resource::build(passes),
         });
-        thread::scope(|scope| {
-            for i in 0..callers {
-                let share = tasks / callers + usize::from(i < tasks % callers);
-                let (pool, done) = (&pool, &done);
-                scope.spawn(move || {
-                    for seed in 0..share {
-                        match pool.process(seed) {
-                            Ok(v) => {
-                                std::hint::black_box(v);
-                                done.fetch_add(1, Ordering::Relaxed);
-                            }
-                            Err(e) => panic!("tunny process failed: {e}"),
-                        }
+        if self.batch {
+            for outcome in pool.process_batch(0..tasks) {
+                match outcome {
+                    Ok(v) => {
+                        std::hint::black_box(v);
+                        done.fetch_add(1, Ordering::Relaxed);
                     }
-                });
+                    Err(e) => panic!("tunny process_batch failed: {e}"),
+                }
             }
-        });
+        } else {
+            thread::scope(|scope| {
+                for i in 0..callers {
+                    let share = tasks / callers + usize::from(i < tasks % callers);
+                    let (pool, done) = (&pool, &done);
+                    scope.spawn(move || {
+                        for seed in 0..share {
+                            match pool.process(seed) {
+                                Ok(v) => {
+                                    std::hint::black_box(v);
+                                    done.fetch_add(1, Ordering::Relaxed);
+                                }
+                                Err(e) => panic!("tunny process failed: {e}"),
+                            }
+                        }
+                    });
+                }
+            });
+        }
         pool.close();
         let elapsed = start.elapsed();
         assert_eq!(done.load(Ordering::Relaxed), tasks, "every tunny job ran");

@@ -16,7 +16,7 @@ use crate::sync::{next_pool_id, Arc, AtomicBool, AtomicUsize, Ordering};
 pub enum LoadBalancing {
     /// Each pool in turn. A full pool passes the task on to the next one
     /// that has a free worker; only when all are full does the submitter
-    /// wait, on the pool whose turn it was.
+    /// wait, on the pool with the fewest running tasks.
     RoundRobin,
     /// The pool with the fewest running tasks (the first such on a tie).
     LeastTasks,
@@ -144,14 +144,18 @@ impl MultiPool {
 
     /// Offers `task` to the pool the strategy picks, then to the others in
     /// turn, none of them waiting; only when every pool is full does it wait
-    /// (as `wait_for` allows) on the pool picked first.
+    /// (as `wait_for` allows), on the pool with the fewest running tasks.
     ///
     /// Upstream waits on the picked pool even while a sibling has a free
     /// worker (its round-robin retries elsewhere only when the pick refuses
-    /// in nonblocking mode). With small pools that turns most round-robin
-    /// submits into a sleep and a wake-up: W5 (4 submitters, 2 pools of 1)
-    /// measured about 13 times slower than least-tasks balancing before this
-    /// scan. A refusal without waiting is two atomic loads per pool.
+    /// in nonblocking mode). Measured in W5 (4 submitters, 2 pools of 1),
+    /// round-robin then ran about 6 times slower than least-tasks: half the
+    /// tasks went through a waiter's line, each costing the submitter a sleep
+    /// and a wake-up. Waiting on the picked pool after the scan was no
+    /// better: waiters spread over every line keep each worker fed from its
+    /// line, so every task is a wake-up; waiting where the fewest tasks run
+    /// brought round-robin level with least-tasks. A refusal without waiting
+    /// costs two atomic loads per pool.
     fn submit_task(&self, task: Task, wait_for: Wait) -> Result<(), SubmitError> {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(SubmitError::Stopped(task));
@@ -167,7 +171,10 @@ impl MultiPool {
         }
         match wait_for {
             Wait::Never => Err(SubmitError::Overloaded(task)),
-            _ => pools[first].submit_task(task, wait_for),
+            _ => {
+                let least = self.pick(LoadBalancing::LeastTasks);
+                pools[least].submit_task(task, wait_for)
+            }
         }
     }
 

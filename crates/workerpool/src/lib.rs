@@ -383,11 +383,16 @@ impl WorkerPool {
     /// `running` and `completed` include the parking tasks of
     /// [`pause`](WorkerPool::pause).
     ///
+    /// The counters move when the worker has finished with a task, which is
+    /// just after `submit_wait` (or a handle) has seen the task's result:
+    /// `wait_idle` first for figures that include it.
+    ///
     /// ```
     /// let pool = taskpool_workerpool::WorkerPool::new(2);
     /// pool.submit_wait(Box::new(|| {})).unwrap();
+    /// pool.wait_idle();
     /// let stats = pool.stats();
-    /// assert_eq!((stats.capacity, stats.completed), (2, 1));
+    /// assert_eq!((stats.capacity, stats.completed, stats.running), (2, 1, 0));
     /// ```
     pub fn stats(&self) -> PoolStats {
         let shared = &self.inner.shared;

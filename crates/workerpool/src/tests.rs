@@ -556,6 +556,8 @@ fn clones_share_one_pool_and_stats_add_up() {
         let pool = WorkerPool::new(2);
         let other = pool.clone();
         other.submit_wait(Box::new(|| {})).unwrap();
+        // The worker counts the task just after the waiter saw it finish.
+        pool.wait_idle();
         assert_eq!(pool.stats().completed, 1);
         drop(other);
         assert!(!pool.is_stopped());

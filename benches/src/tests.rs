@@ -16,7 +16,7 @@ use crate::spec::{
 };
 
 /// Runs `body` on a thread and fails if it does not finish within 60 s.
-fn watchdog<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
+pub(crate) fn watchdog<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let _ = tx.send(body());

@@ -1,9 +1,6 @@
 //! Unit tests of W9's probes: the plan of runs, the floor row, the files.
 
 use std::path::Path;
-use std::sync::mpsc;
-use std::thread;
-use std::time::Duration;
 
 use taskpool::Admission;
 use taskpool_catalog::PoolKind;
@@ -12,16 +9,7 @@ use super::{measure, probes, queueing_rows, FLOOR};
 use crate::out;
 use crate::rows::Row;
 use crate::spec::{Profile, Selection, Sizes, Workload};
-
-/// Runs `body` on a thread and fails if it does not finish within 60 s.
-fn watchdog<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(body());
-    });
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("test body did not finish within 60 s (hang)")
-}
+use crate::tests::watchdog;
 
 #[test]
 fn w9_repeats_per_profile_and_the_others_run_once() {

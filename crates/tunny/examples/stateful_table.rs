@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use taskpool_tunny::{Interrupt, Pool, Worker};
 
@@ -50,6 +50,25 @@ impl Worker for Table {
     }
 }
 
+/// Runs `caller(c)` on `callers` threads at once; returns the wrapping sum of
+/// their results and the time until the last one finished.
+fn from_callers(callers: u64, caller: impl Fn(u64) -> u64 + Sync) -> (u64, Duration) {
+    let start = Instant::now();
+    let sum = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..callers)
+            .map(|c| {
+                let caller = &caller;
+                s.spawn(move || caller(c))
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .fold(0, u64::wrapping_add)
+    });
+    (sum, start.elapsed())
+}
+
 fn main() {
     const TASKS: u64 = 10_000;
     const CALLERS: u64 = 8;
@@ -66,45 +85,19 @@ fn main() {
     let keys = |c: u64| (0..TASKS / CALLERS).map(move |k| k * CALLERS + c);
 
     // One rendezvous per lookup.
-    let start = Instant::now();
-    let one_by_one: u64 = std::thread::scope(|s| {
-        let callers: Vec<_> = (0..CALLERS)
-            .map(|c| {
-                let pool = &pool;
-                s.spawn(move || {
-                    keys(c)
-                        .map(|k| pool.process(k).unwrap())
-                        .fold(0u64, u64::wrapping_add)
-                })
-            })
-            .collect();
-        callers
-            .into_iter()
-            .map(|c| c.join().unwrap())
-            .fold(0, u64::wrapping_add)
+    let (one_by_one, process_time) = from_callers(CALLERS, |c| {
+        keys(c)
+            .map(|k| pool.process(k).unwrap())
+            .fold(0u64, u64::wrapping_add)
     });
-    let process_time = start.elapsed();
 
     // One rendezvous per chunk (about four chunks per worker per batch).
-    let start = Instant::now();
-    let batched: u64 = std::thread::scope(|s| {
-        let callers: Vec<_> = (0..CALLERS)
-            .map(|c| {
-                let pool = &pool;
-                s.spawn(move || {
-                    pool.process_batch(keys(c))
-                        .into_iter()
-                        .map(Result::unwrap)
-                        .fold(0u64, u64::wrapping_add)
-                })
-            })
-            .collect();
-        callers
+    let (batched, batch_time) = from_callers(CALLERS, |c| {
+        pool.process_batch(keys(c))
             .into_iter()
-            .map(|c| c.join().unwrap())
-            .fold(0, u64::wrapping_add)
+            .map(Result::unwrap)
+            .fold(0u64, u64::wrapping_add)
     });
-    let batch_time = start.elapsed();
 
     pool.close();
     assert_eq!(one_by_one, batched, "both rounds looked up the same keys");

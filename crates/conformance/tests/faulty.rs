@@ -67,13 +67,17 @@ fn catches(fault: Fault, admission: Admission, expected: &[Rule]) {
         started.elapsed()
     );
     println!("    {}", violation.to_string().replace('\n', "\n    "));
-    // A case that hangs before the broken rule's own check runs is reported
-    // as Liveness (the suite's name for "the pool stopped answering"), so that
-    // label is accepted for every fault; what matters is that it is caught.
+    // A case that hangs is labelled by a guess from what was still pending
+    // (Liveness when nothing points anywhere): a worker lost on panic, with a
+    // stop already begun and a `submit_wait` stuck, reads as rule 4 (seen in
+    // CI). So any label is accepted for a hang; what matters is the catch.
+    // Violations that are not hangs must carry one of the expected rules.
+    let hung = violation.message.starts_with("the case hung");
     assert!(
         expected.is_empty()
             || expected.contains(&violation.rule)
-            || violation.rule == Rule::Liveness,
+            || violation.rule == Rule::Liveness
+            || hung,
         "fault {fault:?} was caught, but as {:?} instead of {expected:?}:\n{violation}",
         violation.rule
     );

@@ -158,6 +158,15 @@ fn probe_pool(n: usize) -> (Pool<Probe>, Arc<Shared>) {
     pool_with(n, Shared::default())
 }
 
+/// Runs `pool.process_batch(items)` on a thread of its own.
+fn spawn_batch(
+    pool: &Pool<Probe>,
+    items: Vec<Item>,
+) -> thread::JoinHandle<Vec<Result<Report, ProcessError>>> {
+    let pool = pool.clone();
+    thread::spawn(move || pool.process_batch(items))
+}
+
 fn ran_sorted(shared: &Shared) -> Vec<usize> {
     let mut ran = shared.ran.lock().unwrap().clone();
     ran.sort_unstable();
@@ -284,14 +293,7 @@ fn the_factory_runs_once_per_worker_and_each_state_advances() {
             }
         }
         assert_eq!(shared.builds.load(Ordering::SeqCst), WORKERS);
-        let mut total = 0;
-        for (serial, mut jobs) in per_worker {
-            assert!(serial < WORKERS);
-            jobs.sort_unstable();
-            let expected: Vec<u64> = (1..=jobs.len() as u64).collect();
-            assert_eq!(jobs, expected, "worker {serial} lost or repeated state");
-            total += jobs.len();
-        }
+        let total = common::assert_each_state_advanced(per_worker, WORKERS);
         assert_eq!(total, 1500);
         pool.close();
         let mut terminated = shared.terminated.lock().unwrap().clone();
@@ -423,10 +425,7 @@ fn close_during_a_batch_refuses_the_unstarted_items_and_lets_running_ones_finish
         let (pool, shared) = probe_pool(WORKERS);
         let mut gate = Gate::new();
         let items: Vec<Item> = (0..20).map(|id| gate.item(id)).collect();
-        let batch = {
-            let pool = pool.clone();
-            thread::spawn(move || pool.process_batch(items))
-        };
+        let batch = spawn_batch(&pool, items);
         let running = gate.started(WORKERS);
         let closer = {
             let pool = pool.clone();
@@ -576,10 +575,7 @@ fn shrinking_during_a_batch_moves_unstarted_items_to_the_remaining_worker() {
         let (pool, shared) = probe_pool(WORKERS);
         let mut gate = Gate::new();
         let items: Vec<Item> = (0..40).map(|id| gate.item(id)).collect();
-        let batch = {
-            let pool = pool.clone();
-            thread::spawn(move || pool.process_batch(items))
-        };
+        let batch = spawn_batch(&pool, items);
         gate.started(WORKERS);
         let (done_tx, done_rx) = unbounded();
         let resizer = {
@@ -631,10 +627,7 @@ fn growing_during_a_batch_puts_the_new_worker_to_work_on_it() {
                 action: Action::Together(Arc::clone(&barrier)),
             })
             .collect();
-        let batch = {
-            let pool = pool.clone();
-            thread::spawn(move || pool.process_batch(items))
-        };
+        let batch = spawn_batch(&pool, items);
         eventually("the first item runs", || {
             !shared.ran.lock().unwrap().is_empty()
         });

@@ -122,14 +122,7 @@ fn factory_runs_once_per_worker_and_state_advances_across_jobs() {
         // No worker was ever built again, and each worker's counter went
         // 1, 2, 3, ... with no gap and no repeat: its state was kept.
         assert_eq!(f.builds.load(Ordering::SeqCst), WORKERS);
-        let mut total = 0;
-        for (serial, mut seen) in per_worker {
-            assert!(serial < WORKERS);
-            seen.sort_unstable();
-            let expected: Vec<u64> = (1..=seen.len() as u64).collect();
-            assert_eq!(seen, expected, "worker {serial} lost or repeated state");
-            total += seen.len();
-        }
+        let total = common::assert_each_state_advanced(per_worker, WORKERS);
         assert_eq!(total, CALLERS * JOBS);
         f.pool.close();
         let mut terminated = f.terminated.lock().unwrap().clone();

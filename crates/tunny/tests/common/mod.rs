@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: a watchdog for every wait that could hang.
+//! Helpers shared by the integration tests: a watchdog for every wait that could hang,
+//! and the check that each worker's state was kept.
 
 #![allow(dead_code)]
 
@@ -44,4 +45,23 @@ pub(crate) fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
         assert!(start.elapsed() < WATCHDOG, "{what}: never happened");
         thread::yield_now();
     }
+}
+
+/// Checks that per-worker state was kept: `per_worker` maps a worker's serial
+/// (0..`workers`) to the job counts its state reported, and each worker's
+/// counts must be exactly 1, 2, 3, ... (no gap: no state lost to a rebuild;
+/// no repeat: no state shared). Returns the number of jobs seen.
+pub(crate) fn assert_each_state_advanced(
+    per_worker: std::collections::BTreeMap<usize, Vec<u64>>,
+    workers: usize,
+) -> usize {
+    let mut total = 0;
+    for (serial, mut seen) in per_worker {
+        assert!(serial < workers, "worker serial {serial} out of range");
+        seen.sort_unstable();
+        let expected: Vec<u64> = (1..=seen.len() as u64).collect();
+        assert_eq!(seen, expected, "worker {serial} lost or repeated state");
+        total += seen.len();
+    }
+    total
 }

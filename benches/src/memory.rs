@@ -139,9 +139,7 @@ pub fn measure_pool(
     capacity: usize,
     tasks: usize,
 ) -> Result<MemoryResult, String> {
-    if tasks == 0 || capacity == 0 {
-        return Err("W9 needs at least one task and one worker".into());
-    }
+    check_sizes(capacity, tasks)?;
     let gate = Arc::new(Gate::default());
     let started = Latch::leak();
     started.arm(capacity);
@@ -174,14 +172,33 @@ pub fn measure_pool(
     pool.stop_wait();
     // stop_wait ran every accepted task; a lost task would hang here.
     done.wait();
-    Ok(MemoryResult {
-        row: pool.name().to_owned(),
+    Ok(growth(
+        pool.name().to_owned(),
+        capacity,
+        tasks,
+        before,
+        after,
+    ))
+}
+
+/// Both kinds of row need a task to divide by and a worker to block.
+fn check_sizes(capacity: usize, tasks: usize) -> Result<(), String> {
+    if tasks == 0 || capacity == 0 {
+        return Err("W9 needs at least one task and one worker".into());
+    }
+    Ok(())
+}
+
+/// The result of one run: the high-water mark's growth, per queued task.
+fn growth(row: String, capacity: usize, tasks: usize, before: u64, after: u64) -> MemoryResult {
+    MemoryResult {
+        row,
         capacity,
         tasks,
         hwm_before_kib: before,
         hwm_after_kib: after,
         bytes_per_task: after.saturating_sub(before) as f64 * 1024.0 / tasks as f64,
-    })
+    }
 }
 
 /// The floor: queues `tasks` trivial tasks (the same boxed closures as
@@ -189,9 +206,7 @@ pub fn measure_pool(
 /// and reports the peak-RSS growth per task. Then runs every task and checks
 /// each ran. `capacity` only names the table this floor belongs to.
 pub fn measure_floor(capacity: usize, tasks: usize) -> Result<MemoryResult, String> {
-    if tasks == 0 || capacity == 0 {
-        return Err("W9 needs at least one task and one worker".into());
-    }
+    check_sizes(capacity, tasks)?;
     let done = Latch::leak();
     done.arm(tasks);
     let before = peak_rss_kib()?;
@@ -213,14 +228,7 @@ pub fn measure_floor(capacity: usize, tasks: usize) -> Result<MemoryResult, Stri
     }
     // Every task counted down once; a missing one would hang here.
     done.wait();
-    Ok(MemoryResult {
-        row: FLOOR.to_owned(),
-        capacity,
-        tasks,
-        hwm_before_kib: before,
-        hwm_after_kib: after,
-        bytes_per_task: after.saturating_sub(before) as f64 * 1024.0 / tasks as f64,
-    })
+    Ok(growth(FLOOR.to_owned(), capacity, tasks, before, after))
 }
 
 /// Measures the W9 row named `row`: [`FLOOR`] (see [`measure_floor`]) or a

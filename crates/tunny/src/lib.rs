@@ -65,8 +65,10 @@
 //!
 //! # Many small jobs: batches
 //!
-//! Each `process` call is one rendezvous with a worker, two thread wake-ups,
-//! which dominates when the job itself is a table lookup.
+//! Each `process` call is one rendezvous with a worker: two hand-offs
+//! between threads (and two wake-ups when the calls are sparse enough that
+//! both sides went to sleep), which dominates when the job itself is a table
+//! lookup.
 //! [`process_batch`](Pool::process_batch) takes many inputs at once, hands
 //! each ready worker a **chunk** of them in one rendezvous (about four chunks
 //! per worker), lets the workers run their chunks in parallel with their own

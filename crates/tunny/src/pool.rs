@@ -13,7 +13,8 @@ use taskpool::{BuildError, PoolStats};
 
 use crate::signal::{CancelToken, Clock, ManualClock, WakerList};
 use crate::sync::{
-    lock, thread, wait, wait_timeout, Arc, AtomicBool, Condvar, Mutex, MutexGuard, Ordering,
+    lock, poll_until, thread, wait, wait_timeout, Arc, AtomicBool, AtomicUsize, Condvar, Mutex,
+    MutexGuard, Ordering, POLL,
 };
 use crate::{FnWorker, Interrupt, ProcessError, ResizeError, Worker};
 
@@ -86,6 +87,17 @@ pub(crate) struct Call<I, O> {
     /// result, on refusal at shutdown, on acceptance unless the mode is
     /// `Reply`, and by the clock or cancel-token wakers.
     cv: Condvar,
+    /// Bumped (under `state`'s lock) by every change of `state` made by
+    /// anyone but the caller: acceptance, the reply, refusal. Read without
+    /// the lock by a caller polling before it sleeps on `cv`; only a hint
+    /// (the caller always re-checks `state` under the lock).
+    changes: AtomicUsize,
+    /// True while the caller sleeps on `cv`. Read and written only under
+    /// `state`'s lock (set before the wait, cleared after it), so the worker
+    /// that accepts the call or delivers its reply skips the notification
+    /// (a system call) when the caller is still polling: the caller looks at
+    /// `state` under the lock before it sleeps.
+    sleeping: AtomicBool,
     mode: Mode,
     /// The signal the job sees (every item of a chunk sees the chunk's);
     /// fired when the caller abandons the job.
@@ -114,6 +126,8 @@ impl<I, O> Call<I, O> {
         Call {
             state: Mutex::new(CallState::Assigned),
             cv: Condvar::new(),
+            changes: AtomicUsize::new(0),
+            sleeping: AtomicBool::new(false),
             mode,
             interrupt: Interrupt::new(),
         }
@@ -125,8 +139,10 @@ impl<I, O> Call<I, O> {
         let CallState::Queued(payload) = mem::replace(&mut *st, CallState::Assigned) else {
             unreachable!("a call in the waiting queue is Queued")
         };
+        self.changes.fetch_add(1, Ordering::Release);
+        let asleep = self.sleeping.load(Ordering::Relaxed);
         drop(st);
-        if self.mode != Mode::Reply {
+        if self.mode != Mode::Reply && asleep {
             self.cv.notify_one();
         }
         payload
@@ -152,8 +168,12 @@ impl<I, O> Call<I, O> {
             return true;
         }
         *st = CallState::Done(outcome);
+        self.changes.fetch_add(1, Ordering::Release);
+        let asleep = self.sleeping.load(Ordering::Relaxed);
         drop(st);
-        self.cv.notify_one();
+        if asleep {
+            self.cv.notify_one();
+        }
         false
     }
 
@@ -163,6 +183,7 @@ impl<I, O> Call<I, O> {
         if let CallState::Queued(payload) = mem::replace(&mut *st, CallState::Taken) {
             *st = CallState::Refused(payload);
         }
+        self.changes.fetch_add(1, Ordering::Release);
         drop(st);
         self.cv.notify_one();
     }
@@ -206,8 +227,18 @@ struct Slot<W: Worker> {
     /// looks at `retire`, so an accepted job (the first item of an accepted
     /// chunk) always runs.
     mailbox: Option<Job<W>>,
+    /// Set (under the core lock) when a caller puts a job in `mailbox`; read
+    /// without the lock by the worker polling before it sleeps, and cleared
+    /// when it takes the job. Only a hint: the worker always takes the job
+    /// from `mailbox` under the lock.
+    mail: Arc<AtomicBool>,
     /// The worker sleeps on this (with the core lock) while parked.
     wake: Arc<Condvar>,
+    /// True while the worker sleeps on `wake` (set and cleared under the
+    /// core lock around the wait), so a caller handing it a job notifies it
+    /// only then: a worker still polling re-checks its mailbox under the
+    /// lock before it sleeps.
+    sleeping: bool,
     /// Set while this worker's own job is blocked inside `close`,
     /// `set_size` or `wait_idle` of this pool. Those calls do not wait for
     /// such workers, so two jobs that shut the pool down (or resize it) from
@@ -476,11 +507,15 @@ fn offer<W: Worker>(
             payload,
             call: Arc::clone(&call),
         });
-        let wake = Arc::clone(&slot.wake);
+        slot.mail.store(true, Ordering::Release);
+        let wake = slot.sleeping.then(|| Arc::clone(&slot.wake));
         drop(core);
-        // Notified after unlocking: the worker re-checks its mailbox under
-        // the lock before it sleeps, and it cannot exit while Busy.
-        wake.notify_one();
+        // Notified after unlocking, and only if it sleeps: the worker
+        // re-checks its mailbox under the lock before it sleeps, and it
+        // cannot exit while Busy.
+        if let Some(wake) = wake {
+            wake.notify_one();
+        }
         Ok((call, Offered::Handed))
     } else {
         let refuse = match admit {
@@ -515,6 +550,7 @@ fn wait_for<W: Worker>(
         .and_then(|_| inner.clock.wakers())
         .map(|list| watch(list, call));
     let mut st = lock(&call.state);
+    let mut polled = !POLL;
     loop {
         match &*st {
             CallState::Assigned | CallState::Done(_) if until == Until::Accepted => {
@@ -536,10 +572,26 @@ fn wait_for<W: Worker>(
         if let Some(why) = why {
             return abandon(inner, call, st, why, until);
         }
+        if !polled {
+            // Once per wait: the worker is usually about to answer; look
+            // for its change for a few microseconds before sleeping. The
+            // deadline and token are checked again after the poll.
+            polled = true;
+            let seen = call.changes.load(Ordering::Relaxed);
+            drop(st);
+            poll_until(|| {
+                call.changes.load(Ordering::Acquire) != seen
+                    || token.is_some_and(CancelToken::is_cancelled)
+            });
+            st = lock(&call.state);
+            continue;
+        }
+        call.sleeping.store(true, Ordering::Relaxed);
         st = match deadline.and_then(|d| inner.clock.sleep_for(d)) {
             Some(left) => wait_timeout(&call.cv, st, left),
             None => wait(&call.cv, st),
         };
+        call.sleeping.store(false, Ordering::Relaxed);
     }
 }
 
@@ -784,11 +836,11 @@ fn offer_chunk<W: Worker>(
 
 /// Body of a worker thread.
 fn worker_main<W: Worker>(inner: &Inner<W>, idx: usize, mut worker: W) {
-    let stop = {
+    let (stop, mail) = {
         let mut core = lock(&inner.core);
         let slot = core.slot_mut(idx);
         slot.thread = Some(thread::current().id());
-        Arc::clone(&slot.stop)
+        (Arc::clone(&slot.stop), Arc::clone(&slot.mail))
     };
     // `broken`: the worker value may be half updated (a hook or job panicked
     // and no replacement could be built); it is dropped without `terminate`.
@@ -798,7 +850,7 @@ fn worker_main<W: Worker>(inner: &Inner<W>, idx: usize, mut worker: W) {
             broken = true;
             break;
         }
-        let Some(Job { payload, call }) = next_job(inner, idx) else {
+        let Some(Job { payload, call }) = next_job(inner, idx, &mail, &stop) else {
             break;
         };
         let ran = if call.start() {
@@ -971,13 +1023,21 @@ fn run_chunk<W: Worker>(
 }
 
 /// Parks until a job arrives (mailbox or waiting caller) or the worker is
-/// retired (`None`).
-fn next_job<W: Worker>(inner: &Inner<W>, idx: usize) -> Option<Job<W>> {
+/// retired (`None`). `mail` and `stop` are the slot's lock-free mirrors,
+/// polled once before the worker sleeps.
+fn next_job<W: Worker>(
+    inner: &Inner<W>,
+    idx: usize,
+    mail: &AtomicBool,
+    stop: &AtomicBool,
+) -> Option<Job<W>> {
     let mut core = lock(&inner.core);
+    let mut polled = !POLL;
     loop {
         let slot = core.slot_mut(idx);
         if let Some(job) = slot.mailbox.take() {
             // The caller already counted it running and marked us Busy.
+            slot.mail.store(false, Ordering::Relaxed);
             return Some(job);
         }
         if slot.retire {
@@ -994,8 +1054,21 @@ fn next_job<W: Worker>(inner: &Inner<W>, idx: usize) -> Option<Job<W>> {
             slot.phase = Phase::Parked;
             core.ready.push(idx);
         }
-        let wake = Arc::clone(&core.slot_mut(idx).wake);
+        if !polled {
+            // Parked (listed in `ready`), but first poll a few microseconds
+            // for a caller's hand-off outside the lock: in a steady stream
+            // of calls the next one usually comes within that time.
+            polled = true;
+            drop(core);
+            poll_until(|| mail.load(Ordering::Acquire) || stop.load(Ordering::Acquire));
+            core = lock(&inner.core);
+            continue;
+        }
+        let slot = core.slot_mut(idx);
+        slot.sleeping = true;
+        let wake = Arc::clone(&slot.wake);
         core = wait(&wake, core);
+        core.slot_mut(idx).sleeping = false;
     }
 }
 
@@ -1051,7 +1124,9 @@ fn spawn_worker<W: Worker>(inner: &Arc<Inner<W>>, core: &mut Core<W>, worker: W)
         retire: false,
         stop: Arc::new(AtomicBool::new(false)),
         mailbox: None,
+        mail: Arc::new(AtomicBool::new(false)),
         wake: Arc::new(Condvar::new()),
+        sleeping: false,
         blocked_inside: false,
     });
     let shared = Arc::clone(inner);

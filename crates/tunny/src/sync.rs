@@ -4,19 +4,15 @@
 //! in `loom_tests` explore the real pool code. Everything else in the crate
 //! imports from here.
 
-#[cfg(all(test, not(tp_loom)))]
-pub(crate) use std::sync::atomic::AtomicUsize;
 #[cfg(not(tp_loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 #[cfg(not(tp_loom))]
 pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 #[cfg(not(tp_loom))]
 pub(crate) use std::thread;
 
-#[cfg(all(test, tp_loom))]
-pub(crate) use loom::sync::atomic::AtomicUsize;
 #[cfg(tp_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 #[cfg(tp_loom)]
 pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 #[cfg(tp_loom)]
@@ -24,6 +20,29 @@ pub(crate) use loom::thread;
 
 use std::sync::PoisonError;
 use std::time::Duration;
+
+/// Whether a thread about to sleep first polls for a short while (see
+/// [`poll_until`]). Off under loom: the pool's correctness never depends on
+/// the polling (a poll only decides whether to look again before sleeping),
+/// and a polling loop would only multiply the interleavings to explore.
+pub(crate) const POLL: bool = !cfg!(tp_loom);
+
+/// Polls `ready` with crossbeam's backoff (a few doubling rounds of spin
+/// hints, then a few `yield_now`s: a few microseconds in all) and returns
+/// whether it became true. A worker that has just parked and a caller that
+/// has just handed its job over call this before sleeping: in a steady
+/// stream of calls the other side usually answers within that time, and the
+/// rendezvous then costs no futex sleep and wake-up on either side.
+pub(crate) fn poll_until(mut ready: impl FnMut() -> bool) -> bool {
+    let backoff = crossbeam_utils::Backoff::new();
+    while !backoff.is_completed() {
+        if ready() {
+            return true;
+        }
+        backoff.snooze();
+    }
+    ready()
+}
 
 /// Locks `m`, ignoring poison: no code in this crate panics while holding one
 /// of its locks (user code always runs outside them), and a poisoned lock

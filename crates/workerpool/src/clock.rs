@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::dispatch::{Msg, Shared};
+use crate::dispatch::{Control, Msg, Shared};
 use crate::sync::{channel, lock, Arc, Mutex};
 
 /// A clock that only moves when [`advance`](ManualClock::advance) is called.
@@ -72,7 +72,7 @@ impl ManualClock {
         let mut gone = Vec::new();
         for (i, (pool, shared)) in pools.iter().enumerate() {
             let (ack, seen) = channel::unbounded();
-            if pool.send(Msg::Tick(ack)).is_err() {
+            if pool.send(Msg::control(Control::Tick(ack))).is_err() {
                 gone.push(i);
                 continue;
             }

@@ -35,12 +35,48 @@ const REST_QUEUE: usize = 256;
 /// (16 bytes a task) instead of piling up in channel slots; it then drains to
 /// half of this before resting again.
 #[cfg(not(tp_loom))]
-const REST_CHANNEL: usize = 4096;
+const REST_CHANNEL: usize = 2048;
+/// A submitter looks at the channel's length on every `LAG_SAMPLE`th submit
+/// of its thread; if the dispatcher is `LAG_LIMIT` messages behind, it
+/// sleeps until the dispatcher is down to half of that (see
+/// [`Shared::keep_up`]). A backlog in the channel costs 24 bytes a task
+/// against 16 in the queue, and one submitter on two cores can outrun the
+/// dispatcher by hundreds of thousands of tasks (W9 measured 300,000 and
+/// more). The half must be at least `REST_CHANNEL / 2`, so the dispatcher
+/// never rests while a submitter waits for it.
+#[cfg(not(tp_loom))]
+pub(crate) const LAG_LIMIT: usize = 2048;
+#[cfg(not(tp_loom))]
+pub(crate) const LAG_SAMPLE: u32 = 64;
+
+#[cfg(not(tp_loom))]
+thread_local! {
+    /// This thread's submits, counted to sample the channel's length.
+    static SUBMITS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// True on every [`LAG_SAMPLE`]th submit of this thread (on every submit
+/// under loom, so the models explore the wait).
+#[inline]
+fn lag_sample_due() -> bool {
+    #[cfg(not(tp_loom))]
+    return SUBMITS.with(|n| {
+        let next = n.get().wrapping_add(1);
+        n.set(next);
+        next % LAG_SAMPLE == 0
+    });
+    #[cfg(tp_loom)]
+    true
+}
+
 // Tiny thresholds under loom, so the models reach the resting state.
 #[cfg(tp_loom)]
 const REST_QUEUE: usize = 2;
 #[cfg(tp_loom)]
 const REST_CHANNEL: usize = 2;
+#[cfg(tp_loom)]
+const LAG_LIMIT: usize = 2;
+const _: () = assert!(LAG_LIMIT / 2 >= REST_CHANNEL / 2);
 
 /// `Shared::gate`: set once shutdown has begun.
 pub(crate) const CLOSED: usize = 1;
@@ -63,9 +99,25 @@ thread_local! {
 
 /// A message to the dispatcher. Tasks and control messages share one FIFO
 /// channel, so a control message is handled after every task sent before it.
+///
+/// Two variants, the rare one boxed, so a message is as small as a task (16
+/// bytes: the box's pointer fills the niche of the task's), and a channel
+/// slot costs 24 bytes rather than 32 while tasks wait in the channel.
 pub(crate) enum Msg {
     /// A task accepted by `submit`.
     Task(Task),
+    /// Anything else (allocated: control messages are few).
+    Control(Box<Control>),
+}
+
+impl Msg {
+    pub(crate) fn control(control: Control) -> Msg {
+        Msg::Control(Box::new(control))
+    }
+}
+
+/// The dispatcher's control messages.
+pub(crate) enum Control {
     /// Begin shutdown; `wait` says whether queued tasks still run. Sent exactly
     /// once, by the first stopper, after the gate has closed and drained, so no
     /// task can follow it.
@@ -87,7 +139,7 @@ pub(crate) struct Shared {
     /// Submission gate. Bit 0 ([`CLOSED`]) is set once, by the first stopper;
     /// the remaining bits count submitters inside `submit` (each adds [`ONE`]
     /// before looking at bit 0 and takes it away after its channel send). The
-    /// stopper sends `Msg::Stop` only after the count has drained to zero, so
+    /// stopper sends `Control::Stop` only after the count has drained to zero, so
     /// every task whose submit returned `Ok` is in the channel before `Stop`.
     /// On a cache line of its own: submitters write it on every call, and it
     /// must not share a line with the hand-off lock the workers hammer.
@@ -106,6 +158,10 @@ pub(crate) struct Shared {
     /// The resting dispatcher waits here while `Handoff::resting` is set;
     /// whoever clears that flag (under the lock) notifies.
     pub(crate) rest_cv: Condvar,
+    /// Submitters that found the channel [`LAG_LIMIT`] long wait here (with
+    /// the hand-off lock); the dispatcher notifies all once it is down to
+    /// half, and when it shuts down.
+    pub(crate) lag_cv: Condvar,
     /// Mirrors `Handoff::resting` for submitters, who read it without the
     /// lock to decide whether a long channel calls for a wake-up. Written
     /// only by the dispatcher; on its own cache line.
@@ -137,7 +193,7 @@ pub(crate) struct Shared {
     pub(crate) pause_gates: Mutex<Vec<Arc<PauseGate>>>,
     /// Called with the payload of every task that panics.
     pub(crate) panic_handler: Option<PanicHandler>,
-    /// The workers' way to send `Msg::CheckIdle` to the dispatcher.
+    /// The workers' way to send `Control::CheckIdle` to the dispatcher.
     pub(crate) to_dispatcher: channel::Sender<Msg>,
 }
 
@@ -180,7 +236,7 @@ pub(crate) struct Handoff {
     /// Tasks of this pool blocked in `wait_idle` (they count as running but
     /// must not keep the pool from being idle).
     pub(crate) nested_idle: usize,
-    /// A `Msg::CheckIdle` is on its way; set by the worker that sends it,
+    /// A `Control::CheckIdle` is on its way; set by the worker that sends it,
     /// cleared by the dispatcher when it reads it.
     pub(crate) check_pending: bool,
     /// The dispatcher is resting on `rest_cv`. Set by the dispatcher; cleared
@@ -194,6 +250,9 @@ pub(crate) struct Handoff {
     /// channel. Set by the sender after its send, cleared by the dispatcher
     /// when it finds the channel empty (so the message has been read).
     pub(crate) urgent: bool,
+    /// Submitters sleeping on `lag_cv` until the dispatcher catches up (see
+    /// [`Shared::keep_up`]).
+    pub(crate) lag_waiters: usize,
     pub(crate) completed: u64,
     pub(crate) panicked: u64,
 }
@@ -258,11 +317,13 @@ impl Shared {
                 check_pending: false,
                 resting: false,
                 urgent: false,
+                lag_waiters: 0,
                 completed: 0,
                 panicked: 0,
             })),
             work_cv: Condvar::new(),
             rest_cv: Condvar::new(),
+            lag_cv: Condvar::new(),
             resting: CacheLine(AtomicBool::new(false)),
             max_workers,
             limit,
@@ -330,6 +391,29 @@ impl Shared {
             let mut h = lock(&self.handoff);
             self.wake_dispatcher(&mut h);
         }
+    }
+
+    /// Submit side, after the gate: on a sampled submit, if the dispatcher is
+    /// [`LAG_LIMIT`] messages behind, sleep until it has caught up to half
+    /// of that. The dispatcher drains its channel without waiting for any
+    /// worker or submitter (a resting one is woken here), so the wait is
+    /// bounded by its progress alone and cannot deadlock, also from inside
+    /// a task. No wake-up is lost: the length is read under the hand-off
+    /// lock, and the dispatcher looks for waiters under that lock before
+    /// every receive (where it has drained what the waiter saw, or will not
+    /// rest: see [`LAG_LIMIT`]) and when it shuts down.
+    #[inline]
+    pub(crate) fn keep_up(&self, channel_len: impl Fn() -> usize) {
+        if !lag_sample_due() || channel_len() < LAG_LIMIT {
+            return;
+        }
+        let mut h = lock(&self.handoff);
+        h.lag_waiters += 1;
+        while channel_len() > LAG_LIMIT / 2 && !h.closing {
+            self.wake_dispatcher(&mut h);
+            h = wait(&self.lag_cv, h);
+        }
+        h.lag_waiters -= 1;
     }
 
     /// Bounded mode: `n` tasks have left the queue (started or abandoned).
@@ -403,7 +487,7 @@ impl Dispatcher {
         }
     }
 
-    /// The dispatcher thread's body. Returns after `Msg::Stop` once every
+    /// The dispatcher thread's body. Returns after `Control::Stop` once every
     /// worker has been joined.
     pub(crate) fn run(mut self) {
         CURRENT_POOL.with(|c| c.set(Shared::id(&self.shared)));
@@ -421,13 +505,13 @@ impl Dispatcher {
             };
             // The handles hold a sender until the dispatcher has stopped, so
             // a disconnect cannot happen; treat it as a graceful stop anyway.
-            let mut msg = msg.unwrap_or(Msg::Stop { wait: true });
+            let mut msg = msg.unwrap_or_else(|| Msg::control(Control::Stop { wait: true }));
             // Take a batch of tasks; a control message ends the batch and is
             // handled after the tasks before it.
             let control = loop {
                 match msg {
                     Msg::Task(task) => self.batch.push(task),
-                    other => break Some(other),
+                    Msg::Control(control) => break Some(*control),
                 }
                 if self.batch.len() >= BATCH {
                     break None;
@@ -437,7 +521,7 @@ impl Dispatcher {
                     Err(_) => break None,
                 }
             };
-            if let Some(Msg::Stop { wait: false }) = control {
+            if let Some(Control::Stop { wait: false }) = control {
                 // `stop`: tasks not yet handed out are abandoned with the
                 // queue (rather than started on a fresh worker first).
                 let abandoned = std::mem::take(&mut self.batch);
@@ -451,19 +535,18 @@ impl Dispatcher {
             }
             match control {
                 None => {}
-                Some(Msg::Task(_)) => unreachable!("tasks never end a batch"),
-                Some(Msg::Stop { wait }) => {
+                Some(Control::Stop { wait }) => {
                     self.shut_down(wait);
                     return;
                 }
-                Some(Msg::WaitIdle(waiter)) => {
+                Some(Control::WaitIdle(waiter)) => {
                     lock(&self.shared.handoff).idle_waiters.push(waiter);
                 }
-                Some(Msg::Tick(ack)) => {
+                Some(Control::Tick(ack)) => {
                     self.on_time_passed();
                     let _ = ack.send(());
                 }
-                Some(Msg::CheckIdle) => {
+                Some(Control::CheckIdle) => {
                     lock(&self.shared.handoff).check_pending = false;
                 }
             }
@@ -489,6 +572,9 @@ impl Dispatcher {
             // lock therefore means every such child has been handed out.
             if !h.idle_waiters.is_empty() && self.rx.is_empty() {
                 h.release_idle_waiters();
+            }
+            if h.lag_waiters > 0 && self.rx.len() <= LAG_LIMIT / 2 {
+                shared.lag_cv.notify_all();
             }
             let exited = std::mem::take(&mut h.exited);
             h = self.rest_while_saturated(h);
@@ -668,6 +754,7 @@ impl Dispatcher {
         let abandoned = {
             let mut h = lock(&self.shared.handoff);
             h.closing = true;
+            self.shared.lag_cv.notify_all();
             if wait {
                 TaskQueue::default()
             } else {
@@ -715,7 +802,7 @@ fn worker_main(shared: &Arc<Shared>, id: usize, first: Option<Task>) {
                 // once this worker is back waiting for work, and a task the
                 // released caller submits next finds it idle. Fails only once
                 // the dispatcher has exited, when nobody waits any more.
-                let _ = shared.to_dispatcher.send(Msg::CheckIdle);
+                let _ = shared.to_dispatcher.send(Msg::control(Control::CheckIdle));
             }
         }
         loop {

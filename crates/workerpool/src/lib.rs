@@ -20,6 +20,15 @@
 //! or appends it to the FIFO waiting queue; once anything waits, everything
 //! behind it keeps its order. A new pool has no worker threads at all.
 //!
+//! The one wait in `submit` bounds memory, not work: a submitter that finds
+//! the dispatcher 2,048 messages behind (it looks on every 64th submit of
+//! its thread) sleeps until the dispatcher has read half of them. The
+//! dispatcher drains its channel without waiting for anyone, so this is
+//! short and cannot deadlock, also inside a task; it keeps a fast submitter
+//! from leaving hundreds of thousands of tasks in channel slots rather than
+//! in the compact queue. (Go's `Submit` waits for the dispatcher on every
+//! call.)
+//!
 //! # Back-pressure
 //!
 //! Unbounded by default, like the Go original. With
@@ -90,7 +99,7 @@ pub use clock::ManualClock;
 pub use pause::PauseGuard;
 pub use taskpool::{Admission, PoolStats, SubmitError, Task, TaskPool, WaitError};
 
-use dispatch::{Msg, Shared, CLOSED, ONE};
+use dispatch::{Control, Msg, Shared, CLOSED, ONE};
 use pause::PauseGate;
 use sync::{channel, lock, thread, wait, Arc, Mutex, Ordering};
 
@@ -510,7 +519,10 @@ impl Inner {
         shared.after_send(|| self.tx.len());
         shared.leave_gate();
         match sent {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                shared.keep_up(|| self.tx.len());
+                Ok(())
+            }
             // Only if the dispatcher died, which it does not do before `Stop`.
             Err(channel::SendError(msg)) => {
                 shared.release_slots(1);
@@ -596,9 +608,9 @@ impl Inner {
                 }
             }
             // Every accepted task is now in the channel, ahead of this.
-            let _ = self.tx.send(Msg::Stop {
+            let _ = self.tx.send(Msg::control(Control::Stop {
                 wait: wait_for_queue,
-            });
+            }));
             // A resting dispatcher must come and read it now.
             shared.wake_dispatcher_urgently();
         }
@@ -630,7 +642,10 @@ impl Inner {
             shared.leave_gate();
             false
         } else {
-            let sent = self.tx.send(Msg::WaitIdle(waiter)).is_ok();
+            let sent = self
+                .tx
+                .send(Msg::control(Control::WaitIdle(waiter)))
+                .is_ok();
             shared.leave_gate();
             // `Ok` = released; an error = the dispatcher stopped first.
             sent && done.recv().is_ok()

@@ -652,3 +652,68 @@ fn a_clock_tick_reaches_a_resting_dispatcher() {
         assert_eq!(pool.stats().completed, 3_001);
     });
 }
+
+#[test]
+fn submitters_never_leave_the_dispatcher_far_behind() {
+    use crate::dispatch::{LAG_LIMIT, LAG_SAMPLE};
+    const PER_SUBMITTER: usize = 30_000;
+    watchdog("a lagging dispatcher", || {
+        let pool = WorkerPool::new(2);
+        let latch = Latch::default();
+        occupy(&pool, 1, &latch);
+        let ran = Arc::new(AtomicUsize::new(0));
+        let submit_many = {
+            let ran = Arc::clone(&ran);
+            move |pool: &WorkerPool| {
+                for _ in 0..PER_SUBMITTER {
+                    let ran = Arc::clone(&ran);
+                    pool.submit(Box::new(move || {
+                        ran.fetch_add(1, Ordering::Relaxed);
+                    }))
+                    .unwrap();
+                }
+            }
+        };
+        // One submitter is a task on the pool's other worker: its waits for
+        // the dispatcher must not deadlock either.
+        let (inside_done, inside_rx) = mpsc::channel();
+        {
+            let (inner, submit_many) = (pool.clone(), submit_many.clone());
+            pool.submit(Box::new(move || {
+                submit_many(&inner);
+                inside_done.send(()).unwrap();
+            }))
+            .unwrap();
+        }
+        let outside = {
+            let pool = pool.clone();
+            thread::spawn(move || submit_many(&pool))
+        };
+        // Each submitter looks every LAG_SAMPLE submits, so between two looks
+        // the two of them add at most 2 * LAG_SAMPLE messages.
+        let bound = LAG_LIMIT + 2 * LAG_SAMPLE as usize;
+        let mut longest = 0;
+        while !(outside.is_finished() && inside_rx.try_recv().is_ok()) {
+            longest = longest.max(pool.inner.tx.len());
+            thread::yield_now();
+        }
+        outside.join().unwrap();
+        assert!(
+            longest <= bound,
+            "the channel held {longest} messages, more than {bound}"
+        );
+        latch.open();
+        pool.stop_wait();
+        assert_eq!(ran.load(Ordering::Relaxed), 2 * PER_SUBMITTER);
+    });
+}
+
+#[test]
+fn a_channel_message_is_as_small_as_a_task() {
+    // The control variants are boxed so a queued message costs a task's 16
+    // bytes (a 24-byte channel slot with its stamp), not 24 (32).
+    assert_eq!(
+        std::mem::size_of::<crate::dispatch::Msg>(),
+        std::mem::size_of::<taskpool::Task>()
+    );
+}

@@ -1459,7 +1459,7 @@ impl<W: Worker> Pool<W> {
     /// outcome per input, **in input order**: the batch form of
     /// [`process`](Pool::process) for many small jobs.
     ///
-    /// A `process` call costs one rendezvous (two thread wake-ups) per job.
+    /// A `process` call costs one rendezvous (two cross-thread hand-offs) per job.
     /// Here the inputs are cut into chunks of consecutive items (about four
     /// per worker, never more chunks than items; see below) and each chunk
     /// costs one rendezvous: a ready worker accepts the whole chunk, runs

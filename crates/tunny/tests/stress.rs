@@ -288,3 +288,43 @@ fn many_submitters_on_the_taskpool_face_run_every_task_once() {
         assert_eq!(stats.workers, 0);
     });
 }
+
+/// The hand-off's two ways to meet: a job short enough that the waiting
+/// side finds the answer while it polls (no notification is sent), and one
+/// long enough that it has gone to sleep and must be notified. Alternating
+/// them at random, from more callers than workers, checks that skipping the
+/// notification of a thread that is not asleep never strands a caller or a
+/// parked worker: every call returns its own output.
+#[test]
+fn polled_and_slept_hand_offs_both_deliver() {
+    const CALLERS: usize = 6;
+    let calls = 400 * scale();
+    watchdog("polled and slept hand-offs", move || {
+        let pool = Pool::with_fn(3, |(i, long): (usize, bool)| {
+            if long {
+                thread::sleep(Duration::from_micros(300));
+            }
+            i * 2
+        });
+        thread::scope(|s| {
+            for c in 0..CALLERS {
+                let pool = &pool;
+                s.spawn(move || {
+                    let mut rng = Xorshift(0x9E37_79B9 ^ (c as u64 + 1));
+                    for i in 0..calls {
+                        let long = rng.next().is_multiple_of(4);
+                        if rng.next().is_multiple_of(8) {
+                            // A pause between calls lets the workers park.
+                            thread::sleep(Duration::from_micros(200));
+                        }
+                        assert_eq!(pool.process((i, long)), Ok(i * 2));
+                    }
+                });
+            }
+        });
+        let stats = pool.stats();
+        assert_eq!(stats.completed, (CALLERS * calls) as u64);
+        assert_eq!(stats.running, 0);
+        pool.close();
+    });
+}

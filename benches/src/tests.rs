@@ -189,7 +189,12 @@ fn queued_memory_counts_every_task_on_a_queueing_pool() {
         for row in crate::memory::queueing_rows() {
             let result = crate::memory::measure(&row.name(), 2, 1_000).unwrap();
             assert_eq!(result.tasks, 1_000);
-            assert!(result.hwm_after_kib >= result.hwm_before_kib);
+            // No check that the high-water mark grew: with 1,000 tasks the
+            // growth is ~48 KiB, other tests of this process allocate and
+            // free at the same time, and recent kernels report VmHWM from
+            // approximate per-CPU counters, so it can even read lower
+            // (seen in CI). The real W9 runs a million tasks alone in a
+            // fresh process.
         }
         let err = crate::memory::measure("no-such-pool", 2, 10).unwrap_err();
         assert!(err.contains("not a queueing pool"), "{err}");

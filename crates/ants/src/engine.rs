@@ -14,8 +14,9 @@ use taskpool::PoolStats;
 use crate::clock::Clock;
 use crate::error::{TimedOut, TuneError};
 use crate::sync::{
-    is_current_pool, lock, next_pool_id, poll_until, set_current_pool, thread, wait, wait_timeout,
-    Arc, AtomicBool, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering, Shared,
+    is_current_pool, lock, next_pool_id, poll_for, poll_until, set_current_pool, thread, wait,
+    wait_timeout, Arc, AtomicBool, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering, Shared,
+    LINE_POLL,
 };
 
 /// What the pool calls with the payload of a task that panicked.
@@ -425,7 +426,9 @@ pub(crate) fn submit<J: Send + 'static>(
         // short tasks one comes back within the polling window, and neither
         // side then sleeps or wakes anybody.
         drop(st);
-        poll_until(|| signal.taken.load(Ordering::Acquire) || inner.closed.load(Ordering::Relaxed));
+        poll_for(LINE_POLL, || {
+            signal.taken.load(Ordering::Acquire) || inner.closed.load(Ordering::Relaxed)
+        });
         st = lock(&inner.state);
         let mut polled = true;
         let outcome = loop {

@@ -54,6 +54,39 @@ pub(crate) fn poll_until(mut ready: impl FnMut() -> bool) -> bool {
     ready()
 }
 
+/// How long a submitter waiting in line polls for a worker to take its job
+/// before it sleeps. A worker coming back takes the job from the line
+/// directly; if the submitter is asleep by then, the worker pays a wake-up
+/// (a system call: 5–20 µs on the project's 2-vCPU virtual machine, where
+/// waking a thread on an idle vCPU also costs an inter-processor interrupt)
+/// and the submitter its own wake-up latency, once per task. Polling for
+/// about the cost of that sleep-and-wake pair bounds the loss either way (the
+/// ski-rental rule); the crate's README gives the measurements. Zero under
+/// loom.
+#[cfg(not(tp_loom))]
+pub(crate) const LINE_POLL: Duration = Duration::from_micros(10);
+#[cfg(tp_loom)]
+pub(crate) const LINE_POLL: Duration = Duration::ZERO;
+
+/// Polls `ready` (with spin hints, reading the clock every [`SPIN_LIMIT`]
+/// polls) until it is true or `limit` has passed; returns whether it became
+/// true. Polls at least `SPIN_LIMIT` times.
+pub(crate) fn poll_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    if poll_until(&mut ready) {
+        return true;
+    }
+    if limit.is_zero() {
+        return false;
+    }
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if poll_until(&mut ready) {
+            return true;
+        }
+    }
+    false
+}
+
 /// Locks `m`, ignoring poisoning: no code of this crate panics while holding a
 /// lock (tasks and handlers run outside every lock).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

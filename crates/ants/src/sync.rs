@@ -32,10 +32,11 @@ pub(crate) type PlainMutex<T> = std::sync::Mutex<T>;
 /// system call. Measured on the (shared, loaded) 2-core machine: yielding
 /// instead of spinning cost about one involuntary context switch per task at
 /// capacity 2 in W1; 512 spins halved W2's efficiency against 64 (idle
-/// workers burning the cores the sleeping ones need to wake on), and longer
-/// polling by a submitter waiting in line did not help W2 and cost W3 its
-/// CPU. Zero under loom, where a polling loop only multiplies the
-/// interleavings.
+/// workers burning the cores the sleeping ones need to wake on). A submitter
+/// waiting in line polls longer, for [`LINE_POLL`]: an earlier measurement
+/// found that costing W3 its CPU, but against the 64-spin poll it made W3
+/// 1.3x faster (the README has the runs). Zero under loom, where a polling
+/// loop only multiplies the interleavings.
 #[cfg(not(tp_loom))]
 pub(crate) const SPIN_LIMIT: u32 = 64;
 #[cfg(tp_loom)]

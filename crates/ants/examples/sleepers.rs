@@ -5,9 +5,9 @@
 //! A pool with no queue hands every task to a worker at the moment of
 //! `submit`, so the submitter has to keep up with the workers: at capacity
 //! 100 and 1 ms per task it must place one task about every 11 µs or
-//! workers sit idle. This prints, for `ants::Pool` and for a plain queue
-//! pool (100 threads pulling from one crossbeam channel) measured in the same
-//! run: the batch time and its efficiency against the ideal
+//! workers sit idle. This prints, for `ants::Pool` and for the `channel`
+//! baseline (100 threads pulling from one crossbeam channel) measured in the
+//! same run: the batch time and its efficiency against the ideal
 //! (`tasks / capacity` sleeps), how long the `submit` calls took, and how
 //! many tasks the ants pool was running, sampled every millisecond.
 //!
@@ -23,14 +23,13 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Sender;
+use taskpool::TaskPool;
 use taskpool_ants::Pool;
+use taskpool_baselines::ChannelPool;
 
 const TASKS: usize = 10_000;
 const CAPACITY: usize = 100;
 const BATCHES: usize = 3;
-
-type Job = Box<dyn FnOnce() + Send>;
 
 fn sleeper() {
     thread::sleep(Duration::from_millis(1));
@@ -60,102 +59,40 @@ struct Batch {
     elapsed: Duration,
     /// Each `submit` call's length, in µs.
     submits: Vec<f64>,
-    /// `running()` every millisecond (empty for the queue pool).
+    /// `running()` of `sampled` every millisecond (empty without one).
     running: Vec<usize>,
 }
 
-fn ants_batch(pool: &Arc<Pool>) -> Batch {
+/// One batch on `pool`, sampling `sampled.running()` meanwhile if given.
+fn batch(pool: &dyn TaskPool, sampled: Option<Pool>) -> Batch {
     let done = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (pool, done) = (Arc::clone(pool), Arc::clone(&done));
+    let sampler = sampled.map(|ants| {
+        let done = Arc::clone(&done);
         thread::spawn(move || {
             let mut samples = Vec::new();
             while !done.load(Ordering::Relaxed) {
-                samples.push(pool.running());
+                samples.push(ants.running());
                 thread::sleep(Duration::from_millis(1));
             }
             samples
         })
-    };
+    });
     let mut submits = Vec::with_capacity(TASKS);
     let start = Instant::now();
     for _ in 0..TASKS {
         let t = Instant::now();
-        pool.submit(sleeper).expect("an open pool accepts");
+        pool.submit(Box::new(sleeper))
+            .expect("an open pool accepts");
         submits.push(t.elapsed().as_secs_f64() * 1e6);
     }
     pool.wait_idle();
     let elapsed = start.elapsed();
     done.store(true, Ordering::Relaxed);
-    let running = sampler.join().expect("the sampler does not panic");
+    let running = sampler.map_or_else(Vec::new, |s| s.join().expect("the sampler does not panic"));
     Batch {
         elapsed,
         submits,
         running,
-    }
-}
-
-/// 100 threads pulling boxed jobs from one unbounded channel.
-struct QueuePool {
-    tx: Option<Sender<Job>>,
-    idle: Arc<(std::sync::Mutex<usize>, std::sync::Condvar)>,
-    threads: Vec<thread::JoinHandle<()>>,
-}
-
-impl QueuePool {
-    fn new(n: usize) -> QueuePool {
-        let (tx, rx) = crossbeam_channel::unbounded::<Job>();
-        let idle = Arc::new((std::sync::Mutex::new(0usize), std::sync::Condvar::new()));
-        let threads = (0..n)
-            .map(|_| {
-                let (rx, idle) = (rx.clone(), Arc::clone(&idle));
-                thread::spawn(move || {
-                    for job in rx {
-                        job();
-                        let mut pending = idle.0.lock().expect("not poisoned");
-                        *pending -= 1;
-                        if *pending == 0 {
-                            idle.1.notify_all();
-                        }
-                    }
-                })
-            })
-            .collect();
-        QueuePool {
-            tx: Some(tx),
-            idle,
-            threads,
-        }
-    }
-
-    fn batch(&self) -> Batch {
-        *self.idle.0.lock().expect("not poisoned") = TASKS;
-        let tx = self.tx.as_ref().expect("open until dropped");
-        let mut submits = Vec::with_capacity(TASKS);
-        let start = Instant::now();
-        for _ in 0..TASKS {
-            let t = Instant::now();
-            tx.send(Box::new(sleeper)).expect("workers live");
-            submits.push(t.elapsed().as_secs_f64() * 1e6);
-        }
-        let mut pending = self.idle.0.lock().expect("not poisoned");
-        while *pending > 0 {
-            pending = self.idle.1.wait(pending).expect("not poisoned");
-        }
-        Batch {
-            elapsed: start.elapsed(),
-            submits,
-            running: Vec::new(),
-        }
-    }
-}
-
-impl Drop for QueuePool {
-    fn drop(&mut self) {
-        self.tx = None;
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
     }
 }
 
@@ -165,7 +102,7 @@ fn report(name: &str, batch: &Batch, ideal: Duration) {
     let total_ms: f64 = s.iter().sum::<f64>() / 1e3;
     let slow_ms: f64 = s.iter().filter(|&&us| us >= 30.0).sum::<f64>() / 1e3;
     println!(
-        "{name:>6}: {:>6.1} ms, efficiency {:.3} | submit µs p50 {:.1} p90 {:.1} p99 {:.1}; \
+        "{name:>7}: {:>6.1} ms, efficiency {:.3} | submit µs p50 {:.1} p90 {:.1} p99 {:.1}; \
          {:.0} ms in submit calls, {:.0} ms of it in calls of 30 µs or more",
         batch.elapsed.as_secs_f64() * 1e3,
         ideal.as_secs_f64() / batch.elapsed.as_secs_f64(),
@@ -180,7 +117,7 @@ fn report(name: &str, batch: &Batch, ideal: Duration) {
         r.sort_by(f64::total_cmp);
         let full = batch.running.iter().filter(|&&n| n >= CAPACITY).count();
         println!(
-            "        running() every ms: min {} p10 {} median {} p90 {}; at capacity in {} of {} samples",
+            "         running() every ms: min {} p10 {} median {} p90 {}; at capacity in {} of {} samples",
             r[0],
             quantile(&r, 0.1),
             quantile(&r, 0.5),
@@ -200,14 +137,14 @@ fn main() {
         sleep.as_secs_f64() * 1e3,
         ideal.as_secs_f64() * 1e3
     );
-    let ants = Arc::new(Pool::new(CAPACITY).expect("a valid capacity"));
-    let queue = QueuePool::new(CAPACITY);
+    let ants = Pool::new(CAPACITY).expect("a valid capacity");
+    let channel = ChannelPool::new(CAPACITY).expect("a valid capacity");
     // Warm up: start every thread once.
-    ants_batch(&ants);
-    queue.batch();
+    batch(&ants, None);
+    batch(&channel, None);
     for i in 1..=BATCHES {
         println!("batch {i}:");
-        report("ants", &ants_batch(&ants), ideal);
-        report("queue", &queue.batch(), ideal);
+        report("ants", &batch(&ants, Some(ants.clone())), ideal);
+        report("channel", &batch(&channel, None), ideal);
     }
 }

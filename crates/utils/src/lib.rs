@@ -1,0 +1,22 @@
+//! The floor under the taskpool crates, as crossbeam-utils is under
+//! crossbeam-channel: machinery every pool needs and none should keep a copy
+//! of.
+//!
+//! - [`sync`]: the one place that names `Mutex`, `Condvar`, atomics, `Arc`
+//!   and `thread`; under `--cfg tp_loom` it switches to loom's models of
+//!   them, so the loom models of every crate explore the real code. It also
+//!   holds the poison-ignoring lock and wait helpers.
+//!
+//! This crate is internal to the workspace: its API serves the pool crates
+//! and may change with them.
+//!
+//! ```
+//! use taskpool_utils::sync::{lock, Mutex};
+//!
+//! let m = Mutex::new(1);
+//! *lock(&m) += 1;
+//! assert_eq!(*lock(&m), 2);
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod sync;

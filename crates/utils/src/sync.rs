@@ -1,0 +1,67 @@
+//! The loom switch: the only module of the workspace's pool crates that names
+//! synchronisation primitives, atomics and threads.
+//!
+//! Under `--cfg tp_loom` every primitive comes from loom (never the bare
+//! `cfg(loom)`, which would also flip cfgs inside dependencies); otherwise
+//! from std. Crates import from here, never from `std::sync` directly.
+
+#[cfg(not(tp_loom))]
+pub use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(not(tp_loom))]
+pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+#[cfg(not(tp_loom))]
+pub use std::thread;
+
+#[cfg(tp_loom)]
+pub use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(tp_loom)]
+pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+#[cfg(tp_loom)]
+pub use loom::thread;
+
+use std::sync::PoisonError;
+use std::time::Duration;
+
+/// Locks `m`, ignoring poison: no pool code panics while holding one of its
+/// locks (user code always runs outside them), and a poisoned lock must
+/// never become a second panic inside a pool.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Waits on `cv`, ignoring poison (see [`lock`]).
+pub fn wait<'a, T>(cv: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    cv.wait(guard).unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Waits on `cv` for at most `dur` of real time, ignoring poison. Callers
+/// re-check their condition (and any deadline) after every return. Loom
+/// ignores the duration and waits for a notification.
+pub fn wait_timeout<'a, T>(
+    cv: &Condvar,
+    guard: MutexGuard<'a, T>,
+    dur: Duration,
+) -> MutexGuard<'a, T> {
+    match cv.wait_timeout(guard, dur) {
+        Ok((guard, _)) => guard,
+        Err(poison) => poison.into_inner().0,
+    }
+}
+
+#[cfg(all(test, not(tp_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_ignores_poison() {
+        let m = Arc::new(Mutex::new(5));
+        let m2 = Arc::clone(&m);
+        let _ = thread::spawn(move || {
+            let _g = lock(&m2);
+            panic!("poison the lock on purpose");
+        })
+        .join();
+        assert!(m.is_poisoned());
+        assert_eq!(*lock(&m), 5);
+    }
+}

@@ -2,13 +2,19 @@
 //! crossbeam-channel: machinery every pool needs and none should keep a copy
 //! of.
 //!
-//! - [`sync`]: the one place that names `Mutex`, `Condvar`, atomics, `Arc`
-//!   and `thread`; under `--cfg tp_loom` it switches to loom's models of
-//!   them, so the loom models of every crate explore the real code. It also
-//!   holds the poison-ignoring lock and wait helpers.
+//! - [`sync`]: the loom switch, the one place that names `Mutex`, `Condvar`,
+//!   atomics, `Arc`, threads and thread-locals (loom's under
+//!   `--cfg tp_loom`, so the loom models of every crate explore the real
+//!   code), and the poison-ignoring lock and wait helpers.
+//! - [`clock`]: where a pool reads the time, real or a [`ManualClock`] that
+//!   tests advance; pools learn of an advance through a hook they subscribe
+//!   ([`subscribe`]).
+//! - [`worker_mark`]: "is the calling thread one of this pool's own?"
+//! - [`poll`]: how long a thread polls before it sleeps, as an explicit,
+//!   per-call-site [`PollPolicy`].
 //!
 //! This crate is internal to the workspace: its API serves the pool crates
-//! and may change with them.
+//! and may change with them. It knows no pool.
 //!
 //! ```
 //! use taskpool_utils::sync::{lock, Mutex};
@@ -17,6 +23,18 @@
 //! *lock(&m) += 1;
 //! assert_eq!(*lock(&m), 2);
 //! ```
+//!
+//! [`ManualClock`]: clock::ManualClock
+//! [`PollPolicy`]: poll::PollPolicy
 #![forbid(unsafe_code)]
 
+pub mod clock;
+pub mod poll;
+pub mod subscribe;
 pub mod sync;
+pub mod worker_mark;
+
+#[cfg(all(test, tp_loom))]
+mod loom_tests;
+#[cfg(all(test, not(tp_loom)))]
+mod tests;

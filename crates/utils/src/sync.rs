@@ -1,9 +1,10 @@
 //! The loom switch: the only module of the workspace's pool crates that names
-//! synchronisation primitives, atomics and threads.
+//! synchronisation primitives, atomics, threads and thread-locals.
 //!
 //! Under `--cfg tp_loom` every primitive comes from loom (never the bare
 //! `cfg(loom)`, which would also flip cfgs inside dependencies); otherwise
-//! from std. Crates import from here, never from `std::sync` directly.
+//! from std. Pool crates import from here, never from `std::sync` directly,
+//! so their loom models explore the real code.
 
 #[cfg(not(tp_loom))]
 pub use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -11,6 +12,8 @@ pub use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 #[cfg(not(tp_loom))]
 pub use std::thread;
+#[cfg(not(tp_loom))]
+pub use std::thread_local;
 
 #[cfg(tp_loom)]
 pub use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -18,9 +21,22 @@ pub use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 #[cfg(tp_loom)]
 pub use loom::thread;
+#[cfg(tp_loom)]
+pub use loom::thread_local;
+
+/// Pads and aligns a value to the cache-line size of the target (128 bytes
+/// on x86-64 and aarch64, where the prefetcher pulls lines in pairs), so a
+/// field written on every call shares no line with another hot field.
+pub use crossbeam_utils::CachePadded;
 
 use std::sync::PoisonError;
 use std::time::Duration;
+
+/// An `Arc` for values that are never written once shared: a configuration,
+/// a panic handler, a clock hook. Always std's, also under loom: it is part
+/// of no protocol a model must explore, and loom's `Arc` cannot hold a `dyn`
+/// value on stable Rust.
+pub type StdArc<T> = std::sync::Arc<T>;
 
 /// Locks `m`, ignoring poison: no pool code panics while holding one of its
 /// locks (user code always runs outside them), and a poisoned lock must
@@ -45,23 +61,5 @@ pub fn wait_timeout<'a, T>(
     match cv.wait_timeout(guard, dur) {
         Ok((guard, _)) => guard,
         Err(poison) => poison.into_inner().0,
-    }
-}
-
-#[cfg(all(test, not(tp_loom)))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lock_ignores_poison() {
-        let m = Arc::new(Mutex::new(5));
-        let m2 = Arc::clone(&m);
-        let _ = thread::spawn(move || {
-            let _g = lock(&m2);
-            panic!("poison the lock on purpose");
-        })
-        .join();
-        assert!(m.is_poisoned());
-        assert_eq!(*lock(&m), 5);
     }
 }

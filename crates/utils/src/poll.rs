@@ -1,0 +1,100 @@
+//! [`PollPolicy`]: how long a thread about to sleep first polls for the event
+//! it waits for.
+//!
+//! A hand-off between threads that both sleep costs a futex wait and a wake
+//! (several microseconds on a virtual machine); one side polling a lock-free
+//! hint for a moment before it sleeps usually meets the other side awake, and
+//! then the hand-off costs no system call. How long to poll is a measured,
+//! per-call-site choice: each pool crate names its policy as a constant where
+//! it polls and says there why it chose it. This module only carries the
+//! policies out.
+//!
+//! ```
+//! use std::sync::atomic::{AtomicBool, Ordering};
+//! use taskpool_utils::poll::PollPolicy;
+//!
+//! let flag = AtomicBool::new(true);
+//! assert!(PollPolicy::Spins(64).poll_until(|| flag.load(Ordering::Acquire)));
+//! assert!(!PollPolicy::Off.poll_until(|| true)); // does not even look
+//! ```
+
+use std::time::{Duration, Instant};
+
+use crossbeam_utils::Backoff;
+
+/// How long to poll before sleeping. The truth a poll is after is always
+/// re-read under a lock afterwards; a poll only decides whether to look
+/// again before sleeping, so no policy can lose a wake-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollPolicy {
+    /// Do not poll; [`poll_until`](PollPolicy::poll_until) returns `false`
+    /// without calling `ready`. (What the pools use under loom, where a
+    /// polling loop only multiplies the interleavings to explore.)
+    Off,
+    /// Look up to `n + 1` times, with a spin hint between two looks.
+    Spins(u32),
+    /// Rounds of [`Spins(spins)`](PollPolicy::Spins), reading the real clock
+    /// after each, until `limit` has passed since the first round ended (one
+    /// round only for a zero `limit`).
+    SpinsFor {
+        /// Spin hints per round (between two clock reads).
+        spins: u32,
+        /// The longest the rounds after the first may take.
+        limit: Duration,
+    },
+    /// crossbeam-utils' [`Backoff`]: doubling rounds of spin hints, then a few
+    /// `yield_now`s (a few microseconds in all), then one last look.
+    Backoff,
+}
+
+impl PollPolicy {
+    /// False only for [`PollPolicy::Off`]: callers that release a lock to
+    /// poll skip that step altogether when the policy does not poll.
+    pub const fn polls(self) -> bool {
+        !matches!(self, PollPolicy::Off)
+    }
+
+    /// Polls `ready` as the policy says; returns whether it became true.
+    pub fn poll_until(self, mut ready: impl FnMut() -> bool) -> bool {
+        match self {
+            PollPolicy::Off => false,
+            PollPolicy::Spins(n) => spins(n, &mut ready),
+            PollPolicy::SpinsFor { spins: n, limit } => {
+                if spins(n, &mut ready) {
+                    return true;
+                }
+                if limit.is_zero() {
+                    return false;
+                }
+                let start = Instant::now();
+                while start.elapsed() < limit {
+                    if spins(n, &mut ready) {
+                        return true;
+                    }
+                }
+                false
+            }
+            PollPolicy::Backoff => {
+                let backoff = Backoff::new();
+                while !backoff.is_completed() {
+                    if ready() {
+                        return true;
+                    }
+                    backoff.snooze();
+                }
+                ready()
+            }
+        }
+    }
+}
+
+/// Looks up to `n + 1` times, with a spin hint between two looks.
+fn spins(n: u32, ready: &mut impl FnMut() -> bool) -> bool {
+    for _ in 0..n {
+        if ready() {
+            return true;
+        }
+        std::hint::spin_loop();
+    }
+    ready()
+}

@@ -2,38 +2,22 @@
 //! from outside: which idle worker is reused, configuration checks, Debug.
 
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+use taskpool_conformance::testkit::Latch;
+
 use crate::{InvokeError, ManualClock, MultiPool, Pool, PoolWithFunc, TimedOut, TuneError};
-
-/// A gate for tasks to wait on.
-#[derive(Clone, Default)]
-struct Gate(Arc<(Mutex<bool>, Condvar)>);
-
-impl Gate {
-    fn wait(&self) {
-        let mut open = self.0 .0.lock().unwrap();
-        while !*open {
-            open = self.0 .1.wait(open).unwrap();
-        }
-    }
-    fn open(&self) {
-        *self.0 .0.lock().unwrap() = true;
-        self.0 .1.notify_all();
-    }
-}
 
 /// Starts `n` workers at once (each held until all started), then lets
 /// them go idle.
 fn warm(pool: &Pool, n: usize) {
-    let gate = Gate::default();
+    let latch = Latch::default();
     for _ in 0..n {
-        let g = gate.clone();
+        let g = latch.clone();
         pool.submit(move || g.wait()).unwrap();
     }
     assert_eq!(pool.workers(), n);
-    gate.open();
+    latch.open();
     pool.wait_idle();
     assert_eq!(pool.idle_workers(), n);
 }
@@ -148,11 +132,11 @@ fn release_timeout_deadline_follows_the_pool_clock() {
         .clock(clock)
         .build()
         .unwrap();
-    let gate = Gate::default();
-    let g = gate.clone();
+    let latch = Latch::default();
+    let g = latch.clone();
     pool.submit(move || g.wait()).unwrap();
     assert_eq!(pool.release_timeout(Duration::ZERO), Err(TimedOut::new(1)));
-    gate.open();
+    latch.open();
     pool.release_timeout(Duration::from_secs(3600))
         .unwrap_or_else(|e| {
             // A frozen clock never reaches the deadline; the wait ends because

@@ -2,17 +2,15 @@
 //! every task that finds none idle (so a task may submit to its own pool
 //! without blocking), reports no capacity, cannot be tuned or pre-allocated.
 
-mod common;
-
-use common::{wait_until, watchdog, Gate};
 use taskpool_ants::{Pool, TuneError};
+use taskpool_conformance::testkit::{wait_until, watchdog, Latch};
 
 #[test]
 fn infinite_pool() {
     watchdog("infinite_pool", || {
         let pool = Pool::builder().unlimited().build().unwrap();
-        let gate = Gate::new();
-        let (p, g) = (pool.clone(), gate.clone());
+        let latch = Latch::new();
+        let (p, g) = (pool.clone(), latch.clone());
         pool.submit(move || {
             let g2 = g.clone();
             p.submit(move || g2.wait())
@@ -26,7 +24,7 @@ fn infinite_pool() {
         assert_eq!(pool.tune(10), Err(TuneError::Unlimited));
         assert_eq!(pool.cap(), None);
         assert_eq!(pool.stats().capacity, usize::MAX);
-        gate.open();
+        latch.open();
         pool.wait_idle();
         assert!(Pool::builder().unlimited().prealloc(true).build().is_err());
     });

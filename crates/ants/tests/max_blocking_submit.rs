@@ -3,11 +3,10 @@
 //! Overloaded while the first waits, and the first succeeds once a worker
 //! comes back.
 
-mod common;
-
-use common::{wait_until, watchdog, Gate};
 use std::thread;
+
 use taskpool_ants::Pool;
+use taskpool_conformance::testkit::{wait_until, watchdog, Latch};
 
 const SIZE: usize = 10;
 
@@ -19,9 +18,9 @@ fn max_blocking_submit() {
             .max_blocking_tasks(1)
             .build()
             .unwrap();
-        let gate = Gate::new();
+        let latch = Latch::new();
         for _ in 0..SIZE {
-            let g = gate.clone();
+            let g = latch.clone();
             pool.submit(move || g.wait()).unwrap();
         }
         let p = pool.clone();
@@ -35,7 +34,7 @@ fn max_blocking_submit() {
         );
         assert_eq!(pool.waiting(), 1);
 
-        gate.open();
+        latch.open();
         blocked
             .join()
             .unwrap()
@@ -48,21 +47,21 @@ fn max_blocking_submit() {
 #[test]
 fn max_blocking_submit_with_func() {
     watchdog("max_blocking_submit_with_func", || {
-        let gate = Gate::new();
+        let latch = Latch::new();
         let pool = Pool::builder()
             .capacity(2)
             .max_blocking_tasks(1)
-            .build_with_func(|g: Gate| g.wait())
+            .build_with_func(|g: Latch| g.wait())
             .unwrap();
-        pool.invoke(gate.clone()).unwrap();
-        pool.invoke(gate.clone()).unwrap();
+        pool.invoke(latch.clone()).unwrap();
+        pool.invoke(latch.clone()).unwrap();
         let p = pool.clone();
-        let g = gate.clone();
+        let g = latch.clone();
         let blocked = thread::spawn(move || p.invoke(g).is_ok());
         wait_until("one invoker is blocked", || pool.waiting() == 1);
-        let err = pool.invoke(gate.clone()).unwrap_err();
+        let err = pool.invoke(latch.clone()).unwrap_err();
         assert!(err.is_overloaded());
-        gate.open();
+        latch.open();
         assert!(blocked.join().unwrap());
         pool.wait_idle();
         assert_eq!(pool.stats().completed, 3);

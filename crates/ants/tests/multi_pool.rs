@@ -1,16 +1,15 @@
 //! Mirrors upstream's TestMultiPool: accounting across pools and per index,
 //! index errors, release_timeout then Stopped, reboot, both strategies.
 
-mod common;
-
-use common::{watchdog, Gate};
 use std::time::Duration;
+
 use taskpool_ants::{LoadBalancing, MultiPool, Pool, TaskPool};
+use taskpool_conformance::testkit::{watchdog, Latch, WATCHDOG};
 
 fn exercise(mp: &MultiPool) {
-    let gate = Gate::new();
+    let latch = Latch::new();
     for _ in 0..50 {
-        let g = gate.clone();
+        let g = latch.clone();
         mp.submit(move || g.wait()).unwrap();
     }
     assert_eq!(mp.waiting(), 0);
@@ -32,8 +31,8 @@ fn exercise(mp: &MultiPool) {
     // Full everywhere: a nonblocking try is refused.
     assert!(mp.try_submit(|| ()).unwrap_err().is_overloaded());
 
-    gate.open();
-    mp.release_timeout(common::WATCHDOG).unwrap();
+    latch.open();
+    mp.release_timeout(WATCHDOG).unwrap();
     assert!(mp.is_closed());
     assert!(mp.submit(|| ()).unwrap_err().is_stopped());
     assert_eq!(mp.running(), 0);
@@ -71,14 +70,14 @@ fn multi_pool_round_robin_refuses_only_when_every_pool_is_full() {
     watchdog("multi_pool_fallback", || {
         let builder = Pool::builder().capacity(1).nonblocking(true);
         let mp = MultiPool::with_builder(2, &builder, LoadBalancing::RoundRobin).unwrap();
-        let gate = Gate::new();
-        let g = gate.clone();
+        let latch = Latch::new();
+        let g = latch.clone();
         mp.submit(move || g.wait()).unwrap(); // pool 0
-        let g = gate.clone();
+        let g = latch.clone();
         // Pool 1, directly. Next in turn is pool 1 (full); pool 0 is full too.
         mp.pool(1).unwrap().submit(move || g.wait()).unwrap();
         assert!(mp.submit(|| ()).unwrap_err().is_overloaded());
-        gate.open();
+        latch.open();
         mp.wait_idle();
         // Round-robin now points at pool 0 again; both are free.
         mp.submit(|| ()).unwrap();
@@ -92,22 +91,22 @@ fn multi_pool_passes_a_full_pool_by_instead_of_waiting() {
     watchdog("multi_pool_pass_by", || {
         for strategy in [LoadBalancing::RoundRobin, LoadBalancing::LeastTasks] {
             let mp = MultiPool::new(2, 1, strategy).unwrap();
-            let gate = Gate::new();
-            let g = gate.clone();
+            let latch = Latch::new();
+            let g = latch.clone();
             // Pool 0 is full; round-robin's first turn is pool 0 all the same.
             mp.pool(0).unwrap().submit(move || g.wait()).unwrap();
             let (tx, rx) = std::sync::mpsc::channel();
-            // Upstream would wait on pool 0 until the gate opens; this must
+            // Upstream would wait on pool 0 until the latch opens; this must
             // run on pool 1 while pool 0 is still blocked.
             mp.submit(move || tx.send(()).unwrap()).unwrap();
-            rx.recv_timeout(common::WATCHDOG)
+            rx.recv_timeout(WATCHDOG)
                 .expect("the task ran on the free pool while the other was full");
             assert_eq!(mp.running_at(0), Ok(1), "{strategy:?}");
             // Both full: a try is refused and hands the task back.
-            let g = gate.clone();
+            let g = latch.clone();
             mp.pool(1).unwrap().submit(move || g.wait()).unwrap();
             assert!(mp.try_submit(|| ()).unwrap_err().is_overloaded());
-            gate.open();
+            latch.open();
             mp.wait_idle();
             assert_eq!(mp.stats().completed, 3, "{strategy:?}");
         }

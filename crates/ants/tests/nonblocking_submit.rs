@@ -2,12 +2,11 @@
 //! a full nonblocking pool refuses with Overloaded, hands the task back, and
 //! accepts again once a worker is free.
 
-mod common;
-
-use common::{watchdog, Gate};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+
 use taskpool_ants::{Pool, PoolWithFunc, SubmitError};
+use taskpool_conformance::testkit::{watchdog, Latch};
 
 const SIZE: usize = 10;
 
@@ -19,9 +18,9 @@ fn nonblocking_submit() {
             .nonblocking(true)
             .build()
             .unwrap();
-        let gate = Gate::new();
+        let latch = Latch::new();
         for _ in 0..SIZE {
-            let g = gate.clone();
+            let g = latch.clone();
             pool.submit(move || g.wait())
                 .expect("a pool with room accepts");
         }
@@ -46,7 +45,7 @@ fn nonblocking_submit() {
         );
 
         // Recovery: free the workers and the pool accepts again.
-        gate.open();
+        latch.open();
         pool.wait_idle();
         let r = Arc::clone(&ran);
         pool.submit(move || {
@@ -62,8 +61,8 @@ fn nonblocking_submit() {
 #[test]
 fn nonblocking_submit_with_func() {
     watchdog("nonblocking_submit_with_func", || {
-        let gate = Gate::new();
-        let g = gate.clone();
+        let latch = Latch::new();
+        let g = latch.clone();
         let pool = Pool::builder()
             .capacity(SIZE)
             .nonblocking(true)
@@ -75,7 +74,7 @@ fn nonblocking_submit_with_func() {
         let err = pool.invoke(99).unwrap_err();
         assert!(err.is_overloaded());
         assert_eq!(err.into_inner(), 99, "the argument comes back");
-        gate.open();
+        latch.open();
         pool.wait_idle();
         pool.invoke(100).unwrap();
         pool.wait_idle();
@@ -87,13 +86,13 @@ fn nonblocking_submit_with_func() {
 fn try_submit_refuses_on_a_blocking_pool_too() {
     watchdog("try_submit_blocking_pool", || {
         let pool = Pool::new(1).unwrap();
-        let gate = Gate::new();
-        let g = gate.clone();
+        let latch = Latch::new();
+        let g = latch.clone();
         pool.submit(move || g.wait()).unwrap();
         assert!(pool.try_submit(|| ()).unwrap_err().is_overloaded());
-        let func = PoolWithFunc::new(1, |g: Gate| g.wait()).unwrap();
-        func.invoke(gate.clone()).unwrap();
-        assert!(func.try_invoke(gate.clone()).unwrap_err().is_overloaded());
-        gate.open();
+        let func = PoolWithFunc::new(1, |g: Latch| g.wait()).unwrap();
+        func.invoke(latch.clone()).unwrap();
+        assert!(func.try_invoke(latch.clone()).unwrap_err().is_overloaded());
+        latch.open();
     });
 }

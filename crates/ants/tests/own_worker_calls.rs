@@ -3,14 +3,13 @@
 //! submit refuses with Overloaded instead, stop and wait_idle do not wait for
 //! the calling task, and dropping the last handle there is safe.
 
-mod common;
-
-use common::{wait_until, watchdog, Gate};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
+
 use taskpool::{SubmitError, TaskPool, WaitError};
 use taskpool_ants::Pool;
+use taskpool_conformance::testkit::{wait_until, watchdog, Latch};
 
 #[test]
 fn nested_submit_on_a_full_pool_is_refused_not_deadlocked() {
@@ -56,10 +55,10 @@ fn nested_submit_with_room_is_accepted() {
 fn stop_from_inside_a_task_does_not_wait_for_itself() {
     watchdog("stop_inside", || {
         let pool = Pool::new(3).unwrap();
-        let gate = Gate::new();
+        let latch = Latch::new();
         let finished = Arc::new(AtomicUsize::new(0));
         for _ in 0..2 {
-            let (g, f) = (gate.clone(), Arc::clone(&finished));
+            let (g, f) = (latch.clone(), Arc::clone(&finished));
             pool.submit(move || {
                 g.wait();
                 f.fetch_add(1, Ordering::SeqCst);
@@ -68,7 +67,7 @@ fn stop_from_inside_a_task_does_not_wait_for_itself() {
         }
         let (tx, rx) = mpsc::channel();
         let p = pool.clone();
-        let g = gate.clone();
+        let g = latch.clone();
         let f = Arc::clone(&finished);
         pool.submit(move || {
             g.open();
@@ -152,9 +151,9 @@ fn two_tasks_stopping_at_once_do_not_wait_for_each_other() {
 fn wait_idle_inside_a_task_does_not_wait_for_submitters_blocked_on_it() {
     watchdog("wait_idle_inside_blocked", || {
         let pool = Pool::new(1).unwrap();
-        let gate = Gate::new();
+        let latch = Latch::new();
         let (tx, rx) = mpsc::channel();
-        let (p, g) = (pool.clone(), gate.clone());
+        let (p, g) = (pool.clone(), latch.clone());
         pool.submit(move || {
             g.wait();
             p.wait_idle();
@@ -164,7 +163,7 @@ fn wait_idle_inside_a_task_does_not_wait_for_submitters_blocked_on_it() {
         let p = pool.clone();
         let blocked = std::thread::spawn(move || p.submit(|| ()));
         wait_until("a submitter is blocked", || pool.waiting() == 1);
-        gate.open();
+        latch.open();
         rx.recv().unwrap();
         blocked.join().unwrap().unwrap();
         pool.wait_idle();

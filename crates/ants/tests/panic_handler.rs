@@ -2,13 +2,12 @@
 //! TestPoolPanicWithoutHandler: the handler is called exactly once per panic
 //! with the payload; the pool survives with its capacity and workers.
 
-mod common;
-
-use common::watchdog;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
 use taskpool::panic_message;
 use taskpool_ants::{Pool, PoolBuilder, TaskPool};
+use taskpool_conformance::testkit::watchdog;
 
 fn counting(builder: PoolBuilder) -> (PoolBuilder, Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>) {
     let count = Arc::new(AtomicUsize::new(0));

@@ -2,26 +2,25 @@
 //! task in at once and wakes every blocked submitter; plus the shrinking side
 //! (lazy: running tasks finish, surplus workers retire, the new bound holds).
 
-mod common;
-
-use common::{wait_until, watchdog, Gate, Meter};
 use std::sync::Arc;
 use std::thread;
+
 use taskpool_ants::{Pool, TuneError};
+use taskpool_conformance::testkit::{wait_until, watchdog, Latch, Meter, WATCHDOG};
 
 #[test]
 fn pool_tune_scale_up() {
     watchdog("pool_tune_scale_up", || {
-        let gate = Gate::new();
+        let latch = Latch::new();
         let pool = Pool::new(2).unwrap();
         for _ in 0..2 {
-            let g = gate.clone();
+            let g = latch.clone();
             pool.submit(move || g.wait()).unwrap();
         }
         assert_eq!(pool.running(), 2);
 
         pool.tune(3).unwrap();
-        let g = gate.clone();
+        let g = latch.clone();
         pool.submit(move || g.wait())
             .expect("one more place after tune(3)");
         assert_eq!(pool.running(), 3);
@@ -29,7 +28,7 @@ fn pool_tune_scale_up() {
         let submitters: Vec<_> = (0..5)
             .map(|_| {
                 let p = pool.clone();
-                let g = gate.clone();
+                let g = latch.clone();
                 thread::spawn(move || p.submit(move || g.wait()))
             })
             .collect();
@@ -42,25 +41,25 @@ fn pool_tune_scale_up() {
         }
         assert_eq!(pool.running(), 8);
         assert_eq!(pool.workers(), 8);
-        gate.open();
-        pool.release_timeout(common::WATCHDOG).unwrap();
+        latch.open();
+        pool.release_timeout(WATCHDOG).unwrap();
     });
 }
 
 #[test]
 fn pool_with_func_tune_scale_up() {
     watchdog("pool_with_func_tune_scale_up", || {
-        let gate = Gate::new();
-        let pool = taskpool_ants::PoolWithFunc::new(1, |g: Gate| g.wait()).unwrap();
-        pool.invoke(gate.clone()).unwrap();
+        let latch = Latch::new();
+        let pool = taskpool_ants::PoolWithFunc::new(1, |g: Latch| g.wait()).unwrap();
+        pool.invoke(latch.clone()).unwrap();
         let p = pool.clone();
-        let g = gate.clone();
+        let g = latch.clone();
         let blocked = thread::spawn(move || p.invoke(g).is_ok());
         wait_until("one invoker is blocked", || pool.waiting() == 1);
         pool.tune(2).unwrap();
         assert!(blocked.join().unwrap());
         assert_eq!(pool.running(), 2);
-        gate.open();
+        latch.open();
         pool.stop();
     });
 }
@@ -70,7 +69,7 @@ fn tune_down_is_lazy_and_then_binds() {
     watchdog("tune_down_is_lazy", || {
         let meter = Meter::new();
         let pool = Pool::new(4).unwrap();
-        let gates: Vec<Gate> = (0..4).map(|_| Gate::new()).collect();
+        let gates: Vec<Latch> = (0..4).map(|_| Latch::new()).collect();
         for g in &gates {
             let (g, m) = (g.clone(), Arc::clone(&meter));
             pool.submit(move || {
@@ -99,7 +98,7 @@ fn tune_down_is_lazy_and_then_binds() {
         wait_until("one task left", || pool.running() == 1);
         // Now one task runs and the capacity is 2: exactly one more fits.
         meter.reset_max();
-        let extra = Gate::new();
+        let extra = Latch::new();
         let (g, m) = (extra.clone(), Arc::clone(&meter));
         pool.try_submit(move || {
             m.enter();
@@ -130,12 +129,12 @@ fn tune_refuses_zero_and_unlimited() {
 fn tune_shrink_stops_surplus_idle_workers_now() {
     watchdog("tune_shrink_idle", || {
         let pool = Pool::builder().capacity(4).disable_purge().build().unwrap();
-        let gate = Gate::new();
+        let latch = Latch::new();
         for _ in 0..4 {
-            let g = gate.clone();
+            let g = latch.clone();
             pool.submit(move || g.wait()).unwrap();
         }
-        gate.open();
+        latch.open();
         pool.wait_idle();
         assert_eq!(pool.idle_workers(), 4);
         pool.tune(1).unwrap();

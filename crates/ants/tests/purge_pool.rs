@@ -3,23 +3,22 @@
 //! worker. Expiry is driven by a manual clock; the real purge thread is
 //! exercised with a short expiry.
 
-mod common;
-
-use common::{wait_until, watchdog, Gate};
 use std::time::Duration;
+
 use taskpool_ants::{ManualClock, Pool, PoolWithFunc};
+use taskpool_conformance::testkit::{wait_until, watchdog, Latch};
 
 const SIZE: usize = 50;
 const EXPIRY: Duration = Duration::from_secs(1);
 
 fn fill_then_idle(pool: &Pool) {
-    let gate = Gate::new();
+    let latch = Latch::new();
     for _ in 0..SIZE {
-        let g = gate.clone();
+        let g = latch.clone();
         pool.submit(move || g.wait()).unwrap();
     }
     assert_eq!(pool.running(), SIZE);
-    gate.open();
+    latch.open();
     pool.wait_idle();
     assert_eq!(pool.workers(), SIZE, "finished workers stay, idle");
     assert_eq!(pool.idle_workers(), SIZE);
@@ -69,12 +68,12 @@ fn purge_keeps_the_recently_used() {
             .clock(clock.clone())
             .build()
             .unwrap();
-        let gate = Gate::new();
+        let latch = Latch::new();
         for _ in 0..2 {
-            let g = gate.clone();
+            let g = latch.clone();
             pool.submit(move || g.wait()).unwrap();
         }
-        gate.open();
+        latch.open();
         pool.wait_idle();
         clock.advance(EXPIRY);
         // One worker is used again now: only the other has expired.
@@ -93,12 +92,12 @@ fn purge_thread_empties_an_idle_pool() {
             .expiry(Duration::from_millis(20))
             .build()
             .unwrap();
-        let gate = Gate::new();
+        let latch = Latch::new();
         for _ in 0..8 {
-            let g = gate.clone();
+            let g = latch.clone();
             pool.submit(move || g.wait()).unwrap();
         }
-        gate.open();
+        latch.open();
         pool.wait_idle();
         wait_until("the purge thread stopped every idle worker", || {
             pool.workers() == 0

@@ -2,12 +2,11 @@
 //! TestRebootNewPoolWithPreAllocCalc: after release_timeout a pool refuses
 //! with Stopped; reboot makes it fully usable again (also pre-allocated).
 
-mod common;
-
-use common::watchdog;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+
 use taskpool_ants::{Pool, PoolBuilder};
+use taskpool_conformance::testkit::{watchdog, WATCHDOG};
 
 const RUNS: usize = 1000;
 
@@ -27,13 +26,13 @@ fn sum_on(pool: &Pool) -> usize {
 fn reboot_calc(builder: &PoolBuilder) {
     let pool = builder.build().unwrap();
     assert_eq!(sum_on(&pool), 499_500);
-    pool.release_timeout(common::WATCHDOG).unwrap();
+    pool.release_timeout(WATCHDOG).unwrap();
     assert!(pool.submit(|| ()).unwrap_err().is_stopped());
     pool.reboot();
     assert!(!pool.is_closed());
     assert_eq!(sum_on(&pool), 499_500);
     // And once more, to be sure a reboot leaves no stale state behind.
-    pool.release_timeout(common::WATCHDOG).unwrap();
+    pool.release_timeout(WATCHDOG).unwrap();
     pool.reboot();
     assert_eq!(sum_on(&pool), 499_500);
     assert_eq!(pool.stats().completed, 3 * RUNS as u64);
@@ -63,7 +62,7 @@ fn reboot_new_pool_with_func() {
         })
         .unwrap();
         pool.invoke(1).unwrap();
-        pool.release_timeout(common::WATCHDOG).unwrap();
+        pool.release_timeout(WATCHDOG).unwrap();
         assert_eq!(pool.invoke(5).unwrap_err().into_inner(), 5);
         pool.reboot();
         pool.invoke(2).unwrap();

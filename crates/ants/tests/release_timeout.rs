@@ -2,31 +2,30 @@
 //! tasks to finish and every worker to exit; if they do not in time it says
 //! how many are left.
 
-mod common;
-
-use common::{watchdog, Gate};
 use std::time::Duration;
+
 use taskpool_ants::Pool;
+use taskpool_conformance::testkit::{watchdog, Latch, WATCHDOG};
 
 #[test]
 fn release_timeout() {
     watchdog("release_timeout", || {
         let pool = Pool::new(10).unwrap();
-        let gate = Gate::new();
+        let latch = Latch::new();
         for _ in 0..5 {
-            let g = gate.clone();
+            let g = latch.clone();
             pool.submit(move || g.wait()).unwrap();
         }
         assert_eq!(pool.running(), 5);
-        // The tasks cannot finish while the gate is shut: a short wait times
+        // The tasks cannot finish while the latch is shut: a short wait times
         // out whatever the machine's speed.
         let err = pool.release_timeout(Duration::from_millis(10)).unwrap_err();
         assert_eq!(err.workers_left(), 5);
         assert!(pool.is_closed());
         assert!(pool.submit(|| ()).unwrap_err().is_stopped());
 
-        gate.open();
-        pool.release_timeout(common::WATCHDOG).unwrap();
+        latch.open();
+        pool.release_timeout(WATCHDOG).unwrap();
         assert_eq!(pool.workers(), 0);
         assert_eq!(
             pool.stats().completed,
@@ -39,14 +38,14 @@ fn release_timeout() {
 #[test]
 fn release_timeout_with_func() {
     watchdog("release_timeout_with_func", || {
-        let gate = Gate::new();
-        let pool = taskpool_ants::PoolWithFunc::new(10, |g: Gate| g.wait()).unwrap();
+        let latch = Latch::new();
+        let pool = taskpool_ants::PoolWithFunc::new(10, |g: Latch| g.wait()).unwrap();
         for _ in 0..5 {
-            pool.invoke(gate.clone()).unwrap();
+            pool.invoke(latch.clone()).unwrap();
         }
         assert!(pool.release_timeout(Duration::from_millis(10)).is_err());
-        gate.open();
-        pool.release_timeout(common::WATCHDOG).unwrap();
+        latch.open();
+        pool.release_timeout(WATCHDOG).unwrap();
         assert_eq!(pool.workers(), 0);
     });
 }

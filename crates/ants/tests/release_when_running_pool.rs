@@ -2,27 +2,26 @@
 //! keep a one-worker pool full; release wakes the blocked one with Stopped and
 //! its task; every accepted task ran exactly once, no refused task ran.
 
-mod common;
-
-use common::{wait_until, watchdog, Gate};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
+
 use taskpool_ants::{Pool, SubmitError};
+use taskpool_conformance::testkit::{wait_until, watchdog, Latch, WATCHDOG};
 
 #[test]
 fn release_when_running_pool() {
     watchdog("release_when_running_pool", || {
         let pool = Pool::new(1).unwrap();
-        let gate = Gate::new();
+        let latch = Latch::new();
         let ran = Arc::new(AtomicUsize::new(0));
         let submitters: Vec<_> = (0..2)
             .map(|_| {
-                let (pool, gate, ran) = (pool.clone(), gate.clone(), Arc::clone(&ran));
+                let (pool, latch, ran) = (pool.clone(), latch.clone(), Arc::clone(&ran));
                 thread::spawn(move || {
                     let (mut accepted, mut stopped) = (0, 0);
                     for _ in 0..30 {
-                        let (g, r) = (gate.clone(), Arc::clone(&ran));
+                        let (g, r) = (latch.clone(), Arc::clone(&ran));
                         match pool.submit(move || {
                             g.wait();
                             r.fetch_add(1, Ordering::SeqCst);
@@ -41,7 +40,7 @@ fn release_when_running_pool() {
             pool.waiting() >= 1 && pool.running() == 1
         });
         pool.release();
-        gate.open();
+        latch.open();
         let mut accepted = 0;
         for s in submitters {
             let (a, st) = s.join().unwrap();
@@ -50,7 +49,7 @@ fn release_when_running_pool() {
         }
         assert!(accepted >= 1);
         assert_eq!(pool.waiting(), 0);
-        pool.release_timeout(common::WATCHDOG).unwrap();
+        pool.release_timeout(WATCHDOG).unwrap();
         assert_eq!(
             ran.load(Ordering::SeqCst),
             accepted,
@@ -63,18 +62,18 @@ fn release_when_running_pool() {
 #[test]
 fn release_when_running_pool_with_func() {
     watchdog("release_when_running_pool_with_func", || {
-        let gate = Gate::new();
-        let pool = taskpool_ants::PoolWithFunc::new(1, |g: Gate| g.wait()).unwrap();
-        pool.invoke(gate.clone()).unwrap();
+        let latch = Latch::new();
+        let pool = taskpool_ants::PoolWithFunc::new(1, |g: Latch| g.wait()).unwrap();
+        pool.invoke(latch.clone()).unwrap();
         let p = pool.clone();
-        let g = gate.clone();
+        let g = latch.clone();
         let blocked = thread::spawn(move || p.invoke(g));
         wait_until("an invoker is blocked", || pool.waiting() == 1);
         pool.release();
         let err = blocked.join().unwrap().unwrap_err();
         assert!(err.is_stopped(), "a blocked invoker is woken with Stopped");
-        gate.open();
-        pool.release_timeout(common::WATCHDOG).unwrap();
+        latch.open();
+        pool.release_timeout(WATCHDOG).unwrap();
         assert_eq!(pool.stats().completed, 1);
     });
 }

@@ -2,23 +2,22 @@
 //! get Stopped with their task, stop is idempotent and safe from many
 //! threads, dropping the last handle behaves like stop_wait.
 
-mod common;
-
-use common::{wait_until, watchdog, Gate};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
+
 use taskpool::{SubmitError, TaskPool};
 use taskpool_ants::Pool;
+use taskpool_conformance::testkit::{wait_until, watchdog, Latch};
 
 #[test]
 fn stop_wait_runs_every_accepted_task_and_refuses_blocked_ones() {
     watchdog("stop_wait_blocked", || {
         let pool = Pool::new(2).unwrap();
-        let gate = Gate::new();
+        let latch = Latch::new();
         let ran = Arc::new(AtomicUsize::new(0));
         for _ in 0..2 {
-            let (g, r) = (gate.clone(), Arc::clone(&ran));
+            let (g, r) = (latch.clone(), Arc::clone(&ran));
             pool.submit(move || {
                 g.wait();
                 r.fetch_add(1, Ordering::SeqCst);
@@ -47,7 +46,7 @@ fn stop_wait_runs_every_accepted_task_and_refuses_blocked_ones() {
                 other => panic!("a blocked submitter must get Stopped, got {other:?}"),
             }
         }
-        gate.open();
+        latch.open();
         stopper.join().unwrap();
         assert_eq!(
             ran.load(Ordering::SeqCst),

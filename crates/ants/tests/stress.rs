@@ -2,13 +2,12 @@
 //! races with submitters), every accepted task runs exactly once, refused
 //! tasks never run, and release racing with blocked submitters loses nothing.
 
-mod common;
-
-use common::{watchdog, Meter};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
+
 use taskpool_ants::{LoadBalancing, MultiPool, Pool, SubmitError};
+use taskpool_conformance::testkit::{watchdog, Meter, WATCHDOG};
 
 /// Scales every loop; raise it for a soak run.
 const SCALE: usize = 1;
@@ -196,7 +195,7 @@ fn release_racing_with_blocked_submitters() {
             }
             pool.release();
             let accepted: usize = submitters.into_iter().map(|s| s.join().unwrap()).sum();
-            pool.release_timeout(common::WATCHDOG).unwrap();
+            pool.release_timeout(WATCHDOG).unwrap();
             assert_eq!(ran.load(Ordering::SeqCst), accepted, "round {round}");
             assert_eq!(pool.workers(), 0);
         }

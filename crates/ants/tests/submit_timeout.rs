@@ -1,21 +1,20 @@
 //! submit_timeout (asked for upstream, never built there): a bounded wait for
 //! a worker, then Overloaded with the task handed back.
 
-mod common;
-
-use common::{wait_until, watchdog, Gate};
 use std::thread;
 use std::time::Duration;
+
 use taskpool_ants::Pool;
+use taskpool_conformance::testkit::{wait_until, watchdog, Latch, WATCHDOG};
 
 #[test]
 fn submit_timeout_gives_up_on_a_full_pool() {
     watchdog("submit_timeout_gives_up", || {
         let pool = Pool::new(1).unwrap();
-        let gate = Gate::new();
-        let g = gate.clone();
+        let latch = Latch::new();
+        let g = latch.clone();
         pool.submit(move || g.wait()).unwrap();
-        // The only worker cannot come back while the gate is shut.
+        // The only worker cannot come back while the latch is shut.
         let err = pool
             .submit_timeout(|| (), Duration::from_millis(5))
             .unwrap_err();
@@ -25,7 +24,7 @@ fn submit_timeout_gives_up_on_a_full_pool() {
             0,
             "the timed-out caller is no longer counted"
         );
-        gate.open();
+        latch.open();
     });
 }
 
@@ -33,13 +32,13 @@ fn submit_timeout_gives_up_on_a_full_pool() {
 fn submit_timeout_succeeds_when_a_worker_returns() {
     watchdog("submit_timeout_succeeds", || {
         let pool = Pool::new(1).unwrap();
-        let gate = Gate::new();
-        let g = gate.clone();
+        let latch = Latch::new();
+        let g = latch.clone();
         pool.submit(move || g.wait()).unwrap();
         let p = pool.clone();
-        let waiter = thread::spawn(move || p.submit_timeout(|| (), common::WATCHDOG));
+        let waiter = thread::spawn(move || p.submit_timeout(|| (), WATCHDOG));
         wait_until("the caller waits", || pool.waiting() == 1);
-        gate.open();
+        latch.open();
         waiter.join().unwrap().expect("a worker came back in time");
         pool.wait_idle();
         assert_eq!(pool.stats().completed, 2);
@@ -53,12 +52,12 @@ fn submit_timeout_respects_nonblocking() {
         .nonblocking(true)
         .build()
         .unwrap();
-    let gate = Gate::new();
-    let g = gate.clone();
+    let latch = Latch::new();
+    let g = latch.clone();
     pool.submit(move || g.wait()).unwrap();
     assert!(pool
-        .submit_timeout(|| (), common::WATCHDOG)
+        .submit_timeout(|| (), WATCHDOG)
         .unwrap_err()
         .is_overloaded());
-    gate.open();
+    latch.open();
 }

@@ -2,24 +2,23 @@
 //! expiry): with purging disabled, idle workers are kept however long they
 //! idle, and release_timeout still stops them all.
 
-mod common;
-
-use common::{watchdog, Gate};
 use std::thread;
 use std::time::Duration;
+
 use taskpool_ants::Pool;
+use taskpool_conformance::testkit::{watchdog, Latch, WATCHDOG};
 
 const WORKERS: usize = 10;
 
 fn check(pool: &Pool) {
-    let gate = Gate::new();
+    let latch = Latch::new();
     for _ in 0..WORKERS {
-        let g = gate.clone();
+        let g = latch.clone();
         pool.submit(move || g.wait()).unwrap();
     }
     assert_eq!(pool.running(), WORKERS);
     assert_eq!(pool.free(), Some(0));
-    gate.open();
+    latch.open();
     pool.wait_idle();
     // Several expiry periods pass; with no purge thread nobody is stopped.
     // (Whatever the timing, a working pool keeps its workers.)
@@ -28,7 +27,7 @@ fn check(pool: &Pool) {
     assert_eq!(pool.idle_workers(), WORKERS);
     assert_eq!(pool.free(), Some(WORKERS));
 
-    pool.release_timeout(common::WATCHDOG).unwrap();
+    pool.release_timeout(WATCHDOG).unwrap();
     assert_eq!(pool.workers(), 0);
     assert_eq!(pool.running(), 0);
 }

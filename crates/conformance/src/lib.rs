@@ -159,6 +159,7 @@ mod report;
 mod run;
 mod script;
 mod stress;
+pub mod testkit;
 #[cfg(test)]
 mod tests;
 mod watchdog;

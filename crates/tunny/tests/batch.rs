@@ -13,8 +13,8 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use common::{eventually, watchdog};
 use crossbeam_channel::{unbounded, Receiver, Sender};
+use taskpool_conformance::testkit::{wait_until, watchdog};
 use taskpool_tunny::{CancelToken, Interrupt, ManualClock, Pool, ProcessError, Worker};
 
 /// What an item does besides reporting.
@@ -410,7 +410,7 @@ fn a_worker_that_cannot_be_rebuilt_hands_its_unstarted_items_back() {
         // The failed worker's items went to the other worker; none was lost
         // or run twice.
         assert_eq!(ran_sorted(&shared), (0..16).collect::<Vec<_>>());
-        eventually("the broken worker has left", || pool.stats().workers == 1);
+        wait_until("the broken worker has left", || pool.stats().workers == 1);
         assert_eq!(pool.size(), 1);
         assert_eq!(pool.process(echo(16)).unwrap().serial, survivor);
         pool.close();
@@ -431,7 +431,7 @@ fn close_during_a_batch_refuses_the_unstarted_items_and_lets_running_ones_finish
             let pool = pool.clone();
             thread::spawn(move || pool.close())
         };
-        eventually("the pool is closing", || pool.is_closed());
+        wait_until("the pool is closing", || pool.is_closed());
         gate.open();
         let outcomes = batch.join().unwrap();
         closer.join().unwrap();
@@ -586,7 +586,7 @@ fn shrinking_during_a_batch_moves_unstarted_items_to_the_remaining_worker() {
                 r
             })
         };
-        eventually("the target is lowered", || pool.size() == 1);
+        wait_until("the target is lowered", || pool.size() == 1);
         // The retired workers are still running their item.
         assert!(done_rx.try_recv().is_err());
         gate.open();
@@ -628,7 +628,7 @@ fn growing_during_a_batch_puts_the_new_worker_to_work_on_it() {
             })
             .collect();
         let batch = spawn_batch(&pool, items);
-        eventually("the first item runs", || {
+        wait_until("the first item runs", || {
             !shared.ran.lock().unwrap().is_empty()
         });
         pool.set_size(2).unwrap();
@@ -682,7 +682,7 @@ fn check_gave_up_after_two_chunks(
         }
     }
     pool.wait_idle();
-    eventually("the worker ran its interrupted hook", || {
+    wait_until("the worker ran its interrupted hook", || {
         shared.interrupted.load(Ordering::SeqCst) == 1
     });
     assert_eq!(ran_sorted(shared), vec![0, 1, 2, 3, 4]);
@@ -753,7 +753,7 @@ fn cancelling_a_batch_interrupts_every_worker_running_it() {
         let outcomes = batch.join().unwrap();
         assert!(outcomes.iter().all(|o| *o == Err(ProcessError::Cancelled)));
         pool.wait_idle();
-        eventually("both workers ran their interrupted hook", || {
+        wait_until("both workers ran their interrupted hook", || {
             shared.interrupted.load(Ordering::SeqCst) == 2
         });
         let ran: BTreeSet<usize> = shared.ran.lock().unwrap().iter().copied().collect();

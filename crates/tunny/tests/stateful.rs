@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 
-use common::{eventually, watchdog};
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use taskpool_conformance::testkit::{wait_until, watchdog};
 use taskpool_tunny::{Interrupt, Pool, ProcessError, Worker};
 
 /// Each worker has a serial number from the factory and counts its jobs.
@@ -170,7 +170,7 @@ fn shrinking_lets_a_busy_worker_finish_then_terminates_it() {
             let pool = f.pool.clone();
             thread::spawn(move || pool.process(Job::Hold(release_rx)))
         };
-        eventually("the job is running", || f.pool.stats().running == 1);
+        wait_until("the job is running", || f.pool.stats().running == 1);
         let (done_tx, done_rx) = unbounded();
         let resizer = {
             let pool = f.pool.clone();
@@ -180,7 +180,7 @@ fn shrinking_lets_a_busy_worker_finish_then_terminates_it() {
                 r
             })
         };
-        eventually("the target is lowered", || f.pool.size() == 0);
+        wait_until("the target is lowered", || f.pool.size() == 0);
         // set_size waits for the retired worker, which is still busy.
         assert!(done_rx.try_recv().is_err());
         assert!(f.terminated.lock().unwrap().is_empty());
@@ -205,7 +205,7 @@ fn shrinking_retires_parked_workers_before_busy_ones() {
             let pool = f.pool.clone();
             thread::spawn(move || pool.process(Job::Hold(release_rx)))
         };
-        eventually("one job running", || f.pool.stats().running == 1);
+        wait_until("one job running", || f.pool.stats().running == 1);
         // Returns without waiting for the busy worker: the parked one goes.
         f.pool.set_size(1).unwrap();
         assert_eq!(f.terminated.lock().unwrap().len(), 1);
@@ -249,7 +249,7 @@ fn block_until_ready_runs_before_each_job() {
             let pool = pool.clone();
             thread::spawn(move || (pool.process(()), pool.process(())))
         };
-        eventually("the caller waits for a ready worker", || {
+        wait_until("the caller waits for a ready worker", || {
             pool.stats().waiting == 1
         });
         assert_eq!(readies.load(Ordering::SeqCst), 0);
@@ -312,7 +312,7 @@ fn set_size_and_close_from_inside_a_job_do_not_wait_for_that_job() {
         pool.set_size(1).unwrap();
         assert_eq!(pool.process(1), Ok(true));
         assert!(pool.is_closed());
-        eventually("the last worker exits", || pool.stats().workers == 0);
+        wait_until("the last worker exits", || pool.stats().workers == 0);
         // Break the cycle pool -> worker -> slot -> pool.
         slot.lock().unwrap().take();
     });

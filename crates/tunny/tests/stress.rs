@@ -6,15 +6,13 @@
 // which only work inside a loom model (see src/loom_tests.rs).
 #![cfg(not(tp_loom))]
 
-mod common;
-
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use common::watchdog;
 use taskpool::{TaskPool, TaskPoolExt};
+use taskpool_conformance::testkit::watchdog;
 use taskpool_tunny::{CancelToken, Interrupt, Pool, ProcessError, Worker};
 
 fn scale() -> usize {

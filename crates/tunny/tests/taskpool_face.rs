@@ -4,15 +4,13 @@
 // which only work inside a loom model (see src/loom_tests.rs).
 #![cfg(not(tp_loom))]
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 
-use common::{eventually, watchdog};
 use crossbeam_channel::{bounded, unbounded};
 use taskpool::{SubmitError, TaskPool, TaskPoolExt, WaitError};
+use taskpool_conformance::testkit::{wait_until, watchdog};
 use taskpool_tunny::Pool;
 
 #[test]
@@ -31,7 +29,7 @@ fn submit_blocks_until_a_worker_accepts_and_try_submit_refuses() {
             let _ = release_rx.recv();
         }))
         .unwrap();
-        eventually("the task runs", || pool.stats().running == 1);
+        wait_until("the task runs", || pool.stats().running == 1);
 
         // No worker is parked: try_submit hands the task back.
         let ran = Arc::new(AtomicUsize::new(0));
@@ -57,7 +55,7 @@ fn submit_blocks_until_a_worker_accepts_and_try_submit_refuses() {
                 r
             })
         };
-        eventually("the submitter waits", || pool.stats().waiting == 1);
+        wait_until("the submitter waits", || pool.stats().waiting == 1);
         assert!(returned_rx.try_recv().is_err(), "submit returned early");
         release_tx.send(()).unwrap();
         submitter.join().unwrap().unwrap();
@@ -77,12 +75,12 @@ fn a_submitter_blocked_at_stop_gets_its_task_back() {
             let _ = release_rx.recv();
         }))
         .unwrap();
-        eventually("the task runs", || pool.stats().running == 1);
+        wait_until("the task runs", || pool.stats().running == 1);
         let submitter = {
             let pool = Arc::clone(&pool);
             thread::spawn(move || pool.submit(Box::new(|| panic!("must never run"))))
         };
-        eventually("the submitter waits", || pool.stats().waiting == 1);
+        wait_until("the submitter waits", || pool.stats().waiting == 1);
         let stopper = {
             let pool = Arc::clone(&pool);
             thread::spawn(move || pool.stop())
@@ -224,7 +222,7 @@ fn wait_idle_waits_for_running_tasks() {
                 idle_tx.send(()).unwrap();
             })
         };
-        eventually("the task runs", || pool.stats().running == 1);
+        wait_until("the task runs", || pool.stats().running == 1);
         assert!(idle_rx.try_recv().is_err());
         release_tx.send(()).unwrap();
         waiter.join().unwrap();

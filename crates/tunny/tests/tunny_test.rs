@@ -5,16 +5,14 @@
 // which only work inside a loom model (see src/loom_tests.rs).
 #![cfg(not(tp_loom))]
 
-mod common;
-
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use common::{eventually, watchdog};
 use crossbeam_channel::{bounded, select, unbounded, Receiver, Sender};
 use taskpool::{Task, TaskPool};
+use taskpool_conformance::testkit::{wait_until, watchdog};
 use taskpool_tunny::{
     CallbackWorker, CancelToken, FnWorker, Interrupt, ManualClock, Pool, ProcessError, ResizeError,
     Worker,
@@ -155,7 +153,7 @@ fn test_timeout() {
         };
         // The job is running and its caller sleeps on the clock.
         started_rx.recv().unwrap();
-        eventually("caller sleeps on the clock", || clock.sleepers() == 1);
+        wait_until("caller sleeps on the clock", || clock.sleepers() == 1);
         clock.advance(Duration::from_nanos(1));
         assert_eq!(caller.join().unwrap(), Err(ProcessError::TimedOut));
         // The interrupted job returned, so the worker serves the next caller.
@@ -319,7 +317,7 @@ fn test_custom_worker() {
             let pool = pool.clone();
             thread::spawn(move || pool.process_timeout(10, Duration::from_millis(1)))
         };
-        eventually("caller waits for a worker", || {
+        wait_until("caller waits for a worker", || {
             clock.sleepers() == 1 && pool.stats().waiting == 1
         });
         clock.advance(Duration::from_millis(1));
@@ -335,10 +333,10 @@ fn test_custom_worker() {
             thread::spawn(move || pool.process_timeout(10, Duration::from_millis(1)))
         };
         started_rx.recv().unwrap();
-        eventually("caller sleeps on the clock", || clock.sleepers() == 1);
+        wait_until("caller sleeps on the clock", || clock.sleepers() == 1);
         clock.advance(Duration::from_millis(1));
         assert_eq!(caller.join().unwrap(), Err(ProcessError::TimedOut));
-        eventually("the interrupted job returned", || {
+        wait_until("the interrupted job returned", || {
             interrupted_hook.load(Ordering::SeqCst) == 1
         });
 

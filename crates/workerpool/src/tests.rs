@@ -2,58 +2,14 @@
 //! the pool's own tasks, panics, ordering, reaping to zero.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use taskpool::{SubmitError, TaskPool, TaskPoolExt, WaitError};
+use taskpool_conformance::testkit::{wait_until, watchdog, Latch};
 
 use crate::{FullPolicy, ManualClock, WorkerPool};
-
-const WATCHDOG: Duration = Duration::from_secs(60);
-
-/// Runs `body` on its own thread; fails if it takes longer than [`WATCHDOG`].
-fn watchdog<F: FnOnce() + Send + 'static>(what: &str, body: F) {
-    let (tx, rx) = mpsc::channel();
-    let handle = thread::spawn(move || {
-        body();
-        let _ = tx.send(());
-    });
-    match rx.recv_timeout(WATCHDOG) {
-        Ok(()) => handle.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            if let Err(p) = handle.join() {
-                std::panic::resume_unwind(p);
-            }
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("watchdog: `{what}` hung"),
-    }
-}
-
-/// Waits (bounded by [`WATCHDOG`]) until `cond` holds.
-fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WATCHDOG;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        thread::sleep(Duration::from_millis(1));
-    }
-}
-
-#[derive(Clone, Default)]
-struct Latch(Arc<(Mutex<bool>, Condvar)>);
-
-impl Latch {
-    fn open(&self) {
-        *self.0 .0.lock().unwrap() = true;
-        self.0 .1.notify_all();
-    }
-    fn wait(&self) {
-        let mut open = self.0 .0.lock().unwrap();
-        while !*open {
-            open = self.0 .1.wait(open).unwrap();
-        }
-    }
-}
 
 /// Occupies `n` workers with tasks blocked on `latch`; returns once they run.
 fn occupy(pool: &WorkerPool, n: usize, latch: &Latch) {
@@ -215,7 +171,7 @@ fn bounded_block_waits_for_space_and_stop_releases_it() {
             let pool = pool.clone();
             thread::spawn(move || pool.submit(Box::new(|| {})).map_err(|e| e.is_stopped()))
         };
-        eventually("the submitter blocks", || {
+        wait_until("the submitter blocks", || {
             pool.inner.shared.space_waiters.load(Ordering::SeqCst) == 1
         });
         let stopper = {
@@ -335,7 +291,7 @@ fn dropping_the_last_handle_inside_a_task_stops_without_deadlock() {
             }))
             .unwrap();
         rx.recv().unwrap();
-        eventually("the pool shut itself down", || {
+        wait_until("the pool shut itself down", || {
             let h = shared.handoff.lock().unwrap();
             h.live == 0 && h.closing
         });
@@ -356,7 +312,7 @@ fn dropping_the_last_handle_in_an_abandoned_tasks_destructor() {
             let pool = pool.clone();
             thread::spawn(move || pool.stop())
         };
-        eventually("stop dropped the queue", || {
+        wait_until("stop dropped the queue", || {
             pool.is_stopped() && pool.waiting_queue_size() == 0
         });
         latch.open();
@@ -432,7 +388,7 @@ fn idle_workers_are_reaped_one_per_period_down_to_zero() {
         pool.wait_idle();
         for left in (0..3).rev() {
             clock.advance(period);
-            eventually("one more worker exited", || pool.stats().workers == left);
+            wait_until("one more worker exited", || pool.stats().workers == left);
         }
         clock.advance(period);
         assert_eq!(pool.stats().workers, 0);
@@ -462,7 +418,7 @@ fn activity_restarts_the_idle_period() {
         clock.advance(period / 2); // t = 2 s: idle only 1 s
         assert_eq!(pool.stats().workers, 1);
         clock.advance(period / 2); // t = 3 s: idle 2 s
-        eventually("the worker exited", || pool.stats().workers == 0);
+        wait_until("the worker exited", || pool.stats().workers == 0);
         pool.stop();
     });
 }
@@ -476,7 +432,7 @@ fn real_clock_reaps_too() {
             .build()
             .unwrap();
         drop(pool.pause());
-        eventually("both workers were reaped", || pool.stats().workers == 0);
+        wait_until("both workers were reaped", || pool.stats().workers == 0);
         pool.stop_wait();
     });
 }
@@ -530,7 +486,7 @@ fn stop_abandons_waiting_tasks_and_their_handles_say_so() {
             let pool = pool.clone();
             thread::spawn(move || pool.stop())
         };
-        eventually("queue dropped", || {
+        wait_until("queue dropped", || {
             pool.is_stopped() && pool.waiting_queue_size() == 0
         });
         latch.open();
@@ -620,7 +576,7 @@ fn stop_drops_a_long_queue_promptly_even_while_the_dispatcher_rests() {
         };
         // The worker stays blocked until the queue is gone: only a prompt
         // stop gets there.
-        eventually("stop dropped the whole queue", || {
+        wait_until("stop dropped the whole queue", || {
             pool.is_stopped() && pool.waiting_queue_size() == 0
         });
         latch.open();

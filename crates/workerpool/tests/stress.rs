@@ -2,14 +2,12 @@
 //! what really happened (instrumented tasks), not on the pool's own counters.
 //! Loop sizes scale with `TP_STRESS_SCALE` (default 1; soak runs use more).
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 
-use common::watchdog;
+use taskpool_conformance::testkit::watchdog;
 use taskpool_workerpool::{FullPolicy, WorkerPool};
 
 fn scale() -> usize {

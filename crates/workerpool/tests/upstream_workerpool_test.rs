@@ -3,15 +3,13 @@
 //! snake case). Where Go panics or ignores a nil task, Rust returns a typed
 //! error; where Go sleeps, these tests use latches and a `ManualClock`.
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use common::{eventually, watchdog, Latch};
+use taskpool_conformance::testkit::{wait_until, watchdog, Latch};
 use taskpool_workerpool::{ManualClock, SubmitError, WaitError, WorkerPool};
 
 const MAX: usize = 20;
@@ -119,12 +117,12 @@ fn test_worker_timeout() {
         assert_eq!(pool.stats().workers, MAX);
         // A whole period since the last activity: exactly one worker exits.
         clock.advance(idle / 2);
-        eventually("the first idle worker has exited", || {
+        wait_until("the first idle worker has exited", || {
             pool.stats().workers == MAX - 1
         });
         // Another period: another one.
         clock.advance(idle);
-        eventually("the second idle worker has exited", || {
+        wait_until("the second idle worker has exited", || {
             pool.stats().workers == MAX - 2
         });
         pool.stop();
@@ -186,7 +184,7 @@ fn test_stop() {
             thread::spawn(move || pool.stop())
         };
         // Release the running tasks once the queue has been dropped.
-        eventually("stop dropped the queue", || {
+        wait_until("stop dropped the queue", || {
             pool.is_stopped() && pool.waiting_queue_size() == 0
         });
         release.open();
@@ -215,7 +213,7 @@ fn test_stop_wait() {
             let pool = pool.clone();
             thread::spawn(move || pool.stop_wait())
         };
-        eventually("stop_wait has begun", || pool.is_stopped());
+        wait_until("stop_wait has begun", || pool.is_stopped());
         release.open();
         stopper.join().unwrap();
         assert_eq!(finished.load(Ordering::SeqCst), MAX);
@@ -280,13 +278,13 @@ fn test_overflow() {
             }))
             .unwrap();
         }
-        eventually("62 tasks wait", || pool.waiting_queue_size() == 62);
+        wait_until("62 tasks wait", || pool.waiting_queue_size() == 62);
         assert_eq!(pool.stats().running, 2);
         let stopper = {
             let pool = pool.clone();
             thread::spawn(move || pool.stop())
         };
-        eventually("stop dropped the queue", || {
+        wait_until("stop dropped the queue", || {
             pool.is_stopped() && pool.waiting_queue_size() == 0
         });
         release.open();
@@ -312,7 +310,7 @@ fn test_stop_race() {
                 })
             })
             .collect();
-        eventually("stop has begun", || pool.is_stopped());
+        wait_until("stop has begun", || pool.is_stopped());
         assert!(
             done_rx.try_recv().is_err(),
             "stop returned while tasks were still running"
@@ -352,7 +350,7 @@ fn test_waiting_queue_size_race() {
             s.join().unwrap();
         }
         assert!(*most.lock().unwrap() <= THREADS * TASKS);
-        eventually("every task waits", || {
+        wait_until("every task waits", || {
             pool.waiting_queue_size() == THREADS * TASKS
         });
         release.open();
@@ -386,10 +384,10 @@ fn test_pause() {
         let r = Arc::clone(&ran);
         pool.submit(Box::new(move || r.store(true, Ordering::SeqCst)))
             .unwrap();
-        eventually("the task is queued", || pool.waiting_queue_size() == 1);
+        wait_until("the task is queued", || pool.waiting_queue_size() == 1);
         assert!(!ran.load(Ordering::SeqCst), "ran while paused");
         drop(guard);
-        eventually("the task ran after the pause", || {
+        wait_until("the task ran after the pause", || {
             ran.load(Ordering::SeqCst)
         });
 
@@ -404,7 +402,7 @@ fn test_pause() {
                 guard
             })
         };
-        eventually("the second pause's tasks queue", || {
+        wait_until("the second pause's tasks queue", || {
             pool.waiting_queue_size() == 25
         });
         assert!(done_rx.try_recv().is_err(), "second pause returned early");
@@ -471,7 +469,7 @@ fn test_worker_leak() {
             .unwrap();
         }
         // Stop while work is under way (at least one worker running).
-        eventually("a task has run", || !threads.lock().unwrap().is_empty());
+        wait_until("a task has run", || !threads.lock().unwrap().is_empty());
         pool.stop();
         // Every thread that ran a task has really exited (its thread-local
         // destructors ran), not merely left the pool's books.

@@ -12,7 +12,7 @@
 //! many tasks the ants pool was running, sampled every millisecond.
 //!
 //! ```text
-//! cargo run --release -p taskpool-ants --example sleepers
+//! cargo run --release -p taskpool-benches --example sleepers
 //! ```
 //!
 //! Run it on an otherwise idle machine; the figures move with the machine's
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use taskpool::TaskPool;
 use taskpool_ants::Pool;
-use taskpool_baselines::ChannelPool;
+use taskpool_catalog::{build, PoolKind};
 
 const TASKS: usize = 10_000;
 const CAPACITY: usize = 100;
@@ -138,13 +138,13 @@ fn main() {
         ideal.as_secs_f64() * 1e3
     );
     let ants = Pool::new(CAPACITY).expect("a valid capacity");
-    let channel = ChannelPool::new(CAPACITY).expect("a valid capacity");
+    let channel = build(PoolKind::Channel, CAPACITY).expect("a valid capacity");
     // Warm up: start every thread once.
     batch(&ants, None);
-    batch(&channel, None);
+    batch(&*channel, None);
     for i in 1..=BATCHES {
         println!("batch {i}:");
         report("ants", &batch(&ants, Some(ants.clone())), ideal);
-        report("channel", &batch(&channel, None), ideal);
+        report("channel", &batch(&*channel, None), ideal);
     }
 }

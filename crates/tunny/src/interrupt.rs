@@ -4,7 +4,7 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use crate::sync::{lock, wait, wait_timeout, AtomicBool, Condvar, Mutex, Ordering};
+use taskpool_utils::sync::{lock, wait, wait_timeout, AtomicBool, Condvar, Mutex, Ordering};
 
 type Callback = Box<dyn FnOnce() + Send + 'static>;
 

@@ -129,21 +129,30 @@
 //! workspace compares every method with the Go original.
 #![forbid(unsafe_code)]
 
+mod batch;
+mod builder;
+mod call;
+mod cancel;
+mod clock;
 mod error;
-mod face;
 mod interrupt;
+mod lifecycle;
 mod pool;
-mod signal;
-mod sync;
+mod rendezvous;
+mod state;
+mod task_pool;
 mod worker;
+mod worker_loop;
 
 #[cfg(all(test, tp_loom))]
 mod loom_tests;
 #[cfg(all(test, not(tp_loom)))]
 mod tests;
 
+pub use builder::Builder;
+pub use cancel::CancelToken;
+pub use clock::ManualClock;
 pub use error::{ProcessError, ResizeError};
 pub use interrupt::Interrupt;
-pub use pool::{Builder, Pool};
-pub use signal::{CancelToken, ManualClock};
+pub use pool::Pool;
 pub use worker::{CallbackWorker, FnWorker, Worker};

@@ -4,8 +4,10 @@
 
 use std::time::Duration;
 
-use crate::pool::{batch, call, Admit, Until};
-use crate::sync::{thread, Arc, AtomicUsize, Ordering};
+use taskpool_utils::sync::{thread, Arc, AtomicUsize, Ordering};
+
+use crate::batch::batch;
+use crate::rendezvous::{call, Admit, Until};
 use crate::{FnWorker, Interrupt, ManualClock, Pool, ProcessError, Worker};
 
 /// `process_timeout` with an absolute deadline on the manual clock (the

@@ -6,8 +6,8 @@ use std::marker::PhantomData;
 
 use taskpool::Task;
 
-use crate::sync::Arc;
 use crate::Interrupt;
+use taskpool_utils::sync::Arc;
 
 /// A stateful worker: one lives on each of the pool's threads, built once by
 /// the pool's factory and kept across jobs.

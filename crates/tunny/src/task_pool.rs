@@ -2,7 +2,8 @@
 
 use taskpool::{BuildError, PoolStats, SubmitError, Task, TaskPool, WaitError};
 
-use crate::pool::{Admit, Refusal, Until};
+use crate::call::Refusal;
+use crate::rendezvous::{Admit, Until};
 use crate::{CallbackWorker, Pool};
 
 impl Pool<CallbackWorker> {

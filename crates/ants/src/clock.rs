@@ -1,9 +1,11 @@
-//! Time as the pool sees it: a [`Clock`] that tests can drive.
+//! Time as the pool sees it: a [`Clock`] that tests can drive. The
+//! [`ManualClock`] is a face over the workspace's one manual clock
+//! (`taskpool_utils::clock`), read as instants from its creation.
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::sync::{lock_plain, PlainMutex, Shared};
+use taskpool_utils::clock::ManualClock as Time;
 
 /// The source of "now" for expiry of idle workers and for the deadlines of
 /// [`Pool::submit_timeout`](crate::Pool::submit_timeout) and
@@ -60,22 +62,25 @@ impl Clock for SystemClock {
 /// ```
 #[derive(Debug, Clone)]
 pub struct ManualClock {
-    /// The instant it reads; only ever moved forwards by `advance`.
-    now: Shared<PlainMutex<Instant>>,
+    /// The real instant the clock was made at: what it reads before any
+    /// advance.
+    origin: Instant,
+    /// How far it has been advanced; clones share it.
+    time: Time,
 }
 
 impl ManualClock {
     /// A clock standing at the real instant of its creation.
     pub fn new() -> Self {
         ManualClock {
-            now: Shared::new(PlainMutex::new(Instant::now())),
+            origin: Instant::now(),
+            time: Time::new(),
         }
     }
 
     /// Moves the clock forwards by `by`.
     pub fn advance(&self, by: Duration) {
-        let mut now = lock_plain(&self.now);
-        *now += by;
+        self.time.advance(by);
     }
 }
 
@@ -87,6 +92,6 @@ impl Default for ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
-        *lock_plain(&self.now)
+        self.origin + self.time.now()
     }
 }

@@ -5,18 +5,22 @@ use std::fmt;
 use std::time::Duration;
 
 use taskpool::{BuildError, PoolStats};
+use taskpool_utils::sync::Arc;
 
-use crate::engine::{self, Inner, Refusal, Wait};
 use crate::error::{InvokeError, TimedOut, TuneError};
-use crate::pool::{Handle, Pool};
-use crate::sync::Arc;
+use crate::lifecycle::{self, reboot};
+use crate::line::{Refusal, Wait};
+use crate::pool::Handle;
+use crate::state::Inner;
+use crate::submit::submit;
+use crate::PoolBuilder;
 
 /// A pool whose workers all run the same function, bound when it is built;
 /// [`invoke`](PoolWithFunc::invoke) hands one argument to a worker.
 ///
 /// The argument travels to the worker by value: nothing is boxed or allocated
-/// per task (a [`Pool`] boxes every closure). Admission, back-pressure,
-/// tuning, release and reboot behave exactly as on [`Pool`]; a refused
+/// per task (a [`Pool`](crate::Pool) boxes every closure). Admission, back-pressure,
+/// tuning, release and reboot behave exactly as on [`Pool`](crate::Pool); a refused
 /// argument comes back in the [`InvokeError`]. Cloning shares the pool;
 /// dropping the last clone releases it and waits for its workers.
 ///
@@ -54,7 +58,7 @@ impl<T: Send + 'static> fmt::Debug for PoolWithFunc<T> {
 
 impl<T: Send + 'static> PoolWithFunc<T> {
     /// A pool of at most `capacity` workers running `f`, default settings.
-    /// Use [`Pool::builder`] and
+    /// Use [`Pool::builder`](crate::Pool::builder) and
     /// [`build_with_func`](crate::PoolBuilder::build_with_func) for the
     /// others.
     ///
@@ -66,7 +70,7 @@ impl<T: Send + 'static> PoolWithFunc<T> {
     where
         F: Fn(T) + Send + Sync + 'static,
     {
-        Pool::builder().capacity(capacity).build_with_func(f)
+        PoolBuilder::new().capacity(capacity).build_with_func(f)
     }
 
     pub(crate) fn from_inner(inner: Arc<Inner<T>>) -> Self {
@@ -80,14 +84,14 @@ impl<T: Send + 'static> PoolWithFunc<T> {
     }
 
     fn invoke_with(&self, arg: T, wait_for: Wait) -> Result<(), InvokeError<T>> {
-        engine::submit(&self.handle.inner, arg, wait_for).map_err(|(why, arg)| match why {
+        submit(&self.handle.inner, arg, wait_for).map_err(|(why, arg)| match why {
             Refusal::Stopped => InvokeError::Stopped(arg),
             Refusal::Overloaded => InvokeError::Overloaded(arg),
         })
     }
 
     /// Hands `arg` to a worker; waits, refuses or fails exactly like
-    /// [`Pool::submit`], giving the argument back in the error.
+    /// [`Pool::submit`](crate::Pool::submit), giving the argument back in the error.
     ///
     /// ```
     /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ()).unwrap();
@@ -98,7 +102,7 @@ impl<T: Send + 'static> PoolWithFunc<T> {
         self.invoke_with(arg, Wait::Forever)
     }
 
-    /// Never waits: a full pool refuses at once (see [`Pool::try_submit`]).
+    /// Never waits: a full pool refuses at once (see [`Pool::try_submit`](crate::Pool::try_submit)).
     ///
     /// ```
     /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ()).unwrap();
@@ -108,7 +112,7 @@ impl<T: Send + 'static> PoolWithFunc<T> {
         self.invoke_with(arg, Wait::Never)
     }
 
-    /// Waits at most `timeout` for a worker (see [`Pool::submit_timeout`]).
+    /// Waits at most `timeout` for a worker (see [`Pool::submit_timeout`](crate::Pool::submit_timeout)).
     ///
     /// ```
     /// use std::time::Duration;
@@ -123,7 +127,7 @@ impl<T: Send + 'static> PoolWithFunc<T> {
         self.invoke_with(arg, wait_for)
     }
 
-    /// See [`Pool::tune`].
+    /// See [`Pool::tune`](crate::Pool::tune).
     ///
     /// ```
     /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ()).unwrap();
@@ -134,47 +138,47 @@ impl<T: Send + 'static> PoolWithFunc<T> {
         self.inner().tune(capacity)
     }
 
-    /// See [`Pool::cap`].
+    /// See [`Pool::cap`](crate::Pool::cap).
     pub fn cap(&self) -> Option<usize> {
         self.inner().cap()
     }
 
-    /// See [`Pool::running`].
+    /// See [`Pool::running`](crate::Pool::running).
     pub fn running(&self) -> usize {
         self.inner().running()
     }
 
-    /// See [`Pool::workers`].
+    /// See [`Pool::workers`](crate::Pool::workers).
     pub fn workers(&self) -> usize {
         self.inner().workers()
     }
 
-    /// See [`Pool::idle_workers`].
+    /// See [`Pool::idle_workers`](crate::Pool::idle_workers).
     pub fn idle_workers(&self) -> usize {
         self.inner().idle_workers()
     }
 
-    /// See [`Pool::free`].
+    /// See [`Pool::free`](crate::Pool::free).
     pub fn free(&self) -> Option<usize> {
         self.inner().free()
     }
 
-    /// See [`Pool::waiting`].
+    /// See [`Pool::waiting`](crate::Pool::waiting).
     pub fn waiting(&self) -> usize {
         self.inner().waiting()
     }
 
-    /// See [`Pool::is_closed`].
+    /// See [`Pool::is_closed`](crate::Pool::is_closed).
     pub fn is_closed(&self) -> bool {
         self.inner().is_closed()
     }
 
-    /// See [`Pool::release`].
+    /// See [`Pool::release`](crate::Pool::release).
     pub fn release(&self) {
         self.inner().release();
     }
 
-    /// See [`Pool::release_timeout`].
+    /// See [`Pool::release_timeout`](crate::Pool::release_timeout).
     ///
     /// ```
     /// use std::time::Duration;
@@ -186,27 +190,27 @@ impl<T: Send + 'static> PoolWithFunc<T> {
         self.inner().release_timeout(timeout)
     }
 
-    /// See [`Pool::reboot`].
+    /// See [`Pool::reboot`](crate::Pool::reboot).
     pub fn reboot(&self) {
-        engine::reboot(&self.handle.inner);
+        reboot(&self.handle.inner);
     }
 
-    /// See [`Pool::wait_idle`].
+    /// See [`Pool::wait_idle`](crate::Pool::wait_idle).
     pub fn wait_idle(&self) {
         self.inner().wait_idle();
     }
 
-    /// See [`Pool::stats`].
+    /// See [`Pool::stats`](crate::Pool::stats).
     pub fn stats(&self) -> PoolStats {
         self.inner().stats()
     }
 
-    /// See [`Pool::purge_expired`].
+    /// See [`Pool::purge_expired`](crate::Pool::purge_expired).
     pub fn purge_expired(&self) -> usize {
         self.inner().purge_expired()
     }
 
-    /// See [`Pool::is_worker_thread`].
+    /// See [`Pool::is_worker_thread`](crate::Pool::is_worker_thread).
     pub fn is_worker_thread(&self) -> bool {
         self.inner().on_own_worker()
     }
@@ -221,5 +225,28 @@ impl<T: Send + 'static> PoolWithFunc<T> {
     /// ```
     pub fn stop(&self) {
         self.inner().shutdown();
+    }
+}
+
+impl PoolBuilder {
+    /// Builds a [`PoolWithFunc`] that runs `f` on every argument it is
+    /// given.
+    ///
+    /// ```
+    /// let pool = taskpool_ants::Pool::builder()
+    ///     .capacity(2)
+    ///     .build_with_func(|n: u64| { let _ = n * 2; })
+    ///     .unwrap();
+    /// pool.invoke(21).unwrap();
+    /// ```
+    pub fn build_with_func<T, F>(&self, f: F) -> Result<PoolWithFunc<T>, BuildError>
+    where
+        T: Send + 'static,
+        F: Fn(T) + Send + Sync + 'static,
+    {
+        let cfg = self.config()?;
+        let inner = lifecycle::start(cfg, Box::new(f))
+            .map_err(|e| BuildError::with_source("could not start the purge thread", e))?;
+        Ok(PoolWithFunc::from_inner(inner))
     }
 }

@@ -76,22 +76,31 @@
 //! [panjf2000/ants]: https://github.com/panjf2000/ants
 #![forbid(unsafe_code)]
 
+mod builder;
 mod clock;
-mod engine;
+mod config;
 mod error;
 mod func;
+mod lifecycle;
+mod line;
+mod mailbox;
 mod multi;
 mod pool;
-mod sync;
+mod purge;
+mod state;
+mod submit;
+mod task_pool;
+mod worker_loop;
 
 #[cfg(all(test, tp_loom))]
 mod loom_tests;
 #[cfg(all(test, not(tp_loom)))]
 mod tests;
 
+pub use builder::{PoolBuilder, DEFAULT_EXPIRY};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{IndexOutOfRange, InvokeError, TimedOut, TuneError};
 pub use func::PoolWithFunc;
 pub use multi::{LoadBalancing, MultiPool};
-pub use pool::{Pool, PoolBuilder, DEFAULT_EXPIRY};
+pub use pool::Pool;
 pub use taskpool::{SubmitError, TaskPool};

@@ -5,11 +5,12 @@ use std::fmt;
 use std::time::Duration;
 
 use taskpool::{BuildError, PoolStats, SubmitError, Task, TaskPool};
+use taskpool_utils::sync::{Arc, AtomicBool, AtomicUsize, Ordering};
+use taskpool_utils::worker_mark::PoolId;
 
-use crate::engine::Wait;
 use crate::error::{IndexOutOfRange, TimedOut, TuneError};
-use crate::pool::{Pool, PoolBuilder};
-use crate::sync::{next_pool_id, Arc, AtomicBool, AtomicUsize, Ordering};
+use crate::line::Wait;
+use crate::{Pool, PoolBuilder};
 
 /// How a [`MultiPool`] picks the pool for the next task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -107,7 +108,7 @@ impl MultiPool {
         // One identity for all: a task of one pool is "inside" every pool
         // (it is refused rather than blocked on a full sibling, and does not
         // wait for siblings that may be waiting for it).
-        let builder = builder.in_group(next_pool_id());
+        let builder = builder.in_group(PoolId::new());
         let pools = (0..pools)
             .map(|_| builder.build())
             .collect::<Result<Vec<_>, _>>()?;
@@ -156,7 +157,7 @@ impl MultiPool {
     /// line, so every task is a wake-up; waiting where the fewest tasks run
     /// brought round-robin level with least-tasks. A refusal without waiting
     /// costs two atomic loads per pool.
-    fn submit_task(&self, task: Task, wait_for: Wait) -> Result<(), SubmitError> {
+    pub(crate) fn submit_task(&self, task: Task, wait_for: Wait) -> Result<(), SubmitError> {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(SubmitError::Stopped(task));
         }
@@ -382,44 +383,10 @@ impl MultiPool {
         total
     }
 
-    fn shutdown(&self) {
+    pub(crate) fn shutdown(&self) {
         self.release();
         for pool in &self.inner.pools {
             TaskPool::stop(pool);
         }
-    }
-}
-
-impl TaskPool for MultiPool {
-    fn name(&self) -> &str {
-        "ants-multi"
-    }
-
-    fn submit(&self, task: Task) -> Result<(), SubmitError> {
-        self.submit_task(task, Wait::Forever)
-    }
-
-    fn stop(&self) {
-        self.shutdown();
-    }
-
-    fn stop_wait(&self) {
-        self.shutdown();
-    }
-
-    fn is_stopped(&self) -> bool {
-        self.is_closed()
-    }
-
-    fn stats(&self) -> PoolStats {
-        MultiPool::stats(self)
-    }
-
-    fn try_submit(&self, task: Task) -> Result<(), SubmitError> {
-        self.submit_task(task, Wait::Never)
-    }
-
-    fn wait_idle(&self) {
-        MultiPool::wait_idle(self);
     }
 }

@@ -1,20 +1,20 @@
-//! [`Pool`] (closures), its [`PoolBuilder`], and the [`TaskPool`] impl.
+//! [`Pool`]: the pool of closures (and how a [`PoolBuilder`] builds one),
+//! and the [`Handle`] every face of a pool owns.
 
 use std::fmt;
 use std::time::Duration;
 
-use taskpool::{BuildError, PoolStats, SubmitError, Task, TaskPool};
+use taskpool::{BuildError, PoolStats, SubmitError, Task};
+use taskpool_utils::sync::Arc;
 
-use crate::clock::{Clock, SystemClock};
-use crate::engine::{self, Config, Inner, PanicHandler, Refusal, Wait};
 use crate::error::{TimedOut, TuneError};
-use crate::func::PoolWithFunc;
-use crate::sync::{Arc, Shared};
+use crate::lifecycle::{self, reboot};
+use crate::line::{Refusal, Wait};
+use crate::state::Inner;
+use crate::submit::submit;
+use crate::{Clock, PoolBuilder};
 
-/// The default expiry of idle workers (upstream's `DefaultCleanIntervalTime`).
-pub const DEFAULT_EXPIRY: Duration = Duration::from_secs(1);
-
-/// The user-facing owner of a pool's engine. When the last one is dropped the
+/// The user-facing owner of a pool's shared state. When the last one is dropped the
 /// pool shuts down like `stop_wait` (rule 8). Worker threads hold only the
 /// engine (`Inner`), never a `Handle`, so they cannot keep a pool alive.
 pub(crate) struct Handle<J> {
@@ -91,7 +91,7 @@ impl Pool {
         PoolBuilder::new()
     }
 
-    fn inner(&self) -> &Inner<Task> {
+    pub(crate) fn inner(&self) -> &Inner<Task> {
         &self.handle.inner
     }
 
@@ -104,7 +104,7 @@ impl Pool {
     }
 
     pub(crate) fn submit_task(&self, task: Task, wait_for: Wait) -> Result<(), SubmitError> {
-        engine::submit(&self.handle.inner, task, wait_for).map_err(|(why, task)| match why {
+        submit(&self.handle.inner, task, wait_for).map_err(|(why, task)| match why {
             Refusal::Stopped => SubmitError::Stopped(task),
             Refusal::Overloaded => SubmitError::Overloaded(task),
         })
@@ -316,7 +316,7 @@ impl Pool {
     /// pool.submit(|| ()).unwrap();
     /// ```
     pub fn reboot(&self) {
-        engine::reboot(&self.handle.inner);
+        reboot(&self.handle.inner);
     }
 
     /// Blocks until no task is running and no submitter is blocked, without
@@ -377,308 +377,7 @@ impl Pool {
     }
 }
 
-impl TaskPool for Pool {
-    fn name(&self) -> &str {
-        "ants"
-    }
-
-    fn submit(&self, task: Task) -> Result<(), SubmitError> {
-        self.submit_task(task, Wait::Forever)
-    }
-
-    /// Releases and waits for every worker to exit. There is no queue: every
-    /// accepted task is already in a worker's hands and runs; blocked
-    /// submitters get `Stopped`. From one of the pool's own tasks it does not
-    /// wait for the calling worker.
-    fn stop(&self) {
-        self.inner().shutdown();
-    }
-
-    /// The same as [`stop`](TaskPool::stop): with no queue, every accepted
-    /// task has a worker and finishes before the workers exit.
-    fn stop_wait(&self) {
-        self.inner().shutdown();
-    }
-
-    fn is_stopped(&self) -> bool {
-        self.is_closed()
-    }
-
-    fn stats(&self) -> PoolStats {
-        self.inner().stats()
-    }
-
-    fn try_submit(&self, task: Task) -> Result<(), SubmitError> {
-        self.submit_task(task, Wait::Never)
-    }
-
-    fn wait_idle(&self) {
-        self.inner().wait_idle();
-    }
-}
-
-/// How many workers a builder allows.
-#[derive(Debug, Clone, Copy)]
-enum Capacity {
-    /// Not set: the number of available cores.
-    Default,
-    Limited(usize),
-    Unlimited,
-}
-
-/// Settings for a [`Pool`], a [`PoolWithFunc`] or a
-/// [`MultiPool`](crate::MultiPool). `build` checks them and returns a
-/// [`BuildError`] naming the bad one.
-///
-/// ```
-/// use std::time::Duration;
-/// use taskpool_ants::Pool;
-/// assert!(Pool::builder().capacity(0).build().is_err());
-/// assert!(Pool::builder().expiry(Duration::ZERO).build().is_err());
-/// assert!(Pool::builder().unlimited().prealloc(true).build().is_err());
-/// assert!(Pool::builder().max_blocking_tasks(0).build().is_err());
-/// ```
-#[derive(Clone)]
-pub struct PoolBuilder {
-    capacity: Capacity,
-    expiry: Duration,
-    purge: bool,
-    prealloc: bool,
-    nonblocking: bool,
-    max_blocking: Option<usize>,
-    panic_handler: Option<PanicHandler>,
-    thread_name: String,
-    clock: Shared<dyn Clock>,
-    /// Set by `MultiPool` so its pools share one identity for "inside".
-    group: Option<usize>,
-}
-
-impl fmt::Debug for PoolBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PoolBuilder")
-            .field("capacity", &self.capacity)
-            .field("expiry", &self.expiry)
-            .field("purge", &self.purge)
-            .field("prealloc", &self.prealloc)
-            .field("nonblocking", &self.nonblocking)
-            .field("max_blocking", &self.max_blocking)
-            .field("panic_handler", &self.panic_handler.as_ref().map(|_| ".."))
-            .field("thread_name", &self.thread_name)
-            .field("clock", &self.clock)
-            .finish()
-    }
-}
-
-impl Default for PoolBuilder {
-    fn default() -> Self {
-        PoolBuilder::new()
-    }
-}
-
 impl PoolBuilder {
-    /// The defaults: capacity = available cores, expiry 1 s with purging on,
-    /// no pre-allocation, blocking submit with no bound on blocked callers,
-    /// panics counted (and printed by the panic hook), threads named
-    /// `ants-worker-N`, the system clock.
-    ///
-    /// ```
-    /// let pool = taskpool_ants::PoolBuilder::new().build().unwrap();
-    /// assert!(pool.cap().unwrap() >= 1);
-    /// ```
-    pub fn new() -> Self {
-        PoolBuilder {
-            capacity: Capacity::Default,
-            expiry: DEFAULT_EXPIRY,
-            purge: true,
-            prealloc: false,
-            nonblocking: false,
-            max_blocking: None,
-            panic_handler: None,
-            thread_name: "ants-worker".to_owned(),
-            clock: Shared::new(SystemClock),
-            group: None,
-        }
-    }
-
-    /// At most `n` tasks at once (zero is refused by `build`).
-    ///
-    /// ```
-    /// let pool = taskpool_ants::Pool::builder().capacity(3).build().unwrap();
-    /// assert_eq!(pool.cap(), Some(3));
-    /// ```
-    pub fn capacity(mut self, n: usize) -> Self {
-        self.capacity = Capacity::Limited(n);
-        self
-    }
-
-    /// No limit: every submit that finds no idle worker starts one (upstream:
-    /// a size of -1). Cannot be tuned or pre-allocated.
-    ///
-    /// ```
-    /// let pool = taskpool_ants::Pool::builder().unlimited().build().unwrap();
-    /// assert_eq!(pool.free(), None);
-    /// ```
-    pub fn unlimited(mut self) -> Self {
-        self.capacity = Capacity::Unlimited;
-        self
-    }
-
-    /// Idle workers older than this are stopped by the purge thread, which
-    /// also wakes up this often (default 1 s; zero is refused).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let b = taskpool_ants::Pool::builder().expiry(Duration::from_millis(100));
-    /// assert!(b.build().is_ok());
-    /// ```
-    pub fn expiry(mut self, expiry: Duration) -> Self {
-        self.expiry = expiry;
-        self
-    }
-
-    /// No purge thread: idle workers live until release (or a manual
-    /// [`Pool::purge_expired`]).
-    ///
-    /// ```
-    /// let pool = taskpool_ants::Pool::builder().capacity(1).disable_purge().build().unwrap();
-    /// pool.submit(|| ()).unwrap();
-    /// ```
-    pub fn disable_purge(mut self) -> Self {
-        self.purge = false;
-        self
-    }
-
-    /// Keep idle workers in a ring whose storage is reserved for the whole
-    /// capacity up front, reused first-in first-out (upstream's loop queue).
-    /// Refused for an unlimited pool.
-    ///
-    /// ```
-    /// let pool = taskpool_ants::Pool::builder().capacity(4).prealloc(true).build().unwrap();
-    /// pool.submit(|| ()).unwrap();
-    /// ```
-    pub fn prealloc(mut self, yes: bool) -> Self {
-        self.prealloc = yes;
-        self
-    }
-
-    /// In nonblocking mode `submit` on a full pool refuses with
-    /// `Overloaded` instead of waiting (and `max_blocking_tasks` is moot).
-    ///
-    /// ```
-    /// let pool = taskpool_ants::Pool::builder().capacity(1).nonblocking(true).build().unwrap();
-    /// assert!(pool.submit(|| ()).is_ok());
-    /// ```
-    pub fn nonblocking(mut self, yes: bool) -> Self {
-        self.nonblocking = yes;
-        self
-    }
-
-    /// At most `n` submitters may be blocked at once; the next is refused
-    /// with `Overloaded`. Zero is refused by `build` (use `nonblocking`);
-    /// upstream used 0 for "no bound", which is the default here.
-    ///
-    /// ```
-    /// let pool = taskpool_ants::Pool::builder().capacity(1).max_blocking_tasks(4).build().unwrap();
-    /// assert_eq!(pool.waiting(), 0);
-    /// ```
-    pub fn max_blocking_tasks(mut self, n: usize) -> Self {
-        self.max_blocking = Some(n);
-        self
-    }
-
-    /// Called on the worker with the payload of every task that panics,
-    /// exactly once per panic. The worker survives and the panic is counted
-    /// either way; a panic inside the handler is caught and dropped.
-    ///
-    /// ```
-    /// use std::sync::atomic::{AtomicUsize, Ordering};
-    /// use std::sync::Arc;
-    /// let seen = Arc::new(AtomicUsize::new(0));
-    /// let s = Arc::clone(&seen);
-    /// let pool = taskpool_ants::Pool::builder()
-    ///     .capacity(1)
-    ///     .panic_handler(move |_payload| { s.fetch_add(1, Ordering::SeqCst); })
-    ///     .build()
-    ///     .unwrap();
-    /// pool.submit(|| panic!("boom")).unwrap();
-    /// pool.wait_idle();
-    /// assert_eq!(seen.load(Ordering::SeqCst), 1);
-    /// ```
-    pub fn panic_handler<H>(mut self, handler: H) -> Self
-    where
-        H: Fn(Box<dyn std::any::Any + Send>) + Send + Sync + 'static,
-    {
-        self.panic_handler = Some(Shared::new(handler));
-        self
-    }
-
-    /// Worker threads are named `{prefix}-{n}`, the purge thread
-    /// `{prefix}-purge`.
-    ///
-    /// ```
-    /// let pool = taskpool_ants::Pool::builder().capacity(1).thread_name("io").build().unwrap();
-    /// let (tx, rx) = std::sync::mpsc::channel();
-    /// pool.submit(move || tx.send(std::thread::current().name().map(str::to_owned)).unwrap()).unwrap();
-    /// assert_eq!(rx.recv().unwrap().as_deref(), Some("io-0"));
-    /// ```
-    pub fn thread_name(mut self, prefix: impl Into<String>) -> Self {
-        self.thread_name = prefix.into();
-        self
-    }
-
-    /// The clock for expiry and timeouts (default [`SystemClock`]).
-    ///
-    /// ```
-    /// let clock = taskpool_ants::ManualClock::new();
-    /// let pool = taskpool_ants::Pool::builder().capacity(1).clock(clock).build().unwrap();
-    /// assert_eq!(pool.cap(), Some(1));
-    /// ```
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Shared::new(clock);
-        self
-    }
-
-    /// The same settings, for pools that share one "inside" identity.
-    pub(crate) fn in_group(&self, group: usize) -> Self {
-        let mut b = self.clone();
-        b.group = Some(group);
-        b
-    }
-
-    pub(crate) fn config(&self) -> Result<Config, BuildError> {
-        let capacity = match self.capacity {
-            Capacity::Limited(0) => return Err(BuildError::zero("capacity")),
-            Capacity::Limited(n) => Some(n),
-            Capacity::Unlimited => None,
-            Capacity::Default => Some(std::thread::available_parallelism().map_or(1, |n| n.get())),
-        };
-        if self.expiry.is_zero() {
-            return Err(BuildError::new("expiry must be longer than zero, got 0s"));
-        }
-        if self.prealloc && capacity.is_none() {
-            return Err(BuildError::new(
-                "pre-allocation needs a bounded capacity, but the pool is unlimited",
-            ));
-        }
-        if self.max_blocking == Some(0) {
-            return Err(BuildError::new(
-                "max_blocking_tasks must be at least 1, got 0 (use nonblocking(true) to never block)",
-            ));
-        }
-        Ok(Config {
-            capacity,
-            expiry: self.expiry,
-            purge: self.purge,
-            prealloc: self.prealloc,
-            nonblocking: self.nonblocking,
-            max_blocking: self.max_blocking,
-            panic_handler: self.panic_handler.clone(),
-            thread_name: self.thread_name.clone(),
-            clock: Shared::clone(&self.clock),
-            group: self.group,
-        })
-    }
-
     /// Builds a [`Pool`] of closures.
     ///
     /// ```
@@ -687,31 +386,10 @@ impl PoolBuilder {
     /// ```
     pub fn build(&self) -> Result<Pool, BuildError> {
         let cfg = self.config()?;
-        let inner = Inner::start(cfg, Box::new(|task: Task| task()))
+        let inner = lifecycle::start(cfg, Box::new(|task: Task| task()))
             .map_err(|e| BuildError::with_source("could not start the purge thread", e))?;
         Ok(Pool {
             handle: Arc::new(Handle { inner }),
         })
-    }
-
-    /// Builds a [`PoolWithFunc`] that runs `f` on every argument it is
-    /// given.
-    ///
-    /// ```
-    /// let pool = taskpool_ants::Pool::builder()
-    ///     .capacity(2)
-    ///     .build_with_func(|n: u64| { let _ = n * 2; })
-    ///     .unwrap();
-    /// pool.invoke(21).unwrap();
-    /// ```
-    pub fn build_with_func<T, F>(&self, f: F) -> Result<PoolWithFunc<T>, BuildError>
-    where
-        T: Send + 'static,
-        F: Fn(T) + Send + Sync + 'static,
-    {
-        let cfg = self.config()?;
-        let inner = Inner::start(cfg, Box::new(f))
-            .map_err(|e| BuildError::with_source("could not start the purge thread", e))?;
-        Ok(PoolWithFunc::from_inner(inner))
     }
 }

@@ -1,15 +1,14 @@
-//! [`Builder`] and [`FullPolicy`].
+//! [`Builder`] and [`FullPolicy`]: a pool's settings before it starts.
+//! `build` is with the pool (`pool.rs`), so this file does not depend on it.
 
 use std::any::Any;
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use taskpool::BuildError;
+use crate::ManualClock;
 
-use crate::clock::{Clock, ManualClock};
-use crate::dispatch::{Dispatcher, Shared};
-use crate::sync::{channel, thread, Arc};
-use crate::{PanicHandler, WorkerPool};
+/// A panic handler as the pool stores it.
+pub(crate) type PanicHandler = Box<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
 
 /// The idle period after which one idle worker exits, unless configured.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -25,7 +24,7 @@ pub enum FullPolicy {
     Reject,
 }
 
-/// Configures and starts a [`WorkerPool`].
+/// Configures and starts a [`WorkerPool`](crate::WorkerPool).
 ///
 /// ```
 /// use std::time::Duration;
@@ -43,13 +42,13 @@ pub enum FullPolicy {
 /// pool.stop_wait();
 /// ```
 pub struct Builder {
-    max_workers: Option<usize>,
-    idle_timeout: Option<Duration>,
-    thread_name: String,
-    panic_handler: Option<PanicHandler>,
-    max_queued: Option<usize>,
-    when_full: Option<FullPolicy>,
-    clock: Option<ManualClock>,
+    pub(crate) max_workers: Option<usize>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) thread_name: String,
+    pub(crate) panic_handler: Option<PanicHandler>,
+    pub(crate) max_queued: Option<usize>,
+    pub(crate) when_full: Option<FullPolicy>,
+    pub(crate) clock: Option<ManualClock>,
 }
 
 impl Default for Builder {
@@ -127,67 +126,6 @@ impl Builder {
     pub fn clock(mut self, clock: ManualClock) -> Self {
         self.clock = Some(clock);
         self
-    }
-
-    /// Checks the settings and starts the dispatcher thread (no worker threads
-    /// start until tasks arrive).
-    ///
-    /// # Errors
-    ///
-    /// A [`BuildError`] naming the setting for `max_workers(0)`,
-    /// `max_queued(0)`, a zero idle timeout, `when_full` without `max_queued`,
-    /// a thread name containing a NUL byte, or when the dispatcher thread
-    /// cannot be started.
-    pub fn build(self) -> Result<WorkerPool, BuildError> {
-        let max_workers = match self.max_workers {
-            Some(0) => return Err(BuildError::zero("max_workers")),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
-        if self.idle_timeout == Some(Duration::ZERO) {
-            return Err(BuildError::new(
-                "idle_timeout must be longer than zero; use None to disable idle reaping",
-            ));
-        }
-        let limit = match (self.max_queued, self.when_full) {
-            (Some(0), _) => return Err(BuildError::zero("max_queued")),
-            (Some(n), policy) => Some((n, policy.unwrap_or(FullPolicy::Block))),
-            (None, Some(_)) => {
-                return Err(BuildError::new(
-                    "when_full needs max_queued: an unbounded queue is never full",
-                ))
-            }
-            (None, None) => None,
-        };
-        if self.thread_name.contains('\0') {
-            return Err(BuildError::new("thread_name must not contain a NUL byte"));
-        }
-        let (tx, rx) = channel::unbounded();
-        let shared = Arc::new(Shared::new(
-            max_workers,
-            limit,
-            self.panic_handler,
-            tx.clone(),
-        ));
-        let clock = match self.clock {
-            Some(manual) => {
-                manual.subscribe(tx.clone(), Arc::clone(&shared));
-                Clock::Manual(manual)
-            }
-            None => Clock::System(Instant::now()),
-        };
-        let dispatcher = Dispatcher::new(
-            Arc::clone(&shared),
-            rx,
-            clock,
-            self.idle_timeout,
-            self.thread_name.clone(),
-        );
-        let handle = thread::Builder::new()
-            .name(format!("{}-dispatcher", self.thread_name))
-            .spawn(move || dispatcher.run())
-            .map_err(|e| BuildError::with_source("could not start the dispatcher thread", e))?;
-        Ok(WorkerPool::from_parts(shared, tx, handle))
     }
 }
 

@@ -1,11 +1,11 @@
-//! Time for idle reaping: the system clock, or a [`ManualClock`] that tests
-//! move forward by hand.
+//! [`ManualClock`]: the clock tests move by hand to drive idle reaping. A
+//! face over the workspace's one manual clock (`taskpool_utils::clock`); each
+//! pool built with it subscribes a hook that sends its dispatcher a tick.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::dispatch::{Control, Msg, Shared};
-use crate::sync::{channel, lock, Arc, Mutex};
+use taskpool_utils::clock::ManualClock as Time;
 
 /// A clock that only moves when [`advance`](ManualClock::advance) is called.
 ///
@@ -37,17 +37,8 @@ use crate::sync::{channel, lock, Arc, Mutex};
 /// ```
 #[derive(Clone, Default)]
 pub struct ManualClock {
-    inner: Arc<Mutex<ManualState>>,
-}
-
-#[derive(Default)]
-struct ManualState {
-    /// Time since the clock was made; only `advance` moves it.
-    now: Duration,
-    /// The dispatchers of the pools that use this clock, with the pool state
-    /// (to wake a resting dispatcher). A dispatcher that has exited refuses
-    /// the send, and is then forgotten.
-    pools: Vec<(channel::Sender<Msg>, Arc<Shared>)>,
+    /// The time and the pools subscribed to it; clones share both.
+    pub(crate) time: Time,
 }
 
 impl ManualClock {
@@ -58,42 +49,13 @@ impl ManualClock {
 
     /// The time since the clock was made.
     pub fn now(&self) -> Duration {
-        lock(&self.inner).now
+        self.time.now()
     }
 
     /// Moves the clock forward by `by`, then waits until every running pool
     /// built with this clock has looked at the new time.
     pub fn advance(&self, by: Duration) {
-        let pools = {
-            let mut state = lock(&self.inner);
-            state.now += by;
-            state.pools.clone()
-        };
-        let mut gone = Vec::new();
-        for (i, (pool, shared)) in pools.iter().enumerate() {
-            let (ack, seen) = channel::unbounded();
-            if pool.send(Msg::control(Control::Tick(ack))).is_err() {
-                gone.push(i);
-                continue;
-            }
-            shared.wake_dispatcher_urgently();
-            // An error means the dispatcher exited before it got to the tick:
-            // nothing left to wait for.
-            let _ = seen.recv();
-        }
-        if !gone.is_empty() {
-            let mut state = lock(&self.inner);
-            let mut i = 0;
-            state.pools.retain(|_| {
-                let keep = !gone.contains(&i);
-                i += 1;
-                keep
-            });
-        }
-    }
-
-    pub(crate) fn subscribe(&self, dispatcher: channel::Sender<Msg>, shared: Arc<Shared>) {
-        lock(&self.inner).pools.push((dispatcher, shared));
+        self.time.advance(by);
     }
 }
 
@@ -102,26 +64,5 @@ impl fmt::Debug for ManualClock {
         f.debug_struct("ManualClock")
             .field("now", &self.now())
             .finish()
-    }
-}
-
-/// Where the dispatcher reads the time.
-#[derive(Debug, Clone)]
-pub(crate) enum Clock {
-    /// Real time, measured from the pool's start. The dispatcher sleeps until
-    /// the next idle deadline.
-    System(Instant),
-    /// Test time: the dispatcher never sleeps on a deadline; `advance` sends it
-    /// a tick instead.
-    Manual(ManualClock),
-}
-
-impl Clock {
-    /// Time since the clock's origin.
-    pub(crate) fn now(&self) -> Duration {
-        match self {
-            Clock::System(origin) => origin.elapsed(),
-            Clock::Manual(clock) => clock.now(),
-        }
     }
 }

@@ -8,7 +8,8 @@
 
 use std::time::Duration;
 
-use crate::sync::{thread, Arc, AtomicUsize, Ordering};
+use taskpool_utils::sync::{thread, Arc, AtomicUsize, Ordering};
+
 use crate::{ManualClock, WorkerPool};
 
 fn model(f: impl Fn() + Sync + Send + 'static) {

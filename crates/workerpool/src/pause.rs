@@ -1,9 +1,10 @@
-//! [`PauseGuard`] and the gate its parking tasks wait on.
+//! `pause`'s parts: the [`PauseGate`] its parking tasks wait on, the
+//! registry of [`Pauses`] in force (which a stop ends), and the
+//! [`PauseGuard`] that resumes the pool when dropped.
 
 use std::fmt;
 
-use crate::dispatch::Shared;
-use crate::sync::{lock, wait, Arc, Condvar, Mutex};
+use taskpool_utils::sync::{lock, wait, Arc, Condvar, Mutex};
 
 /// Where the parking tasks of one `pause` wait.
 pub(crate) struct PauseGate {
@@ -56,6 +57,52 @@ impl PauseGate {
     }
 }
 
+/// The pauses of one pool.
+pub(crate) struct Pauses {
+    /// Held for the whole of `pause`, so pauses queue their parking tasks one
+    /// pause at a time (interleaved, two pauses could each hold half the
+    /// workers forever).
+    pub(crate) serial: Mutex<()>,
+    /// Gates of the pauses in force. A pause registers its gate under this
+    /// lock after checking the closed bit under it; the first stopper sets
+    /// the bit, then releases every gate in the list, so no pause outlives a
+    /// stop.
+    gates: Mutex<Vec<Arc<PauseGate>>>,
+}
+
+impl Pauses {
+    pub(crate) fn new() -> Self {
+        Pauses {
+            serial: Mutex::new(()),
+            gates: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Registers `gate`, unless `is_closed()` (read under the registry's
+    /// lock): either the first stopper sees this pause, or the pause sees
+    /// the pool closed. True if registered.
+    pub(crate) fn register(&self, gate: &Arc<PauseGate>, is_closed: impl FnOnce() -> bool) -> bool {
+        let mut gates = lock(&self.gates);
+        if is_closed() {
+            return false;
+        }
+        gates.push(Arc::clone(gate));
+        true
+    }
+
+    /// The first stopper, after closing the gate: ends every pause.
+    pub(crate) fn release_all(&self) {
+        let gates = std::mem::take(&mut *lock(&self.gates));
+        for gate in gates {
+            gate.release();
+        }
+    }
+
+    fn remove(&self, gate: &Arc<PauseGate>) {
+        lock(&self.gates).retain(|g| !Arc::ptr_eq(g, gate));
+    }
+}
+
 /// Keeps a [`WorkerPool`](crate::WorkerPool) paused; dropping it resumes the
 /// pool. Returned by [`WorkerPool::pause`](crate::WorkerPool::pause).
 ///
@@ -72,13 +119,13 @@ impl PauseGate {
 #[must_use = "the pool resumes as soon as the guard is dropped"]
 pub struct PauseGuard {
     /// `None` for the guard of a pool that was already stopped.
-    gate: Option<(Arc<PauseGate>, Arc<Shared>)>,
+    gate: Option<(Arc<PauseGate>, Arc<Pauses>)>,
 }
 
 impl PauseGuard {
-    pub(crate) fn new(gate: Arc<PauseGate>, shared: Arc<Shared>) -> Self {
+    pub(crate) fn new(gate: Arc<PauseGate>, pauses: Arc<Pauses>) -> Self {
         PauseGuard {
-            gate: Some((gate, shared)),
+            gate: Some((gate, pauses)),
         }
     }
 
@@ -92,9 +139,9 @@ impl PauseGuard {
 
 impl Drop for PauseGuard {
     fn drop(&mut self) {
-        if let Some((gate, shared)) = self.gate.take() {
+        if let Some((gate, pauses)) = self.gate.take() {
             gate.release();
-            lock(&shared.pause_gates).retain(|g| !Arc::ptr_eq(g, &gate));
+            pauses.remove(&gate);
         }
     }
 }

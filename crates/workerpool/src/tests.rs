@@ -172,7 +172,7 @@ fn bounded_block_waits_for_space_and_stop_releases_it() {
             thread::spawn(move || pool.submit(Box::new(|| {})).map_err(|e| e.is_stopped()))
         };
         wait_until("the submitter blocks", || {
-            pool.inner.shared.space_waiters.load(Ordering::SeqCst) == 1
+            pool.handle.inner.bound.space_waiters.load(Ordering::SeqCst) == 1
         });
         let stopper = {
             let pool = pool.clone();
@@ -268,7 +268,7 @@ fn stop_from_inside_a_task_does_not_wait_for_itself() {
 fn dropping_the_last_handle_inside_a_task_stops_without_deadlock() {
     watchdog("drop inside a task", || {
         let pool = WorkerPool::new(2);
-        let shared = Arc::clone(&pool.inner.shared);
+        let inner = Arc::clone(&pool.handle.inner);
         let (tx, rx) = mpsc::channel();
         let last = pool.clone();
         drop(pool);
@@ -292,7 +292,7 @@ fn dropping_the_last_handle_inside_a_task_stops_without_deadlock() {
             .unwrap();
         rx.recv().unwrap();
         wait_until("the pool shut itself down", || {
-            let h = shared.handoff.lock().unwrap();
+            let h = inner.handoff.lock().unwrap();
             h.live == 0 && h.closing
         });
         assert_eq!(count.load(Ordering::SeqCst), 10);
@@ -611,7 +611,7 @@ fn a_clock_tick_reaches_a_resting_dispatcher() {
 
 #[test]
 fn submitters_never_leave_the_dispatcher_far_behind() {
-    use crate::dispatch::{LAG_LIMIT, LAG_SAMPLE};
+    use crate::rest::{LAG_LIMIT, LAG_SAMPLE};
     const PER_SUBMITTER: usize = 30_000;
     watchdog("a lagging dispatcher", || {
         let pool = WorkerPool::new(2);
@@ -650,7 +650,7 @@ fn submitters_never_leave_the_dispatcher_far_behind() {
         let bound = LAG_LIMIT + 2 * LAG_SAMPLE as usize;
         let mut longest = 0;
         while !(outside.is_finished() && inside_rx.try_recv().is_ok()) {
-            longest = longest.max(pool.inner.tx.len());
+            longest = longest.max(pool.handle.tx.len());
             thread::yield_now();
         }
         outside.join().unwrap();
@@ -669,7 +669,7 @@ fn a_channel_message_is_as_small_as_a_task() {
     // The control variants are boxed so a queued message costs a task's 16
     // bytes (a 24-byte channel slot with its stamp), not 24 (32).
     assert_eq!(
-        std::mem::size_of::<crate::dispatch::Msg>(),
+        std::mem::size_of::<crate::msg::Msg>(),
         std::mem::size_of::<taskpool::Task>()
     );
 }
@@ -679,7 +679,7 @@ fn the_docs_quote_the_keep_up_thresholds_as_they_are() {
     // The crate docs, README, DESIGN.md and docs/semantics.md give
     // `LAG_LIMIT` and `LAG_SAMPLE` in prose; this keeps them from drifting
     // when the thresholds are tuned.
-    use crate::dispatch::{LAG_LIMIT, LAG_SAMPLE};
+    use crate::rest::{LAG_LIMIT, LAG_SAMPLE};
     let grouped = format!("{},{:03}", LAG_LIMIT / 1000, LAG_LIMIT % 1000);
     let texts = [
         ("src/lib.rs", include_str!("lib.rs"), &grouped),

@@ -1,57 +1,24 @@
-//! The only module that names locks, condition variables, atomics, `Arc`,
-//! threads and channels. Under `cfg(tp_loom)` everything here comes from loom
-//! (the channel is a small lock-based one built on loom's primitives), so the
-//! loom models in `loom_tests` check the real protocol code.
+//! The unbounded multi-producer channel into the dispatcher: crossbeam's,
+//! or under `--cfg tp_loom` a small lock-based model of it built on loom's
+//! primitives (`taskpool_utils::sync`), so the loom models explore the real
+//! dispatcher code. Only this crate has a dispatcher, so the model lives
+//! here rather than in the shared floor.
 
 #[cfg(not(tp_loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-#[cfg(not(tp_loom))]
-pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-#[cfg(not(tp_loom))]
-pub(crate) use std::thread;
-#[cfg(not(tp_loom))]
-pub(crate) use std::thread_local;
+pub(crate) use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError, SendError, Sender};
 
 #[cfg(tp_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-#[cfg(tp_loom)]
-pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
-#[cfg(tp_loom)]
-pub(crate) use loom::thread;
-#[cfg(tp_loom)]
-pub(crate) use loom::thread_local;
-
-/// Locks `mutex`, ignoring poisoning: no code in this crate panics while it
-/// holds one of its locks (user code never runs under them), and a poisoned
-/// lock must not turn into a second panic.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Waits on `condvar`, ignoring poisoning (see [`lock`]).
-pub(crate) fn wait<'a, T>(condvar: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-    condvar
-        .wait(guard)
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// The unbounded multi-producer channel into the dispatcher.
-#[cfg(not(tp_loom))]
-pub(crate) mod channel {
-    pub(crate) use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError, SendError, Sender};
-}
+pub(crate) use model::{unbounded, Receiver, RecvTimeoutError, SendError, Sender};
 
 /// A lock-based stand-in for crossbeam's unbounded channel, with the subset of
 /// its API this crate uses, built on loom's primitives. Loom does not model
 /// time, so `recv_timeout` waits like `recv`.
 #[cfg(tp_loom)]
-pub(crate) mod channel {
+mod model {
     use std::collections::VecDeque;
     use std::time::Duration;
 
-    use super::{lock, wait, Arc, Condvar, Mutex};
+    use taskpool_utils::sync::{lock, wait, Arc, Condvar, Mutex};
 
     struct Chan<T> {
         /// Guards the queue and both reference counts.

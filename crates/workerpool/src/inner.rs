@@ -1,0 +1,202 @@
+//! [`Inner`]: the state a pool's handles, dispatcher and workers share, and
+//! [`Handoff`], what the dispatcher and the workers exchange under the
+//! hand-off lock. DESIGN.md ("The pieces") draws them.
+
+use std::fmt;
+
+use taskpool_utils::sync::{Arc, AtomicBool, AtomicUsize, CachePadded, Condvar, Mutex};
+use taskpool_utils::worker_mark::PoolId;
+
+use crate::bound::QueueBound;
+use crate::builder::PanicHandler;
+use crate::channel;
+use crate::gate::SubmissionGate;
+use crate::msg::Msg;
+use crate::pause::Pauses;
+use crate::queue::TaskQueue;
+use crate::FullPolicy;
+
+/// State shared by the handles, the dispatcher and the workers.
+pub(crate) struct Inner {
+    /// Marks the pool's dispatcher and worker threads, so `stop`,
+    /// `stop_wait`, drop, `wait_idle`, `submit_wait` and `pause` see that
+    /// they run on one of them, where waiting for the pool would wait for
+    /// themselves.
+    pub(crate) id: PoolId,
+    /// Orders every accepted task before `Control::Stop` (see `gate.rs`).
+    pub(crate) gate: SubmissionGate,
+    /// Everything the dispatcher and the workers exchange. Never touched by
+    /// `submit`. On a cache line of its own (the submitters write `gate` on
+    /// every call; the workers hammer this lock).
+    pub(crate) handoff: CachePadded<Mutex<Handoff>>,
+    /// Workers wait here when the queue is empty. Notified (after the lock is
+    /// released) once per task pushed for a waiting worker, once per retire
+    /// request, and for everyone on shutdown.
+    pub(crate) work_cv: Condvar,
+    /// The resting dispatcher waits here while `Handoff::resting` is set;
+    /// whoever clears that flag (under the lock) notifies.
+    pub(crate) rest_cv: Condvar,
+    /// Submitters that found the channel `LAG_LIMIT` long wait here (with
+    /// the hand-off lock); the dispatcher notifies all once it is down to
+    /// half, and when it shuts down.
+    pub(crate) lag_cv: Condvar,
+    /// Mirrors `Handoff::resting` for submitters, who read it without the
+    /// lock to decide whether a long channel calls for a wake-up. Written
+    /// only by the dispatcher; on its own cache line.
+    pub(crate) resting: CachePadded<AtomicBool>,
+    /// Most workers that may exist at once (at least 1).
+    pub(crate) max_workers: usize,
+    /// The bound on tasks accepted and not started, if any.
+    pub(crate) bound: QueueBound,
+    /// Tasks of this pool that are blocked in a nested `submit_wait` on it.
+    pub(crate) nested_waits: AtomicUsize,
+    /// The pauses in force.
+    pub(crate) pauses: Arc<Pauses>,
+    /// Called with the payload of every task that panics.
+    pub(crate) panic_handler: Option<PanicHandler>,
+    /// The workers' way to send `Control::CheckIdle` to the dispatcher.
+    pub(crate) to_dispatcher: channel::Sender<Msg>,
+}
+
+/// The hand-off between the dispatcher and the workers, under `Inner::handoff`.
+pub(crate) struct Handoff {
+    /// The FIFO waiting queue. Only the dispatcher pushes; workers pop from
+    /// the front.
+    pub(crate) queue: TaskQueue,
+    /// Workers waiting on `work_cv` (each adds itself before waiting and
+    /// removes itself after waking).
+    pub(crate) idle: usize,
+    /// Retire requests not yet taken. A worker looking for work takes one of
+    /// these before it looks at the queue. Invariant: `retire <= live - running`
+    /// (each request is matched by a worker that is not running a task).
+    pub(crate) retire: usize,
+    /// Worker threads started and not yet out of their loop.
+    pub(crate) live: usize,
+    /// Tasks executing now (counted from the moment a worker takes one).
+    pub(crate) running: usize,
+    /// Set by the dispatcher on shutdown: workers exit once the queue is empty.
+    pub(crate) closing: bool,
+    /// Ids of workers that retired on their own; the dispatcher joins them.
+    pub(crate) exited: Vec<usize>,
+    /// `wait_idle` callers to release once `queue` is empty and
+    /// `running == nested_idle`.
+    pub(crate) idle_waiters: Vec<channel::Sender<()>>,
+    /// Tasks of this pool blocked in `wait_idle` (they count as running but
+    /// must not keep the pool from being idle).
+    pub(crate) nested_idle: usize,
+    /// A `Control::CheckIdle` is on its way; set by the worker that sends it,
+    /// cleared by the dispatcher when it reads it.
+    pub(crate) check_pending: bool,
+    /// The dispatcher is resting on `rest_cv`. Set by the dispatcher; cleared
+    /// by whoever wakes it: a worker that finds the queue at half the resting
+    /// threshold, a stopper, a clock tick, a submitter that finds the channel
+    /// long. Whoever clears it notifies `rest_cv`, so exactly one notify per
+    /// rest.
+    pub(crate) resting: bool,
+    /// A control message (`Stop`, a clock tick) waits in the channel behind
+    /// tasks: the dispatcher must not rest again until it has drained the
+    /// channel. Set by the sender after its send, cleared by the dispatcher
+    /// when it finds the channel empty (so the message has been read).
+    pub(crate) urgent: bool,
+    /// Submitters sleeping on `lag_cv` until the dispatcher catches up (see
+    /// `Inner::keep_up`).
+    pub(crate) lag_waiters: usize,
+    pub(crate) completed: u64,
+    pub(crate) panicked: u64,
+}
+
+impl Handoff {
+    /// Waiting workers not already spoken for by a queued task or a retire
+    /// request.
+    pub(crate) fn spare(&self) -> usize {
+        self.idle.saturating_sub(self.queue.len() + self.retire)
+    }
+
+    /// Nothing queued and nothing running, apart from tasks blocked in
+    /// `wait_idle` themselves.
+    fn quiet(&self) -> bool {
+        self.queue.is_empty() && self.running <= self.nested_idle
+    }
+
+    /// Dispatcher only, with its channel empty: releases the `wait_idle`
+    /// callers if the pool is quiet. Only the dispatcher can tell, because
+    /// only it sees the tasks still in the channel.
+    pub(crate) fn release_idle_waiters(&mut self) {
+        if !self.idle_waiters.is_empty() && self.quiet() {
+            for waiter in self.idle_waiters.drain(..) {
+                let _ = waiter.send(());
+            }
+        }
+    }
+
+    /// Worker side: true if the dispatcher should be asked to check (the
+    /// pool looks quiet and callers wait), at most one request in flight.
+    pub(crate) fn needs_idle_check(&mut self) -> bool {
+        if !self.check_pending && !self.idle_waiters.is_empty() && self.quiet() {
+            self.check_pending = true;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl Inner {
+    pub(crate) fn new(
+        max_workers: usize,
+        limit: Option<(usize, FullPolicy)>,
+        panic_handler: Option<PanicHandler>,
+        to_dispatcher: channel::Sender<Msg>,
+    ) -> Self {
+        Inner {
+            id: PoolId::new(),
+            gate: SubmissionGate::new(),
+            handoff: CachePadded::new(Mutex::new(Handoff {
+                queue: TaskQueue::default(),
+                idle: 0,
+                retire: 0,
+                live: 0,
+                running: 0,
+                closing: false,
+                exited: Vec::new(),
+                idle_waiters: Vec::new(),
+                nested_idle: 0,
+                check_pending: false,
+                resting: false,
+                urgent: false,
+                lag_waiters: 0,
+                completed: 0,
+                panicked: 0,
+            })),
+            work_cv: Condvar::new(),
+            rest_cv: Condvar::new(),
+            lag_cv: Condvar::new(),
+            resting: CachePadded::new(AtomicBool::new(false)),
+            max_workers,
+            bound: QueueBound::new(limit),
+            nested_waits: AtomicUsize::new(0),
+            pauses: Arc::new(Pauses::new()),
+            panic_handler,
+            to_dispatcher,
+        }
+    }
+
+    /// True on this pool's dispatcher thread and worker threads.
+    pub(crate) fn on_own_thread(&self) -> bool {
+        self.id.owns_current_thread()
+    }
+
+    /// True from the moment shutdown began.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.gate.is_closed()
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inner")
+            .field("max_workers", &self.max_workers)
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}

@@ -23,36 +23,19 @@ pub fn build(kind: PoolKind, capacity: usize) -> Result<Box<dyn TaskPool>, Build
         return Err(BuildError::zero("capacity"));
     }
     match kind {
-        PoolKind::WorkerPool => build_workerpool(capacity),
-        PoolKind::Ants => build_ants(capacity),
-        PoolKind::Tunny => build_tunny(capacity),
+        PoolKind::WorkerPool => Ok(Box::new(
+            taskpool_workerpool::WorkerPool::builder()
+                .max_workers(capacity)
+                .build()?,
+        )),
+        // Blocking mode, the default: `submit` waits for a worker.
+        PoolKind::Ants => Ok(Box::new(
+            taskpool_ants::Pool::builder().capacity(capacity).build()?,
+        )),
+        PoolKind::Tunny => Ok(Box::new(taskpool_tunny::Pool::callback(capacity)?)),
         PoolKind::Rayon => Ok(Box::new(RayonPool::new(capacity)?)),
         PoolKind::ThreadPool => Ok(Box::new(ThreadpoolPool::new(capacity)?)),
         PoolKind::Channel => Ok(Box::new(ChannelPool::new(capacity)?)),
         PoolKind::ThreadPerTask => Ok(Box::new(ThreadPerTask::new(capacity)?)),
     }
-}
-
-// ---- workerpool: owned by the taskpool-workerpool author; replace the body
-// ---- with the constructor (and add the dependency line in Cargo.toml).
-fn build_workerpool(capacity: usize) -> Result<Box<dyn TaskPool>, BuildError> {
-    Ok(Box::new(
-        taskpool_workerpool::WorkerPool::builder()
-            .max_workers(capacity)
-            .build()?,
-    ))
-}
-
-// ---- ants: owned by the taskpool-ants author; replace the body with the
-// ---- blocking-mode constructor (and add the dependency line in Cargo.toml).
-fn build_ants(capacity: usize) -> Result<Box<dyn TaskPool>, BuildError> {
-    Ok(Box::new(
-        taskpool_ants::Pool::builder().capacity(capacity).build()?,
-    ))
-}
-
-// ---- tunny: owned by the taskpool-tunny author; replace the body with the
-// ---- constructor (and add the dependency line in Cargo.toml).
-fn build_tunny(capacity: usize) -> Result<Box<dyn TaskPool>, BuildError> {
-    Ok(Box::new(taskpool_tunny::Pool::callback(capacity)?))
 }

@@ -18,9 +18,8 @@
 //! ([`PoolKind::features`], [`PoolKind::description`]) so reports and docs can
 //! print what differs between them; [`features_markdown`] renders the table.
 //!
-//! [`build`] never panics on bad input: capacity 0 is a
-//! [`BuildError`](taskpool::BuildError), and so is a kind whose crate is not
-//! wired into the catalog yet.
+//! [`build`] never panics on bad input: capacity 0 (and any setting a
+//! pool's builder refuses) is a [`BuildError`](taskpool::BuildError).
 #![forbid(unsafe_code)]
 
 mod build;

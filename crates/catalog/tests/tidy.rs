@@ -1,5 +1,8 @@
-//! Tidy: keeps simple workspace invariants true (code map, no debugging leftovers, `//!` openers).
+//! Tidy: keeps simple workspace invariants true: the code map, the
+//! ARCHITECTURE invariants about dependencies (checked on the manifests), no
+//! debugging leftovers, `//!` openers.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -143,4 +146,222 @@ fn readme_feature_table_matches_the_catalog() {
         "README.md's \"pools at a glance\" table is out of date; expected rows:\n{}",
         stale.join("\n")
     );
+}
+
+// ---------------------------------------------------------------------------
+// The ARCHITECTURE invariants about dependencies, checked on the manifests.
+
+/// The kinds of dependency sections of a manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum DepKind {
+    /// `[dependencies]`, and `[target.'cfg(..)'.dependencies]`.
+    Normal,
+    /// `[dev-dependencies]` (also per target).
+    Dev,
+    /// `[build-dependencies]` (also per target).
+    Build,
+}
+
+/// One package's name and its dependencies, by kind.
+#[derive(Debug)]
+struct Manifest {
+    dir: String,
+    name: String,
+    deps: BTreeMap<DepKind, BTreeSet<String>>,
+}
+
+impl Manifest {
+    fn deps(&self, kind: DepKind) -> BTreeSet<&str> {
+        self.deps
+            .get(&kind)
+            .map(|d| d.iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    fn all_deps(&self) -> BTreeSet<&str> {
+        self.deps.values().flatten().map(String::as_str).collect()
+    }
+}
+
+/// Reads the parts of a `Cargo.toml` these checks need: the package name
+/// and the dependency names of every dependency section, in both spellings
+/// (`name = ...` lines under `[dependencies]`, and `[dependencies.name]`).
+fn parse_manifest(dir: &str, text: &str) -> Manifest {
+    let mut name = String::new();
+    let mut deps: BTreeMap<DepKind, BTreeSet<String>> = BTreeMap::new();
+    let mut section = String::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.starts_with('[') {
+            section = line.trim_matches(|c| c == '[' || c == ']').to_owned();
+            if let Some((kind, Some(dep))) = dep_section(&section) {
+                deps.entry(kind).or_default().insert(dep);
+            }
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        if section == "package" && key == "name" {
+            name = value.trim().trim_matches('"').to_owned();
+        } else if let Some((kind, None)) = dep_section(&section) {
+            let dep = key.split('.').next().unwrap_or(key).trim();
+            deps.entry(kind).or_default().insert(dep.to_owned());
+        }
+    }
+    Manifest {
+        dir: dir.to_owned(),
+        name,
+        deps,
+    }
+}
+
+/// Whether a section header names dependencies: their kind, and the one
+/// dependency for the `[dependencies.name]` spelling.
+fn dep_section(section: &str) -> Option<(DepKind, Option<String>)> {
+    // `target.'cfg(..)'.dependencies` names its table after the quoted cfg.
+    let table = match section.rsplit_once("'.") {
+        Some((_, rest)) if section.starts_with("target.") => rest,
+        _ => section,
+    };
+    let (head, dep) = match table.split_once('.') {
+        Some((head, dep)) => (head, Some(dep.trim_matches('"').to_owned())),
+        None => (table, None),
+    };
+    let kind = match head {
+        "dependencies" => DepKind::Normal,
+        "dev-dependencies" => DepKind::Dev,
+        "build-dependencies" => DepKind::Build,
+        _ => return None,
+    };
+    Some((kind, dep))
+}
+
+fn manifests() -> Vec<Manifest> {
+    packages()
+        .into_iter()
+        .map(|dir| {
+            let text = fs::read_to_string(root().join(&dir).join("Cargo.toml"))
+                .unwrap_or_else(|e| panic!("{dir}/Cargo.toml: {e}"));
+            parse_manifest(&dir, &text)
+        })
+        .collect()
+}
+
+const STRATEGIES: [&str; 3] = ["taskpool-workerpool", "taskpool-ants", "taskpool-tunny"];
+
+#[test]
+fn the_manifests_keep_the_architecture_invariants() {
+    let manifests = manifests();
+    let by_name: BTreeMap<&str, &Manifest> =
+        manifests.iter().map(|m| (m.name.as_str(), m)).collect();
+    let mut broken = Vec::new();
+    let mut check = |ok: bool, what: String| {
+        if !ok {
+            broken.push(what);
+        }
+    };
+
+    // `taskpool` depends on nothing but std.
+    let contract = by_name["taskpool"];
+    check(
+        contract.all_deps().is_empty(),
+        format!(
+            "taskpool depends on {:?}; it depends on std only",
+            contract.all_deps()
+        ),
+    );
+
+    // `taskpool-utils` knows no pool: crossbeam-utils and loom only.
+    let utils = by_name["taskpool-utils"];
+    let allowed: BTreeSet<&str> = ["crossbeam-utils", "loom"].into();
+    check(
+        utils.deps(DepKind::Normal).is_subset(&allowed),
+        format!(
+            "taskpool-utils depends on {:?}; allowed: {allowed:?}",
+            utils.deps(DepKind::Normal)
+        ),
+    );
+    check(
+        !utils.all_deps().iter().any(|d| d.starts_with("taskpool")),
+        "taskpool-utils depends on a taskpool crate; it knows no pool".to_owned(),
+    );
+
+    // Strategy crates depend only on the contract, the floor and small
+    // building blocks; never on each other, the baselines or the catalog,
+    // in any section.
+    let building_blocks: BTreeSet<&str> = [
+        "taskpool",
+        "taskpool-utils",
+        "crossbeam-channel",
+        "crossbeam-utils",
+        "loom",
+    ]
+    .into();
+    for strategy in STRATEGIES {
+        let m = by_name[strategy];
+        let extra: Vec<&str> = m
+            .deps(DepKind::Normal)
+            .difference(&building_blocks)
+            .copied()
+            .collect();
+        check(
+            extra.is_empty(),
+            format!("{strategy} depends on {extra:?}; allowed: {building_blocks:?}"),
+        );
+        for other in STRATEGIES
+            .iter()
+            .copied()
+            .chain(["taskpool-baselines", "taskpool-catalog"])
+        {
+            check(
+                other == strategy || !m.all_deps().contains(other),
+                format!("{strategy} depends on {other} (in {})", m.dir),
+            );
+        }
+    }
+
+    // Only the catalog, the conformance suite (in its tests), the benches
+    // and xtask know every implementation.
+    let implementations: Vec<&str> = STRATEGIES
+        .iter()
+        .copied()
+        .chain(["taskpool-baselines"])
+        .collect();
+    for m in &manifests {
+        let knows: Vec<&str> = implementations
+            .iter()
+            .copied()
+            .filter(|i| *i != m.name)
+            .filter(|i| match m.name.as_str() {
+                "taskpool-catalog" | "taskpool-benches" | "xtask" => false,
+                "taskpool-conformance" => m.deps(DepKind::Normal).contains(i),
+                _ => m.all_deps().contains(i),
+            })
+            .collect();
+        check(
+            knows.is_empty(),
+            format!("{} ({}) depends on {knows:?}", m.name, m.dir),
+        );
+    }
+    assert!(
+        broken.is_empty(),
+        "the manifests break docs/ARCHITECTURE.md's invariants:\n{}",
+        broken.join("\n")
+    );
+}
+
+#[test]
+fn the_manifest_reader_sees_every_section_spelling() {
+    let m = parse_manifest(
+        "x",
+        "[package]\nname = \"p\"\n[dependencies]\na = \"1\" # c\nb.workspace = true\n\
+         [target.'cfg(tp_loom)'.dependencies]\nloom = { workspace = true }\n\
+         [dev-dependencies.d]\nversion = \"1\"\n[build-dependencies]\ne = \"1\"\n",
+    );
+    assert_eq!(m.name, "p");
+    assert_eq!(m.deps(DepKind::Normal), ["a", "b", "loom"].into());
+    assert_eq!(m.deps(DepKind::Dev), ["d"].into());
+    assert_eq!(m.deps(DepKind::Build), ["e"].into());
 }

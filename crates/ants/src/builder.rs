@@ -13,7 +13,8 @@ use taskpool_utils::worker_mark::PoolId;
 use crate::config::{Config, PanicHandler};
 use crate::{Clock, SystemClock};
 
-/// The default expiry of idle workers (upstream's `DefaultCleanIntervalTime`).
+/// The default expiry of idle workers: one second, upstream's
+/// `DefaultCleanIntervalTime`.
 pub const DEFAULT_EXPIRY: Duration = Duration::from_secs(1);
 
 /// How many workers a builder allows.
@@ -25,7 +26,7 @@ enum Capacity {
     Unlimited,
 }
 
-/// Settings for a [`Pool`], a [`PoolWithFunc`] or a
+/// Settings for a [`Pool`](crate::Pool), a [`PoolWithFunc`](crate::PoolWithFunc) or a
 /// [`MultiPool`](crate::MultiPool). `build` checks them and returns a
 /// [`BuildError`] naming the bad one.
 ///
@@ -75,7 +76,7 @@ impl Default for PoolBuilder {
 }
 
 impl PoolBuilder {
-    /// The defaults: capacity = available cores, expiry 1 s with purging on,
+    /// The defaults: capacity = available cores, [`DEFAULT_EXPIRY`] with purging on,
     /// no pre-allocation, blocking submit with no bound on blocked callers,
     /// panics counted (and printed by the panic hook), threads named
     /// `ants-worker-N`, the system clock.
@@ -123,7 +124,7 @@ impl PoolBuilder {
     }
 
     /// Idle workers older than this are stopped by the purge thread, which
-    /// also wakes up this often (default 1 s; zero is refused).
+    /// also wakes up this often (default [`DEFAULT_EXPIRY`]; zero is refused).
     ///
     /// ```
     /// use std::time::Duration;
@@ -136,7 +137,7 @@ impl PoolBuilder {
     }
 
     /// No purge thread: idle workers live until release (or a manual
-    /// [`Pool::purge_expired`]).
+    /// [`Pool::purge_expired`](crate::Pool::purge_expired)).
     ///
     /// ```
     /// let pool = taskpool_ants::Pool::builder().capacity(1).disable_purge().build().unwrap();

@@ -35,7 +35,7 @@
 //!
 //! Idle workers park on their own condition variable (after polling briefly)
 //! and a purge thread stops those idle for longer than the
-//! [expiry](PoolBuilder::expiry) (default 1 s, measured by a [`Clock`] that
+//! [expiry](PoolBuilder::expiry) ([`DEFAULT_EXPIRY`], measured by a [`Clock`] that
 //! tests can drive; [`disable_purge`](PoolBuilder::disable_purge) keeps them).
 //!
 //! # Shutdown and drop

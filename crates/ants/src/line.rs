@@ -23,9 +23,8 @@ use crate::state::{Inner, Signal, State, Waiter};
 /// an inter-processor interrupt) and the submitter its own wake-up latency,
 /// once per task. Polling for about the cost of that sleep-and-wake pair
 /// bounds the loss either way (the ski-rental rule), and with tasks shorter
-/// than that nobody sleeps or wakes. Measured against polling only
-/// `HANDOFF_SPINS` hints: W3 (10 µs tasks at capacity 2) 1.3x faster, W1 and
-/// W2 unchanged within the machine's spread. One look only under loom.
+/// than that nobody sleeps or wakes (DESIGN.md, "Rejected alternatives",
+/// has the measurement against a shorter poll). One look only under loom.
 const LINE_POLL: PollPolicy = if cfg!(tp_loom) {
     PollPolicy::Spins(0)
 } else {

@@ -8,12 +8,11 @@ use taskpool_utils::sync::{lock, wait, AtomicBool, Condvar, Mutex, Ordering};
 
 /// Spin hints a thread waiting for a hand-off spends polling before it
 /// sleeps on a condition variable (the `HANDOFF_POLL` budget; `LINE_POLL`
-/// reads the clock once per this many). Polling is what makes a hand-off to
-/// a worker that has just finished its previous task cost no system call.
-/// Measured on the shared 2-core machine: yielding instead of spinning cost
-/// about one involuntary context switch per task at capacity 2 in W1; 512
-/// spins halved W2's efficiency against 64 (idle workers burning the cores
-/// the sleeping ones need to wake on).
+/// reads the clock once per this many): 64. Polling is what makes a
+/// hand-off to a worker that has just finished its previous task cost no
+/// system call; 64 hints take 1–2 µs. Yielding instead cost a
+/// context switch per task, and much more spinning starved the sleeping
+/// workers of the cores they wake on (DESIGN.md, "Rejected alternatives").
 pub(crate) const HANDOFF_SPINS: u32 = 64;
 
 /// How a worker waiting for its next job, and a submitter facing a full pool

@@ -148,15 +148,8 @@ impl MultiPool {
     /// (as `wait_for` allows), on the pool with the fewest running tasks.
     ///
     /// Upstream waits on the picked pool even while a sibling has a free
-    /// worker (its round-robin retries elsewhere only when the pick refuses
-    /// in nonblocking mode). Measured in W5 (4 submitters, 2 pools of 1),
-    /// round-robin then ran about 6 times slower than least-tasks: half the
-    /// tasks went through a waiter's line, each costing the submitter a sleep
-    /// and a wake-up. Waiting on the picked pool after the scan was no
-    /// better: waiters spread over every line keep each worker fed from its
-    /// line, so every task is a wake-up; waiting where the fewest tasks run
-    /// brought round-robin level with least-tasks. A refusal without waiting
-    /// costs two atomic loads per pool.
+    /// worker; DESIGN.md ("Rejected alternatives") says what that cost. A
+    /// refusal without waiting costs two atomic loads per pool.
     pub(crate) fn submit_task(&self, task: Task, wait_for: Wait) -> Result<(), SubmitError> {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(SubmitError::Stopped(task));

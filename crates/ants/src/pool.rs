@@ -34,7 +34,7 @@ impl<J> Drop for Handle<J> {
 /// behaviour and `DESIGN.md` for the protocol.
 ///
 /// Cloning is cheap and shares the pool; dropping the last clone releases it
-/// and waits for its workers (like [`TaskPool::stop_wait`]).
+/// and waits for its workers (like [`TaskPool::stop_wait`](taskpool::TaskPool::stop_wait)).
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -63,7 +63,8 @@ impl fmt::Debug for Pool {
 
 impl Pool {
     /// A pool of at most `capacity` workers with the default settings
-    /// (blocking submit, idle workers expire after 1 s).
+    /// (blocking submit, idle workers expire after
+    /// [`DEFAULT_EXPIRY`](crate::DEFAULT_EXPIRY)).
     ///
     /// ```
     /// let pool = taskpool_ants::Pool::new(8).unwrap();

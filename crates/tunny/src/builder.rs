@@ -7,7 +7,7 @@ use taskpool_utils::clock::Clock;
 
 use crate::{ManualClock, Worker};
 
-/// Configures a [`Pool`]: its size, the clock its deadlines use, and the
+/// Configures a [`Pool`](crate::Pool): its size, the clock its deadlines use, and the
 /// name of its threads.
 ///
 /// ```
@@ -39,13 +39,13 @@ impl<W: Worker> Builder<W> {
         }
     }
 
-    /// How many workers to start (default 1; 0 is allowed, see [`Pool::new`]).
+    /// How many workers to start (default 1; 0 is allowed, see [`Pool::new`](crate::Pool::new)).
     pub fn size(mut self, n: usize) -> Self {
         self.size = n;
         self
     }
 
-    /// Measure [`Pool::process_timeout`] deadlines on `clock` instead of the
+    /// Measure [`Pool::process_timeout`](crate::Pool::process_timeout) deadlines on `clock` instead of the
     /// system clock (for tests).
     pub fn clock(mut self, clock: ManualClock) -> Self {
         self.clock = Clock::Manual(clock.time);

@@ -70,8 +70,8 @@
 //! both sides went to sleep), which dominates when the job itself is a table
 //! lookup.
 //! [`process_batch`](Pool::process_batch) takes many inputs at once, hands
-//! each ready worker a **chunk** of them in one rendezvous (about four chunks
-//! per worker), lets the workers run their chunks in parallel with their own
+//! each ready worker a **chunk** of them in one rendezvous (a few chunks per
+//! worker), lets the workers run their chunks in parallel with their own
 //! state, and returns one `Result` per input, in input order:
 //!
 //! ```

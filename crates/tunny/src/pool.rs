@@ -94,7 +94,7 @@ impl<W: Worker> Pool<W> {
 
     /// Like [`process`](Pool::process), but gives up once `timeout` has
     /// passed (on the pool's clock), counting both the wait for a worker and
-    /// the job. A job already running is interrupted (see [`Interrupt`]).
+    /// the job. A job already running is interrupted (see [`Interrupt`](crate::Interrupt)).
     ///
     /// # Errors
     ///
@@ -129,8 +129,8 @@ impl<W: Worker> Pool<W> {
     /// [`process`](Pool::process) for many small jobs.
     ///
     /// A `process` call costs one rendezvous (two cross-thread hand-offs) per job.
-    /// Here the inputs are cut into chunks of consecutive items (about four
-    /// per worker, never more chunks than items; see below) and each chunk
+    /// Here the inputs are cut into chunks of consecutive items (a few per
+    /// worker, never more chunks than items; see below) and each chunk
     /// costs one rendezvous: a ready worker accepts the whole chunk, runs
     /// [`Worker::process`] on each item in order with its own state, and
     /// sends all the outputs back in one reply. The caller offers the next
@@ -167,13 +167,13 @@ impl<W: Worker> Pool<W> {
     ///   a panic, its unstarted items are offered again too.
     ///
     /// **Chunking.** The pool's size when the call starts is `n` (1 if it
-    /// is 0); the batch is cut into `min(4 × n, len)` chunks whose lengths
-    /// differ by at most one. One chunk per worker would be the fewest
-    /// rendezvous, but a worker that drew slower items would finish last
-    /// while the others idle; with four per worker, workers that finish early
-    /// take the remaining chunks, at the cost of three more hand-offs per
-    /// worker per batch. A worker holds its chunk until the chunk is done, so
-    /// another caller waiting for a worker may wait for a whole chunk.
+    /// is 0); the batch is cut into `min(k × n, len)` chunks whose lengths
+    /// differ by at most one, where `k` is a small constant
+    /// (`CHUNKS_PER_WORKER` in `src/batch.rs`, which says why): more than
+    /// one chunk per worker, so that workers that finish early take the
+    /// remaining chunks when items are uneven. A worker holds its chunk until
+    /// the chunk is done, so another caller waiting for a worker may wait for
+    /// a whole chunk.
     ///
     /// An empty batch returns an empty `Vec` at once. Called from inside one
     /// of this pool's own jobs, it waits like `process` does, so it
@@ -230,7 +230,7 @@ impl<W: Worker> Pool<W> {
     /// other item gets [`ProcessError::TimedOut`]: items not handed out yet
     /// (the chunk waiting in line leaves it), and the items of chunks still
     /// held by workers, which are abandoned like a timed-out `process` job:
-    /// the running item's [`Interrupt`] fires, its worker stops between items
+    /// the running item's [`Interrupt`](crate::Interrupt) fires, its worker stops between items
     /// and runs [`Worker::interrupted`]. Such a chunk may have run some of
     /// its items: as with `process_timeout`, an item either returns its
     /// output or `TimedOut`, never both, and runs at most once.

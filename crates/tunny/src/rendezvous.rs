@@ -15,14 +15,15 @@ use crate::state::{CallOf, Inner, Job, Phase};
 use crate::{CancelToken, Worker};
 
 /// How a caller that has handed over its payload (or queued it) polls its
-/// call for the worker's answer before it sleeps. A sleeping rendezvous costs
-/// two thread wake-ups per job (the hand-off, then the result back), several
-/// microseconds on a virtual machine; in a steady stream of calls the worker
-/// answers within crossbeam's `Backoff` (doubling spin rounds, then a few
-/// yields: a few microseconds), and neither side then sleeps. Measured on
-/// W8 (`process` round trips): p50 from 7.1 µs to 0.55–0.65 µs together with
-/// the skipped notifications (`Call::sleeping`). Off under loom, where a
-/// polling loop only multiplies the interleavings (the truth is re-read
+/// call for the worker's answer before it sleeps: crossbeam's `Backoff`
+/// (doubling spin rounds, then a few yields: a few microseconds). A sleeping
+/// rendezvous costs two thread wake-ups per job (the hand-off, then the
+/// result back), several microseconds each on a virtual machine; in a steady
+/// stream of calls the worker answers within the backoff, and neither side
+/// then sleeps. Together with the skipped notifications (`Call::sleeping`)
+/// this is what makes a `process` round trip cost no system call (DESIGN.md,
+/// "Performance notes" and "Rejected alternatives"). Off under loom, where
+/// a polling loop only multiplies the interleavings (the truth is re-read
 /// under the lock after a poll anyway).
 const CALLER_POLL: PollPolicy = if cfg!(tp_loom) {
     PollPolicy::Off

@@ -1,6 +1,6 @@
 //! Per-task overhead of `WorkerPool` next to the pool everyone writes by hand
 //! (workers sharing one crossbeam channel), on the W1 and W4 workloads of
-//! `workloads.md`: 100,000 trivial tasks (one `fetch_add`) at capacity 2.
+//! `docs/workloads.md`: 100,000 trivial tasks (one `fetch_add`) at capacity 2.
 //!
 //! `cargo run --release -p taskpool-workerpool --example overhead`
 //!

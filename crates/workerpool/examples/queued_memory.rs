@@ -1,4 +1,4 @@
-//! W9 of `workloads.md`: memory per queued task. Two workers are blocked,
+//! W9 of `docs/workloads.md`: memory per queued task. Two workers are blocked,
 //! then 1,000,000 trivial tasks are submitted and wait in the queue; the growth
 //! of the process's peak resident set, divided by the task count, is the cost
 //! of one queued task (the pool's queue slot plus the boxed closure).

@@ -10,7 +10,8 @@ use crate::ManualClock;
 /// A panic handler as the pool stores it.
 pub(crate) type PanicHandler = Box<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
 
-/// The idle period after which one idle worker exits, unless configured.
+/// The idle period after which one idle worker exits, unless configured:
+/// two seconds, the default of gammazero/workerpool.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What `submit` does when a bounded queue ([`Builder::max_queued`]) is full.
@@ -59,7 +60,7 @@ impl Default for Builder {
 
 impl Builder {
     /// The defaults: as many workers as the machine has cores
-    /// (`std::thread::available_parallelism`), 2 s idle timeout, unbounded
+    /// (`std::thread::available_parallelism`), [`DEFAULT_IDLE_TIMEOUT`], unbounded
     /// queue, threads named `workerpool-N`, no panic handler, system clock.
     pub fn new() -> Self {
         Builder {

@@ -11,10 +11,10 @@ use taskpool_utils::subscribe::Subscription;
 use taskpool_utils::sync::{lock, thread, Arc, Mutex};
 
 use crate::channel;
-use crate::inner::Inner;
 use crate::msg::{Control, Msg};
 use crate::queue::TaskQueue;
 use crate::rest::LAG_LIMIT;
+use crate::state::Inner;
 use crate::worker_loop::worker_main;
 
 /// Most tasks the dispatcher takes from its channel before it hands them out

@@ -7,8 +7,8 @@ use taskpool_utils::sync::{lock, thread, Arc, Mutex};
 
 use crate::bound::Admit;
 use crate::channel;
-use crate::inner::Inner;
 use crate::msg::{Control, Msg};
+use crate::state::Inner;
 
 /// Owned by the user's handles only (the dispatcher and the workers hold
 /// [`Inner`]), so its drop is the drop of the last handle.

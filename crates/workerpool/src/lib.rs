@@ -21,13 +21,13 @@
 //! behind it keeps its order. A new pool has no worker threads at all.
 //!
 //! The one wait in `submit` bounds memory, not work: a submitter that finds
-//! the dispatcher 2,048 messages behind (it looks on every 64th submit of
-//! its thread) sleeps until the dispatcher has read half of them. The
-//! dispatcher drains its channel without waiting for anyone, so this is
-//! short and cannot deadlock, also inside a task; it keeps a fast submitter
-//! from leaving hundreds of thousands of tasks in channel slots rather than
-//! in the compact queue. (Go's `Submit` waits for the dispatcher on every
-//! call.)
+//! the dispatcher far behind (it looks every few submits; the thresholds
+//! are `LAG_LIMIT` and `LAG_SAMPLE` in `src/rest.rs`) sleeps until the
+//! dispatcher has read half of its backlog. The dispatcher drains its
+//! channel without waiting for anyone, so this is short and cannot
+//! deadlock, also inside a task; it keeps a fast submitter from leaving
+//! hundreds of thousands of tasks in channel slots rather than in the
+//! compact queue. (Go's `Submit` waits for the dispatcher on every call.)
 //!
 //! # Back-pressure
 //!
@@ -40,8 +40,9 @@
 //!
 //! # Idle reaping
 //!
-//! After traffic stops, one waiting worker exits per idle period (default
-//! 2 s, [`Builder::idle_timeout`]; `None` disables reaping), down to zero
+//! After traffic stops, one waiting worker exits per idle period
+//! ([`DEFAULT_IDLE_TIMEOUT`], or [`Builder::idle_timeout`]; `None` disables
+//! reaping), down to zero
 //! threads: an idle pool holds no worker thread and uses no CPU. Tests drive
 //! the period with a [`ManualClock`] instead of sleeping.
 //!
@@ -87,12 +88,12 @@ mod clock;
 mod dispatch;
 mod gate;
 mod handle;
-mod inner;
 mod msg;
 mod pause;
 mod pool;
 mod queue;
 mod rest;
+mod state;
 mod task_pool;
 mod worker_loop;
 

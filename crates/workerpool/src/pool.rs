@@ -13,8 +13,8 @@ use crate::bound::Admit;
 use crate::channel;
 use crate::dispatch::{tick_hook, Dispatcher};
 use crate::handle::Handle;
-use crate::inner::Inner;
 use crate::pause::{PauseGate, PauseGuard};
+use crate::state::Inner;
 use crate::{Builder, FullPolicy};
 
 /// A pool of at most `max_workers` threads fed by one dispatcher thread
@@ -48,7 +48,7 @@ pub struct WorkerPool {
 
 impl WorkerPool {
     /// A pool of at most `max_workers` threads, with the defaults of
-    /// [`Builder`]: unbounded queue, 2 s idle timeout.
+    /// [`Builder`]: unbounded queue, [`DEFAULT_IDLE_TIMEOUT`](crate::DEFAULT_IDLE_TIMEOUT).
     ///
     /// # Panics
     ///

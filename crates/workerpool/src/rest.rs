@@ -7,8 +7,8 @@
 use taskpool_utils::sync::{lock, wait, MutexGuard, Ordering};
 
 use crate::channel;
-use crate::inner::{Handoff, Inner};
 use crate::msg::Msg;
+use crate::state::{Handoff, Inner};
 
 /// The dispatcher rests (stops draining its channel) while the waiting queue
 /// holds at least `REST_QUEUE` tasks and every worker is started: nothing it
@@ -28,11 +28,16 @@ const REST_CHANNEL: usize = 2048;
 /// sleeps until the dispatcher is down to half of that (see
 /// [`Inner::keep_up`]). A backlog in the channel costs 24 bytes a task
 /// against 16 in the queue, and one submitter on two cores can outrun the
-/// dispatcher by hundreds of thousands of tasks (W9 measured 300,000 and
-/// more). The half must be at least `REST_CHANNEL / 2`, so the dispatcher
-/// never rests while a submitter waits for it.
+/// dispatcher by hundreds of thousands of tasks (DESIGN.md, "Rejected
+/// alternatives"). The half must be at least `REST_CHANNEL / 2`, so the
+/// dispatcher never rests while a submitter waits for it.
 #[cfg(not(tp_loom))]
 pub(crate) const LAG_LIMIT: usize = 2048;
+/// Reading the channel's length touches the cache lines of both of its ends,
+/// which the dispatcher writes; sampling it once in this many submits keeps
+/// that off the per-submit cost, while the channel grows by at most this
+/// many messages per submitter between two looks (the bound the keep-up
+/// test checks).
 #[cfg(not(tp_loom))]
 pub(crate) const LAG_SAMPLE: u32 = 64;
 

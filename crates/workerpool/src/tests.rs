@@ -673,37 +673,3 @@ fn a_channel_message_is_as_small_as_a_task() {
         std::mem::size_of::<taskpool::Task>()
     );
 }
-
-#[test]
-fn the_docs_quote_the_keep_up_thresholds_as_they_are() {
-    // The crate docs, README, DESIGN.md and docs/semantics.md give
-    // `LAG_LIMIT` and `LAG_SAMPLE` in prose; this keeps them from drifting
-    // when the thresholds are tuned.
-    use crate::rest::{LAG_LIMIT, LAG_SAMPLE};
-    let grouped = format!("{},{:03}", LAG_LIMIT / 1000, LAG_LIMIT % 1000);
-    let texts = [
-        ("src/lib.rs", include_str!("lib.rs"), &grouped),
-        ("README.md", include_str!("../README.md"), &grouped),
-        (
-            "DESIGN.md",
-            include_str!("../DESIGN.md"),
-            &LAG_LIMIT.to_string(),
-        ),
-        (
-            "docs/semantics.md",
-            include_str!("../../../docs/semantics.md"),
-            &grouped,
-        ),
-    ];
-    for (name, text, limit) in texts {
-        assert!(
-            text.contains(&format!("{limit} messages"))
-                || text.contains(&format!("{limit} or more")),
-            "{name} does not quote LAG_LIMIT = {LAG_LIMIT}"
-        );
-        assert!(
-            text.contains(&format!("{LAG_SAMPLE}th submit")),
-            "{name} does not quote LAG_SAMPLE = {LAG_SAMPLE}"
-        );
-    }
-}

@@ -7,9 +7,9 @@ use std::panic::{self, AssertUnwindSafe};
 use taskpool::Task;
 use taskpool_utils::sync::{lock, wait, Arc};
 
-use crate::inner::Inner;
 use crate::msg::{Control, Msg};
 use crate::rest::REST_QUEUE;
+use crate::state::Inner;
 
 /// A worker thread's body: run the first task (if any), then take tasks from
 /// the queue until told to retire or the pool shuts down.

@@ -15,8 +15,9 @@
 //!
 //! # What every pool promises
 //!
-//! The nine rules of the workspace's DESIGN.md, checked for every pool by the
-//! `taskpool-conformance` suite:
+//! The nine rules below, checked for every pool by the `taskpool-conformance`
+//! suite; `docs/contract.md` at the root of the repository gives the reason
+//! for each:
 //!
 //! 1. At most `capacity` tasks execute at the same instant, ever, including during resize.
 //! 2. After [`stop_wait`](TaskPool::stop_wait) returns, every task whose submit

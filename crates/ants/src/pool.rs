@@ -16,7 +16,7 @@ use crate::{Clock, PoolBuilder};
 
 /// The user-facing owner of a pool's shared state. When the last one is dropped the
 /// pool shuts down like `stop_wait` (rule 8). Worker threads hold only the
-/// engine (`Inner`), never a `Handle`, so they cannot keep a pool alive.
+/// shared state (`Inner`), never a `Handle`, so they cannot keep a pool alive.
 pub(crate) struct Handle<J> {
     pub(crate) inner: Arc<Inner<J>>,
 }

@@ -1,4 +1,4 @@
-//! Unit tests of the engine's choices that the integration tests cannot see
+//! Unit tests of the pool's choices that the integration tests cannot see
 //! from outside: which idle worker is reused, configuration checks, Debug.
 
 use std::sync::mpsc;

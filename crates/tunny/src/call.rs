@@ -77,7 +77,7 @@ pub(crate) struct Call<I, O> {
     pub(crate) state: Mutex<CallState<I, O>>,
     /// The caller sleeps here. Notified (after the state changed) on the
     /// result, on refusal at shutdown, on acceptance unless the mode is
-    /// `Reply`, and by the clock or cancel-token wakers.
+    /// `Reply`, and by the hooks it subscribed to its clock and cancel token.
     pub(crate) cv: Condvar,
     /// Bumped (under `state`'s lock) by every change of `state` made by
     /// anyone but the caller: acceptance, the reply, refusal. Read without

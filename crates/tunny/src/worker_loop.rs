@@ -213,7 +213,7 @@ fn run_chunk<W: Worker>(
 }
 
 /// Parks until a job arrives (mailbox or waiting caller) or the worker is
-/// retired (`None`). `mail` and `stop` are the slot's lock-free mirrors,
+/// retired (`None`). `mail` and `stop` are the record's lock-free mirrors,
 /// polled once before the worker sleeps.
 fn next_job<W: Worker>(
     inner: &Inner<W>,
@@ -283,7 +283,7 @@ fn worker_exit<W: Worker>(inner: &Inner<W>, idx: usize, mut worker: W, broken: b
     let mut state = lock(&inner.state);
     let record = state.workers[idx]
         .take()
-        .expect("a worker's slot lives until it exits");
+        .expect("a worker's record lives until it exits");
     debug_assert!(record.mailbox.is_none() && record.phase != Phase::Parked);
     if !record.retire {
         // A failed rebuild: the pool is one worker smaller from now on.

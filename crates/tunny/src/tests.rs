@@ -87,24 +87,16 @@ fn cancel_wakes_subscribers_once() {
 }
 
 #[test]
-fn manual_clock_counts_its_sleepers_and_saturates() {
+fn the_manual_clock_face_counts_its_sleepers() {
+    // The clock itself (advance, saturation, hooks) is tested in
+    // taskpool-utils; this is the face tunny's tests rely on.
     let clock = ManualClock::new();
-    let c = Arc::new(AtomicUsize::new(0));
-    let subscription = {
-        let c = Arc::clone(&c);
-        Clock::Manual(clock.time.clone())
-            .subscribe(move || {
-                c.fetch_add(1, Ordering::SeqCst);
-            })
-            .expect("a manual clock notifies")
-    };
+    let subscription = Clock::Manual(clock.time.clone())
+        .subscribe(|| ())
+        .expect("a manual clock notifies");
     assert_eq!(clock.sleepers(), 1);
-    clock.advance(Duration::from_millis(3));
-    clock.advance(Duration::from_millis(4));
+    clock.advance(Duration::from_millis(7));
     assert_eq!(clock.elapsed(), Duration::from_millis(7));
-    assert_eq!(get(&c), 2);
-    clock.advance(Duration::MAX);
-    assert_eq!(clock.elapsed(), Duration::from_nanos(u64::MAX));
     drop(subscription);
     assert_eq!(clock.sleepers(), 0);
     assert!(format!("{clock:?}").contains("elapsed"));

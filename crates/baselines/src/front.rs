@@ -60,7 +60,7 @@ impl<E: Executor> TaskPool for Front<E> {
         // An executor refuses only once its threads are gone, which cannot
         // happen while we hold it; if it ever does, the task comes back.
         exec.dispatch(job)
-            .map_err(|job| SubmitError::Stopped(job.into_task()))
+            .map_err(|job| SubmitError::Stopped(self.core.unaccept(job)))
     }
 
     fn submit_wait(&self, task: Task) -> Result<(), WaitError> {

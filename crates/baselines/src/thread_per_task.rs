@@ -6,7 +6,7 @@ use std::thread;
 
 use taskpool::{BuildError, PoolStats, SubmitError, Task, TaskPool, WaitError};
 
-use crate::core::{enter_worker, Core, Mode, OnFull};
+use crate::core::{enter_worker, Cap, Core, Mode};
 use crate::front::submit_wait_with;
 
 /// Spawns a new OS thread for every task, behind a counting semaphore of
@@ -96,8 +96,8 @@ impl ThreadPerTask {
                     .unwrap_or_else(PoisonError::into_inner)
                     .take();
                 if let Some(job) = job {
-                    // The permit was taken in `accept_slot`: never waits.
-                    let _ = job.run(OnFull::Wait);
+                    // The slot was taken in `accept_slot`.
+                    let _ = thread_core.run(job, Cap::PerThread);
                 }
             });
         match spawned {
@@ -109,7 +109,7 @@ impl ThreadPerTask {
                 core.thread_spawned(None, usize::MAX);
                 let job = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
                 match job {
-                    Some(job) => Err(SubmitError::Overloaded(job.into_task())),
+                    Some(job) => Err(SubmitError::Overloaded(core.unaccept(job))),
                     // Unreachable: the closure that would take it never ran.
                     None => Ok(()),
                 }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Barrier};
 
 use taskpool::BuildError;
 
-use crate::core::{enter_worker, Core, Job, OnFull};
+use crate::core::{enter_worker, run_on_worker, Cap, Core, Job};
 use crate::front::{delegate_task_pool, Executor, Front};
 
 /// A [`threadpool::ThreadPool`] with `capacity` threads and its unbounded
@@ -66,8 +66,7 @@ struct ThreadpoolExec {
 impl Executor for ThreadpoolExec {
     fn dispatch(&self, job: Job) -> Result<(), Job> {
         self.pool.execute(move || {
-            // `OnFull::Wait` never waits here: one job per thread, `capacity` threads.
-            let _ = job.run(OnFull::Wait);
+            let _ = run_on_worker(job, Cap::PerThread);
         });
         Ok(())
     }

@@ -6,6 +6,9 @@
 //!   and `thread`; under `--cfg tp_loom` it switches to loom's models of
 //!   them, so the loom models of every crate explore the real code. It also
 //!   holds the poison-ignoring lock and wait helpers.
+//! - [`completion`]: [`Completion`](completion::Completion), the one-shot
+//!   slot every "wait for this one task" is built on: it polls before it
+//!   parks, and its setter wakes only a parked waiter.
 //!
 //! This crate is internal to the workspace: its API serves the pool crates
 //! and may change with them.
@@ -19,4 +22,5 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod completion;
 pub mod sync;

@@ -1,7 +1,7 @@
 //! [`ChannelPool`]: the pool people write by hand, over one crossbeam channel.
 
-use std::sync::Arc;
 use std::thread;
+use taskpool_utils::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
 use taskpool::BuildError;

@@ -31,16 +31,19 @@
 //!   running on one of the pool's own threads, so they never wait for
 //!   themselves (rules 7 and 8).
 
+use crossbeam_utils::CachePadded;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::mem;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
-
-use crossbeam_utils::CachePadded;
 use taskpool::{PoolStats, SubmitError, Task, WaitError};
+use taskpool_utils::notifier::Notifier;
+use taskpool_utils::sync::{
+    dekker_point, lock, Arc, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering,
+};
+// The executors start real threads even under loom: joining them is not part
+// of the protocols the loom models explore.
+use std::thread::JoinHandle;
 
 /// How a shutdown treats tasks accepted but not started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,14 +87,14 @@ pub(crate) enum Cap {
 
 /// Source of pool identities for the thread-local worker mark. Never reused,
 /// unlike addresses.
-static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
 /// Counter shards per pool: the finishing worker writes its own shard, so two
 /// workers do not fight over one cache line for every task.
 const SHARDS: usize = 16;
 
 /// Source of per-thread shard numbers.
-static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
+static NEXT_SHARD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 thread_local! {
     /// This thread's shard number (`usize::MAX` until first use).
@@ -103,7 +106,7 @@ fn shard_index() -> usize {
     SHARD.with(|s| {
         let mut i = s.get();
         if i == usize::MAX {
-            i = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS;
+            i = NEXT_SHARD.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % SHARDS;
             s.set(i);
         }
         i
@@ -145,15 +148,14 @@ pub(crate) struct Core {
     /// job's increment and its own undo.
     running: CachePadded<AtomicUsize>,
     /// Jobs in `State::deferred`, readable without the lock (`SeqCst`, see
-    /// [`Job::run_counted`]).
+    /// [`Core::run_counted`]).
     deferred_len: AtomicUsize,
-    /// Threads waiting on `changed` (see [`Core::wait_until`]). A change that
-    /// a waiter may watch for notifies only when this is non-zero.
-    waiters: CachePadded<AtomicUsize>,
-    /// The slow-path state; `changed` is notified after any change a waiter
-    /// could be waiting for.
+    /// The slow-path state.
     state: Mutex<State>,
-    changed: Condvar,
+    /// Notified after any change a waiter could be waiting for: a task
+    /// ended, a count went back down, a thread exited, shutdown began. Costs
+    /// one atomic read when nobody waits (see [`Notifier`]).
+    changed: Notifier,
 }
 
 /// Guarded by `Core::state`.
@@ -206,7 +208,7 @@ pub(crate) fn enter_worker(core: &Arc<Core>) {
 impl Core {
     pub(crate) fn new(name: &'static str, capacity: usize) -> Arc<Core> {
         Arc::new(Core {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             name,
             capacity,
             mode: CachePadded::new(AtomicUsize::new(RUNNING)),
@@ -215,7 +217,6 @@ impl Core {
             dropped: AtomicU64::new(0),
             running: CachePadded::new(AtomicUsize::new(0)),
             deferred_len: AtomicUsize::new(0),
-            waiters: CachePadded::new(AtomicUsize::new(0)),
             state: Mutex::new(State {
                 blocked: 0,
                 live: 0,
@@ -224,7 +225,7 @@ impl Core {
                 joining: 0,
                 deferred: VecDeque::new(),
             }),
-            changed: Condvar::new(),
+            changed: Notifier::new(),
         })
     }
 
@@ -235,48 +236,22 @@ impl Core {
     fn lock(&self) -> MutexGuard<'_, State> {
         // Task code never runs under this lock, so poisoning can only come
         // from a bug in this file; the counters are still coherent.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.state)
     }
 
-    /// Waits on `changed` until `done` holds, registered in `waiters`.
-    ///
-    /// Why no change is missed: every change a waiter watches is either made
-    /// under `state` (then the waiter, which checks under `state`, sees it or
-    /// is already waiting when the changer notifies), or is a `SeqCst` atomic
-    /// write followed by a `SeqCst` read of `waiters` ([`Core::notify`]). The
-    /// waiter raises `waiters` (`SeqCst`) before it checks `done` (with
-    /// `SeqCst` reads). In the single order of those operations, either the
-    /// changer's read of `waiters` comes after the raise, and the changer
-    /// takes `state` and notifies — the waiter holds `state` from its check
-    /// until `wait` releases it, so the notify cannot fall between the two —
-    /// or it comes before, and then the write precedes the waiter's check,
-    /// which sees it.
+    /// Waits on `changed` until `done` holds (atomics read `SeqCst`).
     fn wait_until<'a>(
         &'a self,
-        mut st: MutexGuard<'a, State>,
+        st: MutexGuard<'a, State>,
         mut done: impl FnMut(&Core, &State) -> bool,
     ) -> MutexGuard<'a, State> {
-        if done(self, &st) {
-            return st;
-        }
-        self.waiters.fetch_add(1, Ordering::SeqCst);
-        while !done(self, &st) {
-            st = self
-                .changed
-                .wait(st)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        self.waiters.fetch_sub(1, Ordering::SeqCst);
-        st
+        self.changed.wait_until(st, |st| done(self, st))
     }
 
     /// Wakes every waiter, if there is one. Called after any change a waiter
     /// may watch for; costs one atomic read when nobody waits.
     fn notify(&self) {
-        if self.waiters.load(Ordering::SeqCst) > 0 {
-            drop(self.lock());
-            self.changed.notify_all();
-        }
+        self.changed.notify(&self.state);
     }
 
     /// True when the calling thread is one of this pool's worker threads.
@@ -299,6 +274,7 @@ impl Core {
     /// way "stopped" and "accepted" never both hold for it (rule 4).
     fn try_count_accepted(&self) -> bool {
         self.accepted.fetch_add(1, Ordering::SeqCst);
+        dekker_point();
         if self.mode() == RUNNING {
             return true;
         }
@@ -607,6 +583,7 @@ impl Core {
             if self.running.fetch_add(1, Ordering::SeqCst) < self.capacity {
                 self.execute(job.task);
                 self.running.fetch_sub(1, Ordering::SeqCst);
+                dekker_point();
                 return self.take_deferred();
             }
             self.running.fetch_sub(1, Ordering::SeqCst);
@@ -615,6 +592,7 @@ impl Core {
                 st.deferred.push_back(job);
                 self.deferred_len.fetch_add(1, Ordering::SeqCst);
             }
+            dekker_point();
             if self.running.load(Ordering::SeqCst) >= self.capacity {
                 return None;
             }

@@ -1,7 +1,9 @@
 //! The `TaskPool` front shared by the three queueing baselines (rayon, threadpool, channel).
 
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{PoisonError, RwLock};
+
+use taskpool_utils::sync::Arc;
 
 use taskpool::{task_with_handle, PoolStats, SubmitError, Task, TaskPool, WaitError};
 

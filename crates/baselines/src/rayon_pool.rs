@@ -1,7 +1,7 @@
 //! [`RayonPool`]: a `rayon::ThreadPool` behind the `TaskPool` contract.
 
-use std::sync::Arc;
 use std::thread;
+use taskpool_utils::sync::Arc;
 
 use taskpool::BuildError;
 

@@ -1,8 +1,10 @@
 //! [`ThreadPerTask`]: a new OS thread for every task, at most `capacity` at once.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
+
 use std::thread;
+use taskpool_utils::sync::Arc;
 
 use taskpool::{BuildError, PoolStats, SubmitError, Task, TaskPool, WaitError};
 

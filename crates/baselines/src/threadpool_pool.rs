@@ -1,7 +1,9 @@
 //! [`ThreadpoolPool`]: the `threadpool` crate behind the `TaskPool` contract.
 
 use std::panic;
-use std::sync::{Arc, Barrier};
+use std::sync::Barrier;
+
+use taskpool_utils::sync::Arc;
 
 use taskpool::BuildError;
 

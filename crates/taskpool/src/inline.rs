@@ -3,8 +3,8 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use taskpool_utils::notifier::Notifier;
+use taskpool_utils::sync::{lock, Arc, AtomicU64, Mutex, Ordering};
 
 use crate::{PoolStats, SubmitError, Task, TaskPool};
 
@@ -29,7 +29,7 @@ use crate::{PoolStats, SubmitError, Task, TaskPool};
 /// pool.submit(Box::new(|| println!("runs right here"))).unwrap();
 /// assert_eq!(pool.stats().completed, 1);
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct InlinePool {
     inner: Arc<Inner>,
 }
@@ -43,7 +43,6 @@ const RUNNING_MASK: u64 = ((1 << 20) - 1) << 1;
 /// One task started, in [`Inner::state`] (bits 21..=63).
 const STARTED_ONE: u64 = 1 << 21;
 
-#[derive(Default)]
 struct Inner {
     /// `STOPPED`, the tasks running now and the tasks ever started, in one
     /// word, so that a task is counted as started in the same atomic step
@@ -57,14 +56,12 @@ struct Inner {
     /// running, so a waiter that saw it finish reads it. `completed` is
     /// derived: started − running − panicked.
     panicked: AtomicU64,
-    /// Threads inside [`Inner::wait_quiet`]. A finishing task notifies
-    /// `idle` only when this is non-zero, so a task costs no system call
-    /// when nobody waits.
-    waiters: AtomicUsize,
-    /// Held only to re-check `state` before waiting and to notify, so that a
-    /// finish between a waiter's check and its wait cannot be missed.
+    /// Held by a waiter while it checks `state` and by `idle` before it
+    /// notifies (see [`Notifier`]); guards nothing else.
     lock: Mutex<()>,
-    idle: Condvar,
+    /// Notified after every change of `state`; a finishing task costs no
+    /// system call when nobody waits.
+    idle: Notifier,
 }
 
 thread_local! {
@@ -77,7 +74,14 @@ thread_local! {
 impl InlinePool {
     /// A new, running pool.
     pub fn new() -> Self {
-        Self::default()
+        InlinePool {
+            inner: Arc::new(Inner {
+                state: AtomicU64::new(0),
+                panicked: AtomicU64::new(0),
+                lock: Mutex::new(()),
+                idle: Notifier::new(),
+            }),
+        }
     }
 
     fn id(&self) -> usize {
@@ -85,41 +89,19 @@ impl InlinePool {
     }
 
     /// Waits until the only running tasks are those on this thread's stack.
-    ///
-    /// Why no finish is missed: a waiter registers in `waiters` before it
-    /// reads `state`, and a finishing task changes `state` before it reads
-    /// `waiters` (all `SeqCst`). So either the task sees the waiter and
-    /// notifies under `lock` (the waiter is then either still before its
-    /// re-check under `lock`, which sees the change, or inside `wait`, which
-    /// the notify ends), or the waiter's read comes after the change and
-    /// sees it.
     fn wait_quiet(&self) {
         let id = self.id();
         let own = ACTIVE.with(|a| a.borrow().iter().filter(|&&x| x == id).count()) as u64;
         let inner = &*self.inner;
-        let busy = || (inner.state.load(Ordering::SeqCst) & RUNNING_MASK) / RUNNING_ONE > own;
-        if !busy() {
-            return;
+        let quiet = || (inner.state.load(Ordering::SeqCst) & RUNNING_MASK) / RUNNING_ONE <= own;
+        if !quiet() {
+            drop(inner.idle.wait_until(lock(&inner.lock), |_| quiet()));
         }
-        inner.waiters.fetch_add(1, Ordering::SeqCst);
-        let mut guard = inner.lock.lock().unwrap_or_else(PoisonError::into_inner);
-        while busy() {
-            guard = inner
-                .idle
-                .wait(guard)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        drop(guard);
-        inner.waiters.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Wakes the waiters, if there are any (see [`InlinePool::wait_quiet`]).
+    /// Wakes the waiters, if there are any.
     fn notify(&self) {
-        let inner = &*self.inner;
-        if inner.waiters.load(Ordering::SeqCst) > 0 {
-            drop(inner.lock.lock().unwrap_or_else(PoisonError::into_inner));
-            inner.idle.notify_all();
-        }
+        self.inner.idle.notify(&self.inner.lock);
     }
 
     fn shut_down(&self) {
@@ -193,6 +175,12 @@ impl TaskPool for InlinePool {
 
     fn wait_idle(&self) {
         self.wait_quiet();
+    }
+}
+
+impl Default for InlinePool {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -4,7 +4,7 @@
 //!
 //! This is the primitive behind every "wait for this one task" in the
 //! workspace (`TaskHandle::join`, each pool's `submit_wait`). A waiter first
-//! polls for [`POLL`](Completion::wait) with crossbeam's [`Backoff`] (a few
+//! polls with crossbeam's [`Backoff`](crossbeam_utils::Backoff) (a few
 //! doubling rounds of spin hints, then a few yields: a few microseconds, the
 //! same budget crossbeam-channel gives a receiver before it sleeps); only
 //! then does it register its thread and park. The setter unparks only a

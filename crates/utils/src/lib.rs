@@ -9,6 +9,9 @@
 //! - [`completion`]: [`Completion`](completion::Completion), the one-shot
 //!   slot every "wait for this one task" is built on: it polls before it
 //!   parks, and its setter wakes only a parked waiter.
+//! - [`notifier`]: [`Notifier`](notifier::Notifier), a condition variable
+//!   that counts its waiters, so that a pool can signal "something changed"
+//!   after every task and pay a system call only when someone waits.
 //!
 //! This crate is internal to the workspace: its API serves the pool crates
 //! and may change with them.
@@ -23,4 +26,5 @@
 #![forbid(unsafe_code)]
 
 pub mod completion;
+pub mod notifier;
 pub mod sync;

@@ -69,13 +69,80 @@ struct Note {
 }
 
 /// Reproduced in `crates/adapters/tests/upstream.rs` before being reported.
-const NOTES: &[Note] = &[];
+const NOTES: &[Note] = &[
+    Note {
+        pool: "rusty_pool",
+        rule: Rule::ThreadsExited,
+        text: "The library's choice, documented: `shutdown_join` waits until the workers are \
+               idle, not until their threads have exited (reproduced without the adapter by \
+               `rusty_pool_shutdown_join_returns_before_its_threads_exit`). Harmless for most \
+               programs; it matters to one that must know no pool thread outlives a shutdown.",
+    },
+    Note {
+        pool: "rusty_pool",
+        rule: Rule::StopIdempotentAndReentrant,
+        text: "A task that waits for another task (`evaluate(..).await_complete()`) while \
+               every worker waits the same way deadlocks: the library cannot tell that the \
+               wait comes from its own worker, so it can neither run the child inline nor \
+               refuse it (reproduced by \
+               `rusty_pool_task_waiting_for_a_task_on_a_full_pool_deadlocks`). The same holds \
+               for any plain queue; the adapter uses the trait's provided `submit_wait`.",
+    },
+    Note {
+        pool: "threadpool-direct",
+        rule: Rule::ThreadsExited,
+        text: "The library has no shutdown and never joins its threads: dropping the pool lets \
+               them finish the queue and exit on their own (reproduced by \
+               `threadpool_never_joins_its_threads`). A documented design, not a bug; the \
+               workspace's `threadpool` baseline adds the thread-exit tracking that keeps rule 6.",
+    },
+    Note {
+        pool: "threadpool-direct",
+        rule: Rule::StopIdempotentAndReentrant,
+        text: "A task that waits for another task while every worker waits the same way \
+               deadlocks: a plain queue with no way to know the wait comes from one of its \
+               workers (the same shape as rusty_pool's, reproduced there). The adapter uses the \
+               trait's provided `submit_wait`.",
+    },
+    Note {
+        pool: "futures-executor",
+        rule: Rule::PanicsSurvived,
+        text: "A panicking task unwinds its worker thread, which is not replaced: the pool runs \
+               with one thread fewer for good (reproduced by \
+               `futures_thread_pool_loses_a_thread_to_a_panicking_task`). The pool is built for \
+               futures that do not panic; `futures::FutureExt::catch_unwind` is the documented \
+               way to contain one, and a user running plain closures on it should wrap them.",
+    },
+    Note {
+        pool: "futures-executor",
+        rule: Rule::ThreadsExited,
+        text: "Dropping the last handle sends each thread a close message and returns; threads \
+               are never joined (reproduced by `futures_thread_pool_never_joins_its_threads`). \
+               The library has no shutdown API; this is its design.",
+    },
+    Note {
+        pool: "futures-executor",
+        rule: Rule::StopIdempotentAndReentrant,
+        text: "A task that blocks waiting for another task while every thread does the same \
+               deadlocks; futures are meant to `.await` instead of blocking a pool thread, so \
+               this is misuse the library's docs warn against, reported because the trait's \
+               `submit_wait` is a blocking wait.",
+    },
+];
 
 /// Runs the verdict and writes `comparisons/CONFORMANCE.md`; returns its path.
 pub fn run(options: &Options) -> Result<PathBuf> {
     let started = Instant::now();
     let root = paths::root();
-    let mut config = Config::default().with_cases(options.cases).with_find_all(true);
+    let mut config = Config::default()
+        .with_cases(options.cases)
+        .with_find_all(true);
+    // A pool that hangs is caught by the first hang; later hangs of the same
+    // rule only cost time, so keep the watchdog short (a slow case is not a
+    // hang at these sizes: the longest take well under a second).
+    config.timeout = Duration::from_secs(10);
+    config.shrink_timeout = Duration::from_secs(3);
+    config.max_shrink_time = Duration::from_secs(20);
     if let Some(seed) = options.seed {
         config.seed = seed;
     }
@@ -115,7 +182,11 @@ pub fn run(options: &Options) -> Result<PathBuf> {
             move |c| adapter.build(c),
             &config,
         );
-        eprintln!("conformance: {}: {}", adapter.name(), verdict.findings.summary);
+        eprintln!(
+            "conformance: {}: {}",
+            adapter.name(),
+            verdict.findings.summary
+        );
         verdicts.push(verdict);
     }
     let facts = RunFacts {
@@ -124,7 +195,8 @@ pub fn run(options: &Options) -> Result<PathBuf> {
         elapsed: started.elapsed(),
     };
     let path = root.join("comparisons").join("CONFORMANCE.md");
-    fs::write(&path, render(&verdicts, &facts)).context(|| format!("writing {}", path.display()))?;
+    fs::write(&path, render(&verdicts, &facts))
+        .context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
 
@@ -295,12 +367,7 @@ pub fn render(verdicts: &[Verdict], facts: &RunFacts) -> String {
         }
         for violation in &v.findings.violations {
             any = true;
-            let _ = writeln!(
-                out,
-                "### {}: {}\n",
-                v.name,
-                violation.rule
-            );
+            let _ = writeln!(out, "### {}: {}\n", v.name, violation.rule);
             if let Some(note) = NOTES
                 .iter()
                 .find(|n| n.pool == v.name && n.rule == violation.rule)

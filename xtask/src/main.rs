@@ -193,7 +193,8 @@ fn run(cli: Cli) -> Result<()> {
                 return Err(Error("--cases must be at least 1".into()));
             }
             let pools = pools.map(|p| p.split(',').map(|s| s.trim().to_owned()).collect());
-            let path = xtask::conformance::run(&xtask::conformance::Options { cases, seed, pools })?;
+            let path =
+                xtask::conformance::run(&xtask::conformance::Options { cases, seed, pools })?;
             println!("verdict written to {}", path.display());
         }
         Cmd::Soak(args) => {

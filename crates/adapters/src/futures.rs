@@ -86,7 +86,11 @@ impl TaskPool for FuturesPool {
     fn stats(&self) -> PoolStats {
         let mut stats = PoolStats::default();
         stats.capacity = self.capacity;
-        stats.workers = if self.lib.is_closed() { 0 } else { self.capacity };
+        stats.workers = if self.lib.is_closed() {
+            0
+        } else {
+            self.capacity
+        };
         stats.completed = self.counts.completed();
         stats.panicked = self.counts.panicked();
         stats.running = self.counts.running();

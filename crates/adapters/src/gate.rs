@@ -67,7 +67,11 @@ impl<L> Gate<L> {
 
     /// Hands `task` to the library with `hand`, or refuses it with
     /// `Stopped` once closed.
-    pub(crate) fn submit(&self, task: Task, hand: impl FnOnce(&L, Task)) -> Result<(), SubmitError> {
+    pub(crate) fn submit(
+        &self,
+        task: Task,
+        hand: impl FnOnce(&L, Task),
+    ) -> Result<(), SubmitError> {
         let guard = self.open();
         match guard.as_ref() {
             Some(lib) => {
@@ -118,7 +122,10 @@ impl Counts {
     pub(crate) fn wait_idle(&self) {
         let mut guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
         while self.in_flight.load(Ordering::SeqCst) > 0 {
-            guard = self.idle.wait(guard).unwrap_or_else(PoisonError::into_inner);
+            guard = self
+                .idle
+                .wait(guard)
+                .unwrap_or_else(PoisonError::into_inner);
         }
     }
 

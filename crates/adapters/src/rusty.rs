@@ -60,7 +60,8 @@ impl TaskPool for RustyPool {
 
     fn submit(&self, task: Task) -> Result<(), SubmitError> {
         let (id, counts) = (self.id, &self.counts);
-        self.lib.submit(task, |lib, task| lib.execute(wrap(id, counts, task)))
+        self.lib
+            .submit(task, |lib, task| lib.execute(wrap(id, counts, task)))
     }
 
     fn try_submit(&self, task: Task) -> Result<(), SubmitError> {

@@ -57,7 +57,8 @@ impl TaskPool for ThreadpoolDirect {
 
     fn submit(&self, task: Task) -> Result<(), SubmitError> {
         let (id, counts) = (self.id, &self.counts);
-        self.lib.submit(task, |lib, task| lib.execute(wrap(id, counts, task)))
+        self.lib
+            .submit(task, |lib, task| lib.execute(wrap(id, counts, task)))
     }
 
     fn try_submit(&self, task: Task) -> Result<(), SubmitError> {

@@ -49,7 +49,9 @@ impl TokioBlocking {
     }
 
     fn shut_down(&self, drain: bool) {
-        let Some(runtime) = self.lib.close() else { return };
+        let Some(runtime) = self.lib.close() else {
+            return;
+        };
         if on_pool(self.id) {
             runtime.shutdown_background();
             return;

@@ -229,13 +229,31 @@ impl Default for Config {
 
 /// The environment variables [`Config::from_env`] reads, with what each sets.
 pub const ENV_VARS: &[(&str, &str)] = &[
-    ("TASKPOOL_CONFORMANCE_CASES", "cases per property (whole number, at least 1)"),
+    (
+        "TASKPOOL_CONFORMANCE_CASES",
+        "cases per property (whole number, at least 1)",
+    ),
     ("TASKPOOL_CONFORMANCE_SEED", "the seed (whole number)"),
-    ("TASKPOOL_CONFORMANCE_MAX_CAPACITY", "the largest capacity generated"),
-    ("TASKPOOL_CONFORMANCE_TIMEOUT_SECS", "the watchdog per case, in seconds"),
-    ("TASKPOOL_CONFORMANCE_EXIT_GRACE_MS", "the thread-exit grace, in milliseconds"),
-    ("TASKPOOL_CONFORMANCE_SHRINK_RERUNS", "extra runs of a passing candidate while shrinking"),
-    ("TASKPOOL_CONFORMANCE_FIND_ALL", "1 (or true) to find every broken rule"),
+    (
+        "TASKPOOL_CONFORMANCE_MAX_CAPACITY",
+        "the largest capacity generated",
+    ),
+    (
+        "TASKPOOL_CONFORMANCE_TIMEOUT_SECS",
+        "the watchdog per case, in seconds",
+    ),
+    (
+        "TASKPOOL_CONFORMANCE_EXIT_GRACE_MS",
+        "the thread-exit grace, in milliseconds",
+    ),
+    (
+        "TASKPOOL_CONFORMANCE_SHRINK_RERUNS",
+        "extra runs of a passing candidate while shrinking",
+    ),
+    (
+        "TASKPOOL_CONFORMANCE_FIND_ALL",
+        "1 (or true) to find every broken rule",
+    ),
 ];
 
 impl Config {

@@ -1,5 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+// A `Violation` is the product of a run, returned once, at the end of seconds
+// of work: boxing it would only burden every caller with a `Box`.
+#![allow(clippy::result_large_err)]
 
 mod check;
 mod config;
@@ -198,10 +201,7 @@ where
     P: TaskPool + 'static,
 {
     let factory: Factory = Arc::new(move |capacity| Box::new(factory(capacity)));
-    let pool = match pool_name(&factory, config) {
-        Ok(name) => name,
-        Err(v) => return Err(v),
-    };
+    let pool = pool_name(&factory, config)?;
     let limits = limits(config);
     for run in 1..=runs.max(1) {
         if let Err(failures) = exec::run_case(&factory, admission, script, limits) {
@@ -213,7 +213,7 @@ where
                 admission: Some(admission),
                 message: first.message.clone(),
                 script: script.to_string(),
-                case: Some(script.clone()),
+                case: Some(Box::new(script.clone())),
                 seed: config.seed,
                 cases_to_fail: u64::from(run),
                 shrink_runs: 0,

@@ -58,8 +58,13 @@ pub(crate) struct Limits {
 pub(crate) enum Outcome {
     /// The call has not returned (or was never made).
     Pending,
-    Accepted { at: u64 },
-    Refused { stopped: bool, at: u64 },
+    Accepted {
+        at: u64,
+    },
+    Refused {
+        stopped: bool,
+        at: u64,
+    },
 }
 
 #[derive(Debug)]

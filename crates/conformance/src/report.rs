@@ -196,7 +196,7 @@ pub struct Violation {
     pub script: String,
     /// The minimal failing script, for [`replay`](crate::replay) (`None`
     /// for the checks outside the properties).
-    pub case: Option<Script>,
+    pub case: Option<Box<Script>>,
     /// The seed that replays this run.
     pub seed: u64,
     /// Cases run by this property up to and including the first failing one.

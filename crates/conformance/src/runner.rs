@@ -65,7 +65,15 @@ pub(crate) fn run_property(
         let pass_seed = mix(seed, attempt);
         let mut counts = Counts::default();
         let outcome = one_pass(
-            factory, admission, config, property, pass_seed, limits, pool, &known, left,
+            factory,
+            admission,
+            config,
+            property,
+            pass_seed,
+            limits,
+            pool,
+            &known,
+            left,
             &mut counts,
         );
         summary.cases += counts.cases;
@@ -214,7 +222,7 @@ fn one_pass(
         script: case
             .as_ref()
             .map_or_else(|| "<none>".to_owned(), ToString::to_string),
-        case,
+        case: case.map(Box::new),
         seed: config.seed,
         cases_to_fail,
         shrink_runs: runs.get() - cases_to_fail,

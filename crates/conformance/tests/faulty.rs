@@ -173,27 +173,31 @@ caught! {
 /// by what was blocked, not by a guess.
 #[test]
 fn a_hang_gets_the_same_label_over_seeds() {
-    let threads: Vec<_> = [Fault::LostWakeup, Fault::CheckThenActSubmit, Fault::DeadlockStopInTask]
-        .into_iter()
-        .map(|fault| {
-            std::thread::spawn(move || {
-                let mut rules = Vec::new();
-                for seed in 0..4 {
-                    let mut config = hunting_config().with_seed(seed);
-                    config.max_shrink_iters = 0;
-                    config.timeout = Duration::from_secs(2);
-                    let v = verify_with(
-                        move |capacity| FaultyPool::boxed(capacity, Admission::Queue, fault),
-                        Admission::Queue,
-                        &config,
-                    )
-                    .expect_err("the fault is caught");
-                    rules.push(v.rule);
-                }
-                (fault, rules)
-            })
+    let threads: Vec<_> = [
+        Fault::LostWakeup,
+        Fault::WorkerLostOnPanic,
+        Fault::DeadlockStopInTask,
+    ]
+    .into_iter()
+    .map(|fault| {
+        std::thread::spawn(move || {
+            let mut rules = Vec::new();
+            for seed in 0..4 {
+                let mut config = hunting_config().with_seed(seed);
+                config.max_shrink_iters = 0;
+                config.timeout = Duration::from_secs(2);
+                let v = verify_with(
+                    move |capacity| FaultyPool::boxed(capacity, Admission::Queue, fault),
+                    Admission::Queue,
+                    &config,
+                )
+                .expect_err("the fault is caught");
+                rules.push(v.rule);
+            }
+            (fault, rules)
         })
-        .collect();
+    })
+    .collect();
     for t in threads {
         let (fault, rules) = t.join().expect("a hunt panicked");
         println!("{fault:?}: {rules:?}");

@@ -32,7 +32,11 @@ pub(super) fn check(book: &Book) -> Vec<Failure> {
         let c = &calls[idx];
         let Some(end) = c.end else { continue };
         let waits = matches!(c.kind, CallKind::StopWait | CallKind::Drop);
-        if !waits || calls.iter().any(|s| s.kind == CallKind::Stop && s.begin < end) {
+        if !waits
+            || calls
+                .iter()
+                .any(|s| s.kind == CallKind::Stop && s.begin < end)
+        {
             continue;
         }
         for (i, t) in tasks.iter().enumerate() {
@@ -51,7 +55,11 @@ pub(super) fn check(book: &Book) -> Vec<Failure> {
                     format!(
                         "task {} was accepted{} but had run {} time(s) when {:?} by {} returned",
                         book.label(i),
-                        if raced { " while the shutdown was under way" } else { "" },
+                        if raced {
+                            " while the shutdown was under way"
+                        } else {
+                            ""
+                        },
                         t.starts.len(),
                         c.kind,
                         c.by

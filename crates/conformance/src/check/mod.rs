@@ -37,7 +37,9 @@ pub(crate) fn analyse(
 
 /// The capacity check alone, for a case that stopped early.
 pub(crate) fn capacity_first(max_concurrency: usize, capacity: usize) -> Vec<Failure> {
-    capacity::check(max_concurrency, capacity).into_iter().collect()
+    capacity::check(max_concurrency, capacity)
+        .into_iter()
+        .collect()
 }
 
 /// Whether another shutdown call (stop, stop_wait, drop) began before call

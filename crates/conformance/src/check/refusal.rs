@@ -35,7 +35,10 @@ pub(super) fn check(book: &Book, admission: Admission) -> Vec<Failure> {
                     } else {
                         Rule::RefusalHandsBackTask
                     };
-                    push(rule, format!("task {} was refused but ran in the pool", label()));
+                    push(
+                        rule,
+                        format!("task {} was refused but ran in the pool", label()),
+                    );
                 }
                 if stopped && first_begin.is_none_or(|b| b >= at) {
                     push(
@@ -46,10 +49,7 @@ pub(super) fn check(book: &Book, admission: Admission) -> Vec<Failure> {
                         ),
                     );
                 }
-                if !stopped
-                    && !t.try_submit
-                    && t.parent.is_none()
-                    && admission != Admission::Reject
+                if !stopped && !t.try_submit && t.parent.is_none() && admission != Admission::Reject
                 {
                     push(
                         Rule::RefusalHandsBackTask,

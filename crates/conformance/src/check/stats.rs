@@ -64,7 +64,10 @@ pub(crate) fn quiescent(
     }
     let mut wrong = Vec::new();
     if stats.completed != completed {
-        wrong.push(format!("completed {} (recorded {completed})", stats.completed));
+        wrong.push(format!(
+            "completed {} (recorded {completed})",
+            stats.completed
+        ));
     }
     if stats.running != 0 {
         wrong.push(format!("running {} (expected 0)", stats.running));

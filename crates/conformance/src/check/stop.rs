@@ -10,7 +10,11 @@ pub(super) fn check(book: &Book) -> Option<Failure> {
     for idx in strict_calls(calls) {
         let c = &calls[idx];
         let Some(end) = c.end else { continue };
-        let rule = shutdown_rule(c.kind, accompanied(calls, idx), Rule::NothingStartsAfterStop);
+        let rule = shutdown_rule(
+            c.kind,
+            accompanied(calls, idx),
+            Rule::NothingStartsAfterStop,
+        );
         for (i, t) in book.tasks.iter().enumerate() {
             for &(start, _) in &t.starts {
                 if start > end {

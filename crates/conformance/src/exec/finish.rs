@@ -149,7 +149,10 @@ pub(super) fn concurrent_stops(
                         let (id, _) =
                             submit(&ctx, &*pool, how, Work::Leaf(Leaf::Quick), label, None, &me);
                         let outcome = ctx.book().tasks[id].outcome;
-                        if matches!(outcome, crate::record::Outcome::Refused { stopped: true, .. }) {
+                        if matches!(
+                            outcome,
+                            crate::record::Outcome::Refused { stopped: true, .. }
+                        ) {
                             break;
                         }
                     }

@@ -58,8 +58,10 @@ pub(super) fn hang_failure(ctx: &Ctx, timeout: Duration) -> Failure {
     let book = try_lock_within(&ctx.book, patience);
     let running = ctx.probe.running();
     let worker_free = running < ctx.capacity;
-    let blocked: Vec<&(String, Activity)> =
-        board.iter().filter(|(_, a)| a.act != Act::Harness).collect();
+    let blocked: Vec<&(String, Activity)> = board
+        .iter()
+        .filter(|(_, a)| a.act != Act::Harness)
+        .collect();
 
     let (rule, reason) = label(ctx, book.as_deref(), &blocked, worker_free);
     let mut message = format!("the case hung: nothing finished within {timeout:?}; {reason}");
@@ -92,7 +94,9 @@ fn label(
     let find = |pred: &dyn Fn(&Activity) -> bool| blocked.iter().find(|(_, a)| pred(a));
 
     // 1. Calls from inside the pool's own tasks.
-    if let Some((who, _)) = find(&|a| a.inside.is_some() && matches!(a.act, Act::Stop | Act::StopWait)) {
+    if let Some((who, _)) =
+        find(&|a| a.inside.is_some() && matches!(a.act, Act::Stop | Act::StopWait))
+    {
         return (
             Rule::StopIdempotentAndReentrant,
             format!("a stop called from inside a task ({who}) never returned"),
@@ -126,7 +130,18 @@ fn label(
             let shutdown = book.first_shutdown_begin();
             if let Some(id) = (0..book.tasks.len()).find(|&i| stranded(book, i)) {
                 let raced = shutdown.is_some_and(|b| book.tasks[id].accepted_at() > Some(b));
-                return if raced {
+                let panics = book.tasks.iter().any(|t| t.panicked);
+                return if panics && !raced {
+                    (
+                        Rule::PanicsSurvived,
+                        format!(
+                            "task {} was accepted but never started (nor dropped) though fewer \
+                             tasks than the capacity were running, after a task panicked: the \
+                             panic cost the pool a worker",
+                            book.label(id)
+                        ),
+                    )
+                } else if raced {
                     (
                         Rule::RefusedAfterShutdown,
                         format!(
@@ -156,7 +171,10 @@ fn label(
         return match a.act {
             _ if shutdowns > 1 => (
                 Rule::StopIdempotentAndReentrant,
-                format!("{} by {who}, one of {shutdowns} shutdown calls, never returned", a.what),
+                format!(
+                    "{} by {who}, one of {shutdowns} shutdown calls, never returned",
+                    a.what
+                ),
             ),
             Act::Drop => (
                 Rule::DropIsStopWait,
@@ -175,10 +193,7 @@ fn label(
 
     // 4. The rest.
     if let Some((who, _)) = find(&|a| a.act == Act::WaitIdle) {
-        return (
-            Rule::WaitIdle,
-            format!("wait_idle by {who} never returned"),
-        );
+        return (Rule::WaitIdle, format!("wait_idle by {who} never returned"));
     }
     if let Some((who, a)) = find(&|a| a.act == Act::Submit) {
         let began = book.is_some_and(|b| b.first_shutdown_begin().is_some());
@@ -203,7 +218,10 @@ fn label(
         );
     }
     if let Some((who, a)) = find(&|a| a.act == Act::Factory) {
-        return (Rule::Liveness, format!("{} by {who} never returned", a.what));
+        return (
+            Rule::Liveness,
+            format!("{} by {who} never returned", a.what),
+        );
     }
     (
         Rule::Liveness,

@@ -58,7 +58,13 @@ fn failures(ctx: &Ctx) -> Result<(), Vec<Failure>> {
 fn execute(ctx: &Arc<Ctx>, factory: &Factory, script: Script) -> Result<CaseStats, Vec<Failure>> {
     ctx.probe.exclude_current_thread();
     let main = "main";
-    ctx.doing(main, Act::Factory, None, None, format!("factory({})", script.capacity));
+    ctx.doing(
+        main,
+        Act::Factory,
+        None,
+        None,
+        format!("factory({})", script.capacity),
+    );
     let built = panic::catch_unwind(AssertUnwindSafe(|| factory(script.capacity)));
     let pool: Arc<Box<dyn TaskPool>> = match built {
         Ok(boxed) => Arc::new(boxed),

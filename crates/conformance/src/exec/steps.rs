@@ -88,7 +88,13 @@ fn submitter(ctx: &Arc<Ctx>, pool: &dyn TaskPool, index: usize, ops: Vec<Op>, st
             Op::Stop => shutdown_call(ctx, pool, CallKind::Stop, &me),
             Op::StopWait => shutdown_call(ctx, pool, CallKind::StopWait, &me),
             Op::WaitIdle => {
-                ctx.doing(&me, Act::WaitIdle, None, None, format!("op {k}: wait_idle()"));
+                ctx.doing(
+                    &me,
+                    Act::WaitIdle,
+                    None,
+                    None,
+                    format!("op {k}: wait_idle()"),
+                );
                 let idx = ctx.begin_call(CallKind::WaitIdle, &me, false);
                 pool.wait_idle();
                 ctx.end_call(idx);
@@ -104,12 +110,33 @@ fn submitter(ctx: &Arc<Ctx>, pool: &dyn TaskPool, index: usize, ops: Vec<Op>, st
 /// `wait_idle` from the test with nothing else running, then the stats
 /// must be exact.
 pub(super) fn quiesce(ctx: &Ctx, pool: &dyn TaskPool) {
-    ctx.doing(MAIN, Act::WaitIdle, None, None, "wait_idle() at a quiescent point");
+    ctx.doing(
+        MAIN,
+        Act::WaitIdle,
+        None,
+        None,
+        "wait_idle() at a quiescent point",
+    );
     let idx = ctx.begin_call(CallKind::WaitIdle, MAIN, false);
     pool.wait_idle();
     ctx.end_call(idx);
     ctx.idle(MAIN, "checking stats at a quiescent point");
     if ctx.book().first_shutdown_begin().is_some() {
+        return;
+    }
+    // A task still unfinished is wait_idle's failure, not the stats'.
+    let unfinished = {
+        let book = ctx.book();
+        book.tasks
+            .iter()
+            .position(|t| t.accepted() && t.dropped.is_none() && t.end.is_none())
+            .map(|i| book.label(i))
+    };
+    if let Some(label) = unfinished {
+        ctx.fail(
+            Rule::WaitIdle,
+            format!("wait_idle by main returned while task {label} had not finished"),
+        );
         return;
     }
     let stats = pool.stats();
@@ -123,7 +150,13 @@ pub(super) fn quiesce(ctx: &Ctx, pool: &dyn TaskPool) {
 pub(super) fn capacity_check(ctx: &Arc<Ctx>, pool: &dyn TaskPool) {
     let capacity = ctx.capacity;
     let panics = ctx.book().tasks.iter().filter(|t| t.panicked).count();
-    ctx.doing(MAIN, Act::Barrier, None, None, "wait_idle() before the capacity check");
+    ctx.doing(
+        MAIN,
+        Act::Barrier,
+        None,
+        None,
+        "wait_idle() before the capacity check",
+    );
     let idx = ctx.begin_call(CallKind::WaitIdle, MAIN, false);
     pool.wait_idle();
     ctx.end_call(idx);
@@ -171,11 +204,23 @@ pub(super) fn capacity_check(ctx: &Arc<Ctx>, pool: &dyn TaskPool) {
 
 /// Submits `n` tasks built by `body(i)`; false if the pool would not take
 /// one (recorded as a failure of `rule`).
-fn fill(ctx: &Arc<Ctx>, pool: &dyn TaskPool, n: usize, what: &str, body: impl Fn(usize) -> Body) -> bool {
+fn fill(
+    ctx: &Arc<Ctx>,
+    pool: &dyn TaskPool,
+    n: usize,
+    what: &str,
+    body: impl Fn(usize) -> Body,
+) -> bool {
     let patience = ctx.limits.barrier_timeout;
     for i in 0..n {
         let id = ctx.new_task(format!("({what} {i} of {n})"), None, false);
-        ctx.doing(MAIN, Act::Submit, None, Some(id), format!("submitting {what} {i} of {n}"));
+        ctx.doing(
+            MAIN,
+            Act::Submit,
+            None,
+            Some(id),
+            format!("submitting {what} {i} of {n}"),
+        );
         let task = make_task(Arc::clone(ctx), id, body(i));
         if !submit_retrying(ctx, pool, id, task, patience) {
             ctx.fail(
@@ -211,7 +256,13 @@ pub(super) fn nested_while_full(ctx: &Arc<Ctx>, pool: &dyn TaskPool, how: How) {
         }
     });
     if ok && holders > 0 {
-        ctx.doing(MAIN, Act::Harness, None, None, "waiting for the nested spawns to return");
+        ctx.doing(
+            MAIN,
+            Act::Harness,
+            None,
+            None,
+            "waiting for the nested spawns to return",
+        );
         handed.wait_arrivals(nesters, ctx.limits.timeout);
     }
     release.open();
@@ -248,7 +299,15 @@ pub(super) fn try_while_full(ctx: &Arc<Ctx>, pool: &Arc<Box<dyn TaskPool>>) {
                 .spawn(move || {
                     tctx.probe.exclude_current_thread();
                     let label = format!("({how:?} while every worker is held on a gate)");
-                    submit(&tctx, &**tpool, how, Work::Leaf(Leaf::Quick), label, None, &who);
+                    submit(
+                        &tctx,
+                        &**tpool,
+                        how,
+                        Work::Leaf(Leaf::Quick),
+                        label,
+                        None,
+                        &who,
+                    );
                     tctx.done(&who);
                     let _ = tx.send(());
                 });
@@ -256,7 +315,13 @@ pub(super) fn try_while_full(ctx: &Arc<Ctx>, pool: &Arc<Box<dyn TaskPool>>) {
                 ctx.fail(Rule::Liveness, format!("spawn failed: {e}"));
                 break;
             }
-            ctx.doing(MAIN, Act::Harness, None, None, format!("waiting for {how:?} to return"));
+            ctx.doing(
+                MAIN,
+                Act::Harness,
+                None,
+                None,
+                format!("waiting for {how:?} to return"),
+            );
             if rx.recv_timeout(patience).is_err() {
                 let call = if how == How::TrySubmit {
                     "try_submit".to_owned()

@@ -308,7 +308,7 @@ impl FaultyPool {
             // The fault: the check above is not repeated after the gap
             // (widened on every fourth submit so that races hit it).
             s.accepted += 1;
-            let widen = s.accepted % 4 == 0;
+            let widen = s.accepted.is_multiple_of(4);
             drop(s);
             if widen {
                 thread::sleep(std::time::Duration::from_micros(300));
@@ -340,7 +340,9 @@ impl FaultyPool {
         };
         match inner.admission {
             Admission::Queue => {}
-            Admission::Block | Admission::Reject if may_block && inner.fault == Fault::TrySubmitWaits => {
+            Admission::Block | Admission::Reject
+                if may_block && inner.fault == Fault::TrySubmitWaits =>
+            {
                 while full(&s) && !s.stopped {
                     s = wait(&inner.room, s);
                 }

@@ -175,7 +175,7 @@ caught! {
 fn a_hang_gets_the_same_label_over_seeds() {
     let threads: Vec<_> = [
         Fault::LostWakeup,
-        Fault::WorkerLostOnPanic,
+        Fault::NestedWaitDeadlocks,
         Fault::DeadlockStopInTask,
     ]
     .into_iter()

@@ -1,6 +1,6 @@
 //! Project automation behind `cargo xtask`: run the benchmarks and write the
-//! report ([`bench`](mod@bench), [`report`]), run the loom models ([`loom`]) and the soak
-//! ([`soak`]).
+//! report ([`bench`](mod@bench), [`report`]), run the loom models ([`loom`]), the soak
+//! ([`soak`]) and the conformance verdict ([`conformance`]).
 //!
 //! The report pipeline is: criterion's JSON and the benchmarks' own files →
 //! [`results::Results`] (`results.json`) → [`analysis`] tables → `REPORT.md`
@@ -15,6 +15,7 @@
 pub mod analysis;
 pub mod bench;
 pub mod charts;
+pub mod conformance;
 pub mod error;
 pub mod features;
 pub mod loom;

@@ -1,4 +1,4 @@
-//! `cargo xtask`: bench | report | loom | soak. Run `cargo xtask --help`.
+//! `cargo xtask`: bench | report | loom | soak | conformance. Run `cargo xtask --help`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +35,19 @@ enum Cmd {
     },
     /// Conformance suite with many cases plus the stress run, over every catalog pool.
     Soak(SoakArgs),
+    /// The conformance verdict (find-all mode) on every catalog pool and
+    /// third-party adapter: writes comparisons/CONFORMANCE.md.
+    Conformance {
+        /// Generated cases per property.
+        #[arg(long, default_value_t = 1024)]
+        cases: u32,
+        /// Seed (default: random, recorded in the report).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Only these pools, comma-separated (names as in the report).
+        #[arg(long, value_name = "A,B")]
+        pools: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -175,6 +188,15 @@ fn run(cli: Cli) -> Result<()> {
             println!("report rebuilt into {}", dir.join("REPORT.md").display());
         }
         Cmd::Loom { only } => loom::run(only.as_deref())?,
+        Cmd::Conformance { cases, seed, pools } => {
+            if cases == 0 {
+                return Err(Error("--cases must be at least 1".into()));
+            }
+            let pools = pools.map(|p| p.split(',').map(|s| s.trim().to_owned()).collect());
+            let path =
+                xtask::conformance::run(&xtask::conformance::Options { cases, seed, pools })?;
+            println!("verdict written to {}", path.display());
+        }
         Cmd::Soak(args) => {
             let pools = match &args.pools {
                 None => None,

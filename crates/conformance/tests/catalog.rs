@@ -5,8 +5,24 @@
 //! `taskpool_conformance::DEFAULT_CASES`); each test prints its summary
 //! (`-- --nocapture` to see the figures).
 
+use std::time::Duration;
 use taskpool_catalog::{build, PoolKind};
-use taskpool_conformance::{verify_build, Config};
+
+use taskpool::Admission;
+use taskpool_conformance::script::{Finish, How, Script, Step};
+use taskpool_conformance::{replay_with, verify_build, Config, Property, Rule};
+
+/// Properties a kind is known to fail, with the test that pins the failure
+/// down (so a fix shows up as that test failing, and this list shrinks).
+fn known_failures(kind: PoolKind) -> &'static [Property] {
+    match kind {
+        // Documented in the baseline: a blocking `submit` from inside a task
+        // waits for a permit when every permit holder does the same (rule 7).
+        // Pinned by `thread_per_task_deadlocks_on_a_nested_blocking_submit`.
+        PoolKind::ThreadPerTask => &[Property::Nested],
+        _ => &[],
+    }
+}
 
 fn conforms(kind: PoolKind) {
     // A kind whose crate is not wired into the catalog yet fails here, by name.
@@ -15,7 +31,10 @@ fn conforms(kind: PoolKind) {
         Err(e) => panic!("catalog pool `{}` does not build: {e}", kind.name()),
     }
     let admission = kind.features().admission;
-    let config = Config::from_env();
+    let mut config = Config::from_env();
+    config
+        .properties
+        .retain(|p| !known_failures(kind).contains(p));
     let summary = verify_build(move |capacity| build(kind, capacity), admission, &config)
         .unwrap_or_else(|violation| {
             panic!("catalog pool `{}` ({admission}):\n{violation}", kind.name())
@@ -34,7 +53,12 @@ fn conforms(kind: PoolKind) {
         );
     }
     assert_eq!(summary.pool, kind.name());
-    assert!(summary.cases() >= u64::from(config.cases) * config.properties.len() as u64);
+    let planned: u64 = config
+        .properties
+        .iter()
+        .map(|p| u64::from(p.cases(&config)))
+        .sum();
+    assert!(summary.cases() >= planned);
 }
 
 macro_rules! catalog_tests {
@@ -64,4 +88,41 @@ catalog_tests! {
     threadpool_conforms => ThreadPool,
     channel_conforms => Channel,
     thread_per_task_conforms => ThreadPerTask,
+}
+
+fn nested_script(how: How) -> Script {
+    Script {
+        capacity: 1,
+        steps: vec![Step::NestedWhileFull(how), Step::Quiesce],
+        finish: Finish::StopWait,
+    }
+}
+
+#[test]
+fn thread_per_task_deadlocks_on_a_nested_blocking_submit() {
+    let factory = |capacity| build(PoolKind::ThreadPerTask, capacity).expect("capacity >= 1");
+    let mut config = Config::from_env();
+    config.timeout = Duration::from_secs(3);
+    let violation = replay_with(
+        factory,
+        Admission::Block,
+        &nested_script(How::Submit),
+        1,
+        &config,
+    )
+    .expect_err("a blocking submit from the only worker waits for its own permit");
+    assert_eq!(
+        violation.rule,
+        Rule::StopIdempotentAndReentrant,
+        "{violation}"
+    );
+    // A nested submit_wait is kept: it runs inline on the caller's permit.
+    replay_with(
+        factory,
+        Admission::Block,
+        &nested_script(How::SubmitWait),
+        3,
+        &config,
+    )
+    .unwrap_or_else(|v| panic!("nested submit_wait: {v}"));
 }

@@ -49,8 +49,11 @@ use crate::front::submit_wait_with;
 ///    waiting; the other threads finish on their own, and a later `stop_wait`
 ///    from outside waits for all of it. `wait_idle` there returns at once;
 ///    `submit_wait` there runs the task inline on the caller's permit. A
-///    blocking `submit` from inside a task can wait forever if every permit
-///    holder does the same; use `try_submit` there.
+///    blocking `submit` from inside a task does not wait for a permit (every
+///    permit holder could be doing the same, and none would ever return one):
+///    on a full pool it refuses with
+///    [`SubmitError::Overloaded`](taskpool::SubmitError::Overloaded), as
+///    `try_submit` does.
 /// 8. **Drop**: dropping the last clone runs `stop_wait`.
 /// 9. **Configuration**: `capacity == 0` is a [`BuildError`]. A thread that
 ///    the OS refuses to start hands its task back in
@@ -83,6 +86,9 @@ impl ThreadPerTask {
     fn submit_inner(&self, task: Task, block: bool) -> Result<(), SubmitError> {
         let core = &self.inner.core;
         let capacity = self.stats().capacity;
+        // A task of this pool must not wait for a permit (rule 7): the
+        // permits it waits for may all be held by tasks waiting the same way.
+        let block = block && !core.on_own_thread();
         let job = core.accept_slot(task, block)?;
         // The job goes through a slot so that a failed spawn can hand the
         // task back instead of dropping it with the closure.

@@ -10,19 +10,7 @@ use taskpool_catalog::{build, PoolKind};
 
 use taskpool::Admission;
 use taskpool_conformance::script::{Finish, How, Script, Step};
-use taskpool_conformance::{replay_with, verify_build, Config, Property, Rule};
-
-/// Properties a kind is known to fail, with the test that pins the failure
-/// down (so a fix shows up as that test failing, and this list shrinks).
-fn known_failures(kind: PoolKind) -> &'static [Property] {
-    match kind {
-        // Documented in the baseline: a blocking `submit` from inside a task
-        // waits for a permit when every permit holder does the same (rule 7).
-        // Pinned by `thread_per_task_deadlocks_on_a_nested_blocking_submit`.
-        PoolKind::ThreadPerTask => &[Property::Nested],
-        _ => &[],
-    }
-}
+use taskpool_conformance::{replay_with, verify_build, Config};
 
 fn conforms(kind: PoolKind) {
     // A kind whose crate is not wired into the catalog yet fails here, by name.
@@ -31,10 +19,7 @@ fn conforms(kind: PoolKind) {
         Err(e) => panic!("catalog pool `{}` does not build: {e}", kind.name()),
     }
     let admission = kind.features().admission;
-    let mut config = Config::from_env();
-    config
-        .properties
-        .retain(|p| !known_failures(kind).contains(p));
+    let config = Config::from_env();
     let summary = verify_build(move |capacity| build(kind, capacity), admission, &config)
         .unwrap_or_else(|violation| {
             panic!("catalog pool `{}` ({admission}):\n{violation}", kind.name())
@@ -99,30 +84,14 @@ fn nested_script(how: How) -> Script {
 }
 
 #[test]
-fn thread_per_task_deadlocks_on_a_nested_blocking_submit() {
+fn thread_per_task_refuses_a_nested_blocking_submit_on_a_full_pool() {
+    // A blocking submit from the only worker used to wait for its own
+    // permit; now it is refused, and a nested submit_wait runs inline.
     let factory = |capacity| build(PoolKind::ThreadPerTask, capacity).expect("capacity >= 1");
     let mut config = Config::from_env();
-    config.timeout = Duration::from_secs(3);
-    let violation = replay_with(
-        factory,
-        Admission::Block,
-        &nested_script(How::Submit),
-        1,
-        &config,
-    )
-    .expect_err("a blocking submit from the only worker waits for its own permit");
-    assert_eq!(
-        violation.rule,
-        Rule::StopIdempotentAndReentrant,
-        "{violation}"
-    );
-    // A nested submit_wait is kept: it runs inline on the caller's permit.
-    replay_with(
-        factory,
-        Admission::Block,
-        &nested_script(How::SubmitWait),
-        3,
-        &config,
-    )
-    .unwrap_or_else(|v| panic!("nested submit_wait: {v}"));
+    config.timeout = Duration::from_secs(10);
+    for how in [How::Submit, How::SubmitWait] {
+        replay_with(factory, Admission::Block, &nested_script(how), 1, &config)
+            .unwrap_or_else(|v| panic!("nested {how:?}: {v}"));
+    }
 }

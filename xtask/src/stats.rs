@@ -14,8 +14,12 @@
 //! - A row is **unstable** when its rounds disagree beyond their own spread:
 //!   some round's whole own spread lies above another round's whole own
 //!   spread, i.e. the highest round low end exceeds the lowest round high
-//!   end ([`unstable`]). Every sample of one round was then slower than
-//!   every sample of another: the rounds measured different regimes.
+//!   end, and the highest round value is more than [`UNSTABLE_GAP`] above
+//!   the lowest ([`unstable`]). Every sample of one round was then slower
+//!   than every sample of another, by a margin that matters: the rounds
+//!   measured different regimes. (Without the margin, a row whose samples
+//!   are very tight would be flagged for the few per cent any two processes
+//!   differ by.)
 //! - A **winner** is named only when the fastest row's slowest round beats
 //!   the runner-up's fastest round; otherwise the rows whose fastest round
 //!   is no slower than the best row's slowest round are **tied**
@@ -27,6 +31,10 @@ use serde::{Deserialize, Serialize};
 /// fraction of it, so that a few bytes allocated by the probe's other
 /// threads do not count as disagreement.
 pub const W9_HEAP_TOLERANCE: f64 = 0.01;
+
+/// The smallest disagreement [`unstable`] flags: the highest round value
+/// more than 10 % above the lowest.
+pub const UNSTABLE_GAP: f64 = 0.10;
 
 /// One round of one row, in the table's unit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

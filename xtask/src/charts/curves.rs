@@ -12,7 +12,6 @@ use plotters::prelude::*;
 use crate::analysis::{parameter_value, Table};
 use crate::charts::style::{draw_err, draw_marker, style};
 use crate::error::{Error, Result};
-use crate::fmt::axis_number;
 
 const WIDTH: u32 = 880;
 /// Width of the legend panel beside the chart.
@@ -87,7 +86,11 @@ pub fn scaling_chart(tables: &[&Table], title: &str, x_name: &str) -> Result<Str
                     String::new()
                 }
             })
-            .y_label_formatter(&|v| axis_number(10f64.powf(*v)))
+            .y_labels(40)
+            .light_line_style(TRANSPARENT)
+            .y_label_formatter(&|v| {
+                crate::charts::dots::log_label(*v, crate::charts::dots::ONE_TWO_FIVE)
+            })
             .draw()
             .map_err(draw_err)?;
         for (row, points) in &series {

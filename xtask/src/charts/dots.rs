@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use crate::analysis::{Table, TableRow};
 use crate::charts::style::{draw_err, draw_marker, style};
 use crate::error::{Error, Result};
-use crate::fmt::{axis_number, short_number};
+use crate::fmt::short_number;
 
 /// Sizes of a dot plot.
 #[derive(Debug, Clone, Copy)]
@@ -25,8 +25,42 @@ pub struct Layout {
     pub names_width: u32,
     /// Marker radius.
     pub marker: i32,
-    /// Show the value beside each row.
+    /// Show the value beside each row, and the long axis description.
     pub values: bool,
+    /// Which multiples of each power of ten a log axis labels.
+    pub multiples: &'static [f64],
+}
+
+/// The multiples of each power of ten a log axis labels and grids.
+pub const ONE_TWO_FIVE: &[f64] = &[1.0, 2.0, 5.0];
+/// Powers of ten only (narrow charts).
+pub const POWERS_OF_TEN: &[f64] = &[1.0];
+
+/// A round number for an axis: `5`, `20`, `0.05`, `10k`, `2M`.
+fn round_number(x: f64) -> String {
+    if x >= 1e6 {
+        format!("{}M", round_number(x / 1e6))
+    } else if x >= 1e4 {
+        format!("{}k", round_number(x / 1e3))
+    } else if x >= 1.0 {
+        format!("{}", x.round())
+    } else {
+        let digits = (-x.log10().floor()).max(0.0) as usize;
+        format!("{x:.digits$}")
+    }
+}
+
+/// A log-axis tick label for log10 value `v`: the value when it is within
+/// 1 % of one of `multiples` times a power of ten (printed as that round
+/// number), else nothing.
+pub fn log_label(v: f64, multiples: &[f64]) -> String {
+    let x = 10f64.powf(v);
+    let decade = 10f64.powf(x.log10().floor());
+    multiples
+        .iter()
+        .chain(std::iter::once(&10.0))
+        .find(|d| ((x / decade) - *d).abs() / *d < 0.01)
+        .map_or_else(String::new, |d| round_number(d * decade))
 }
 
 /// The layout of the report's charts.
@@ -38,6 +72,7 @@ pub const REPORT: Layout = Layout {
     names_width: 190,
     marker: 6,
     values: true,
+    multiples: ONE_TWO_FIVE,
 };
 
 /// `rows` of `table` as a dot plot titled `title`.
@@ -77,7 +112,7 @@ pub fn dot_chart(
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", layout.title_font))
             .margin(12)
-            .x_label_area_size(44)
+            .set_label_area_size(LabelAreaPosition::Bottom, 44)
             .y_label_area_size(layout.names_width)
             .build_cartesian_2d(x0..x1, (0..n as i32 - 1).into_segmented())
             .map_err(draw_err)?;
@@ -86,18 +121,41 @@ pub fn dot_chart(
         } else {
             table.unit.clone()
         };
-        let desc =
-            format!("{axis}; dot = median of rounds, line = min–max of rounds, ring = a round");
+        let desc = if layout.values {
+            format!("{axis}; dot = median of rounds, line = min–max of rounds, ring = a round")
+        } else {
+            axis
+        };
+        if log {
+            // Grid lines at 1, 2 and 5 times each power of ten.
+            let first = x0.floor() as i32;
+            for decade in first..=x1.ceil() as i32 {
+                for &d in layout.multiples {
+                    let x = f64::from(decade) + d.log10();
+                    if x > x0 && x < x1 {
+                        chart
+                            .draw_series(std::iter::once(PathElement::new(
+                                vec![(x, SegmentValue::Exact(0)), (x, SegmentValue::Last)],
+                                RGBColor(225, 225, 225).stroke_width(1),
+                            )))
+                            .map_err(draw_err)?;
+                    }
+                }
+            }
+        }
         chart
             .configure_mesh()
             .disable_y_mesh()
+            .disable_x_mesh()
+            .set_tick_mark_size(LabelAreaPosition::Bottom, if log { 0 } else { 5 })
             .x_desc(desc)
             .y_labels(n)
+            .x_labels(if log { 40 } else { 8 })
             .label_style(("sans-serif", layout.font))
             .axis_desc_style(("sans-serif", layout.font))
             .x_label_formatter(&|v| {
                 if log {
-                    axis_number(10f64.powf(*v))
+                    log_label(*v, layout.multiples)
                 } else {
                     short_number(*v)
                 }
@@ -146,4 +204,20 @@ pub fn dot_chart(
         root.present().map_err(draw_err)?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_labels_are_round_numbers_at_the_chosen_multiples() {
+        assert_eq!(log_label(2f64.log10(), ONE_TWO_FIVE), "2");
+        assert_eq!(log_label(50f64.log10() + 0.001, ONE_TWO_FIVE), "50");
+        assert_eq!(log_label(0.05f64.log10(), ONE_TWO_FIVE), "0.05");
+        assert_eq!(log_label(20_000f64.log10(), ONE_TWO_FIVE), "20k");
+        assert_eq!(log_label(3f64.log10(), ONE_TWO_FIVE), "");
+        assert_eq!(log_label(2f64.log10(), POWERS_OF_TEN), "");
+        assert_eq!(log_label(100f64.log10(), POWERS_OF_TEN), "100");
+    }
 }

@@ -94,6 +94,7 @@ fn summary(tables: &[Table]) -> Result<Option<Chart>> {
         names_width: 190,
         marker: 7,
         values: false,
+        multiples: dots::POWERS_OF_TEN,
     };
     Ok(Some(Chart {
         file: SUMMARY_FILE.to_owned(),

@@ -80,7 +80,7 @@ pub fn block(family: &str, tables: &[Table]) -> String {
          row and the rules), measured by `cargo xtask bench --full`: the median of the rounds, \
          the min–max across rounds, the ratio to the raw crossbeam-channel pool \
          (`crossbeam-raw`) of the same rounds, and where the row stands among the ranked \
-         rows of its table.\n\n",
+         rows of its table. The scaling curves (S1, S2) are in the report.\n\n",
     );
     let _ = writeln!(
         out,
@@ -89,7 +89,15 @@ pub fn block(family: &str, tables: &[Table]) -> String {
     );
     out.push_str("|---|---|---|---|---|---|\n");
     let mut any = false;
-    for table in tables {
+    let curves = |t: &&Table| {
+        matches!(
+            t.kind(),
+            Some(
+                taskpool_benches::workload::Workload::S1 | taskpool_benches::workload::Workload::S2
+            )
+        )
+    };
+    for table in tables.iter().filter(|t| !curves(t)) {
         let base = table.row(yardstick()).map(|r| r.median);
         for row in table.rows.iter().filter(|r| belongs(&r.row, family)) {
             any = true;

@@ -64,15 +64,36 @@ pub fn scaling_chart(tables: &[&Table], title: &str, x_name: &str) -> Result<Str
         let root =
             SVGBackend::with_string(&mut svg, (WIDTH + LEGEND_WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
+        // The plot on the left, the legend in a panel of its own on the right.
+        let (plot, _) = root.split_horizontally(WIDTH);
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(title, ("sans-serif", 21))
             .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
             .build_cartesian_2d(xmin - xpad..xmax + xpad, ymin - pad..ymax + pad)
             .map_err(draw_err)?;
+        // Horizontal grid lines at 1, 2 and 5 times each power of ten.
+        let (y0, y1) = (ymin - pad, ymax + pad);
+        for decade in y0.floor() as i32..=y1.ceil() as i32 {
+            for d in crate::charts::dots::ONE_TWO_FIVE {
+                let y = f64::from(decade) + d.log10();
+                if y > y0 && y < y1 {
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![(xmin - xpad, y), (xmax + xpad, y)],
+                            RGBColor(225, 225, 225).stroke_width(1),
+                        )))
+                        .map_err(draw_err)?;
+                }
+            }
+        }
         chart
             .configure_mesh()
+            .disable_y_mesh()
+            .set_tick_mark_size(LabelAreaPosition::Left, 0)
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 15))
             .x_desc(format!("{x_name} (log scale)"))
             .y_desc(format!(
                 "{unit} (log scale; line = median of rounds, band = min–max of rounds)"

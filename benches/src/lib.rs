@@ -12,9 +12,9 @@
 //! - [`order`], [`plan`]: the cases of one round, in that round's order;
 //! - [`harness`], [`calibration`], [`raw`]: the task bodies and batches, the
 //!   machine's calibration, the raw executors;
+//! - [`out`]: the files written beside criterion's output;
 //! - [`measure`]: how each case is prepared and measured;
-//! - [`memory`]: W9, bytes per queued task;
-//! - [`out`]: the files written beside criterion's output.
+//! - [`memory`]: W9, bytes per queued task.
 //!
 //! ```
 //! use taskpool::{InlinePool, TaskPool};

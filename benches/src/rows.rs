@@ -26,7 +26,7 @@ pub enum Raw {
     Rayon,
     /// `threadpool::ThreadPool::execute`.
     Threadpool,
-    /// The minimal crossbeam-channel pool of [`crate::raw::CrossbeamPool`].
+    /// The minimal crossbeam-channel pool (`CrossbeamPool` in `raw.rs`).
     Crossbeam,
 }
 

@@ -1,8 +1,8 @@
 //! `results.json`: every figure of a run, with its unit and its round, and
 //! how such a file is loaded (including files written before rounds, which
-//! are brought to the current form by [`normalize`]). Reading a raw run
-//! directory is [`crate::collect`]; the derived tables are computed by
-//! [`crate::analysis`] and stored beside these figures by [`crate::report`].
+//! are brought to the current form by [`normalize`]). This module knows
+//! nothing of what is derived from the figures: the modules that read a raw
+//! run directory, compute the tables and write the report build on it.
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -110,9 +110,10 @@ fn how_to_read(out: &mut String) {
          round).\n\
          - **Unstable.** A row is flagged when its rounds disagree beyond their own spread: the \
          whole of one round's own spread (its fastest to slowest sample; W8: the 25th to 75th \
-         percentile of its calls) lies above the whole of another's. Such a row switches between \
-         regimes from run to run (a worker still spinning or already parked); its median is one \
-         of them.\n\
+         percentile of its calls; W9: its reading ± 1 % of heap or ± one page of RSS) lies \
+         above the whole of another's, and its highest round is more than 10 % above its \
+         lowest. Such a row switches between regimes from run to run (a worker still spinning \
+         or already parked); its median is one of them.\n\
          - **Winners and ties.** A winner is named only when its slowest round beats the \
          runner-up's fastest round. Otherwise the rows whose fastest round is no slower than the \
          best row's slowest round are named as tied. One round names no winner.\n\

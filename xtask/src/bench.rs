@@ -326,8 +326,8 @@ pub fn build_report(kind: ReportKind, raw: &Path) -> Result<PathBuf> {
     let rendered = report::render(&results)?;
     report::write(&dir, &rendered)?;
     if kind == ReportKind::Full {
-        for file in readme::update(&root, &rendered.tables)? {
-            eprintln!("updated the generated block of {}", file.display());
+        for note in readme::update(&root, &rendered.tables)? {
+            eprintln!("{note}");
         }
     }
     Ok(dir)

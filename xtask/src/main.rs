@@ -192,8 +192,8 @@ fn run(cli: Cli) -> Result<()> {
             report::write(&dir, &rendered)?;
             println!("report rebuilt into {}", dir.join("REPORT.md").display());
             if dir == ReportKind::Full.report_dir(&root) {
-                for file in readme::update(&root, &rendered.tables)? {
-                    println!("updated the generated block of {}", file.display());
+                for note in readme::update(&root, &rendered.tables)? {
+                    println!("{note}");
                 }
             }
         }

@@ -133,7 +133,9 @@ pub fn current_block(readme: &str) -> Result<&str> {
     let ends = readme.matches(END).count();
     if begins != 1 || ends != 1 {
         return Err(Error(format!(
-            "expected one `{BEGIN}` and one `{END}` line, found {begins} and {ends}"
+            "expected one `{BEGIN}` and one `{END}` line, found {begins} and {ends} (put \
+             both lines where the performance figures belong, then run \
+             `cargo xtask report --profile full`)"
         )));
     }
     let start = readme.find(BEGIN).map(|i| i + BEGIN.len()).unwrap_or(0);
@@ -158,20 +160,24 @@ pub fn splice(readme: &str, block: &str) -> Result<String> {
 }
 
 /// Rewrites the block of every strategy README under `root` from `tables`;
-/// returns the files that changed.
-pub fn update(root: &Path, tables: &[Table]) -> Result<Vec<PathBuf>> {
-    let mut changed = Vec::new();
+/// returns one line per README that changed or could not be updated (a
+/// README without its markers is left as it is: the report is written
+/// already, and the tidy test says what is missing).
+pub fn update(root: &Path, tables: &[Table]) -> Result<Vec<String>> {
+    let mut notes = Vec::new();
     for (family, path) in STRATEGY_READMES {
-        let file = root.join(path);
+        let file: PathBuf = root.join(path);
         let text = fs::read_to_string(&file).context(|| format!("reading {}", file.display()))?;
-        let new = splice(&text, &block(family, tables))
-            .map_err(|e| Error(format!("{}: {e}", file.display())))?;
-        if new != text {
-            fs::write(&file, &new).context(|| format!("writing {}", file.display()))?;
-            changed.push(file);
+        match splice(&text, &block(family, tables)) {
+            Ok(new) if new != text => {
+                fs::write(&file, &new).context(|| format!("writing {}", file.display()))?;
+                notes.push(format!("updated the generated block of {}", file.display()));
+            }
+            Ok(_) => {}
+            Err(e) => notes.push(format!("not updated: {}: {e}", file.display())),
         }
     }
-    Ok(changed)
+    Ok(notes)
 }
 
 /// A number quoted in a README with one of [`REPORT_UNITS`].

@@ -417,3 +417,27 @@ fn readme_blocks_are_generated_spliced_and_checked() {
         .collect();
     assert_eq!(found, [("1234", "ns/task"), ("0.5", "µs/call")]);
 }
+
+#[test]
+fn update_rewrites_blocks_and_leaves_a_readme_without_markers_alone() {
+    let tables = analysis::tables(&load());
+    let root = scratch("readmes");
+    for (i, (_, path)) in readme::STRATEGY_READMES.iter().enumerate() {
+        let file = root.join(path);
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        let text = if i == 0 { "# no markers\n" } else { README };
+        fs::write(&file, text).unwrap();
+    }
+    let notes = readme::update(&root, &tables).unwrap();
+    assert_eq!(notes.len(), 3, "{notes:?}");
+    assert!(notes[0].starts_with("not updated") && notes[0].contains("put both lines"));
+    assert!(notes[1].starts_with("updated"), "{notes:?}");
+    let (_, first) = readme::STRATEGY_READMES[0];
+    assert_eq!(
+        fs::read_to_string(root.join(first)).unwrap(),
+        "# no markers\n"
+    );
+    // A second update changes nothing.
+    assert_eq!(readme::update(&root, &tables).unwrap().len(), 1);
+    fs::remove_dir_all(root).unwrap();
+}

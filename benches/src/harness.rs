@@ -1,5 +1,7 @@
 //! The one harness every row runs through: a completion latch, the task
-//! bodies of each workload, and the measured batches.
+//! bodies of each workload, [`Spawn`] (how a row takes a task: through the
+//! contract, a raw crate's own call, or the floor's plain call), and the
+//! measured batches, generic over it.
 
 use std::cell::RefCell;
 use std::hint::black_box;
@@ -9,6 +11,33 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use taskpool::{Task, TaskPool};
+
+/// How a row takes one task. The batches below are generic over it, so every
+/// row runs the same task bodies in the same loops: through `dyn TaskPool`
+/// (the closure boxed into a [`Task`]), a raw crate's own generic call (the
+/// crate boxes it the way it always does), or the [`Floor`]'s plain call.
+pub trait Spawn: Sync {
+    /// Hands `f` over to run once (for the floor: runs it now).
+    fn spawn<F: FnOnce() + Send + 'static>(&self, f: F);
+}
+
+impl<P: TaskPool + ?Sized> Spawn for P {
+    fn spawn<F: FnOnce() + Send + 'static>(&self, f: F) {
+        submit(self, Box::new(f));
+    }
+}
+
+/// The floor: each task boxed into a [`Task`] like the contract's, then
+/// called at once on the calling thread. No pool, no hand-off.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Floor;
+
+impl Spawn for Floor {
+    fn spawn<F: FnOnce() + Send + 'static>(&self, f: F) {
+        let task: Task = Box::new(f);
+        task();
+    }
+}
 
 /// Opens once a fixed number of tasks have counted down.
 ///
@@ -67,7 +96,7 @@ impl Latch {
 ///
 /// # Panics
 /// If the pool says it is stopped: the harness never stops a pool it still uses.
-pub fn submit(pool: &dyn TaskPool, task: Task) {
+pub fn submit<P: TaskPool + ?Sized>(pool: &P, task: Task) {
     let mut task = task;
     loop {
         match pool.submit(task) {
@@ -167,93 +196,27 @@ pub fn clear_tls_resource() {
     TLS_RESOURCE.with(|cell| cell.borrow_mut().take());
 }
 
-/// Measured facts about this machine the report needs (W2's ideal, W3's and
-/// W7's task costs).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Calibration {
-    /// Median measured length of one `thread::sleep(1 ms)`, in ns.
-    pub sleep_1ms_ns: f64,
-    /// Median measured length of one W3 task body run inline, in ns.
-    pub cpu_task_ns: f64,
-    /// Mixing passes that make [`Resource::build`] take about 1 ms here.
-    pub resource_passes: usize,
-    /// Median measured length of one [`Resource::build`], in ns.
-    pub resource_build_ns: f64,
-    /// Cores available to the process.
-    pub cores: usize,
-}
-
-fn median_ns(mut samples: Vec<Duration>) -> f64 {
-    samples.sort_unstable();
-    samples[samples.len() / 2].as_nanos() as f64
-}
-
-impl Calibration {
-    /// Measures this machine; `rounds` samples per figure.
-    pub fn measure(rounds: usize) -> Calibration {
-        let rounds = rounds.max(3);
-        let time = |f: &mut dyn FnMut()| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        };
-        let sleeps = (0..rounds)
-            .map(|_| time(&mut || thread::sleep(Duration::from_millis(1))))
-            .collect();
-        let cpu = (0..rounds)
-            .map(|i| {
-                time(&mut || {
-                    black_box(cpu_work(black_box(i as u64)));
-                })
-            })
-            .collect();
-        // Scale the pass count so that one build lasts about 1 ms.
-        let probe_passes = 8;
-        let probe = median_ns(
-            (0..rounds)
-                .map(|_| {
-                    time(&mut || {
-                        black_box(Resource::build(probe_passes));
-                    })
-                })
-                .collect(),
-        );
-        let passes = ((1_000_000.0 / probe.max(1.0)) * probe_passes as f64).round() as usize;
-        let passes = passes.clamp(1, 100_000);
-        let build = (0..rounds)
-            .map(|_| {
-                time(&mut || {
-                    black_box(Resource::build(passes));
-                })
-            })
-            .collect();
-        Calibration {
-            sleep_1ms_ns: median_ns(sleeps),
-            cpu_task_ns: median_ns(cpu),
-            resource_passes: passes,
-            resource_build_ns: median_ns(build),
-            cores: crate::spec::cores(),
-        }
-    }
-}
-
 /// Runs `tasks` trivial tasks on `pool` and waits for them: one W1 batch.
-pub fn trivial_batch(pool: &dyn TaskPool, latch: &'static Latch, tasks: usize) -> Duration {
+pub fn trivial_batch<S: Spawn + ?Sized>(pool: &S, latch: &'static Latch, tasks: usize) -> Duration {
     latch.arm(tasks);
     let start = Instant::now();
     for _ in 0..tasks {
-        submit(pool, trivial_task(latch));
+        pool.spawn(move || latch.count_down());
     }
     latch.wait();
     start.elapsed()
 }
 
 /// One W4 batch: times the submit loop alone, then waits untimed.
-pub fn submit_only_batch(pool: &dyn TaskPool, latch: &'static Latch, tasks: usize) -> Duration {
+pub fn submit_only_batch<S: Spawn + ?Sized>(
+    pool: &S,
+    latch: &'static Latch,
+    tasks: usize,
+) -> Duration {
     latch.arm(tasks);
     let start = Instant::now();
     for _ in 0..tasks {
-        submit(pool, trivial_task(latch));
+        pool.spawn(move || latch.count_down());
     }
     let elapsed = start.elapsed();
     latch.wait();
@@ -262,8 +225,8 @@ pub fn submit_only_batch(pool: &dyn TaskPool, latch: &'static Latch, tasks: usiz
 
 /// One W5/S2 batch: `submitters` threads released together submit `tasks`
 /// trivial tasks in all; timed from the release until the latch opens.
-pub fn contended_batch(
-    pool: &dyn TaskPool,
+pub fn contended_batch<S: Spawn + ?Sized>(
+    pool: &S,
     latch: &'static Latch,
     tasks: usize,
     submitters: usize,
@@ -278,7 +241,7 @@ pub fn contended_batch(
             scope.spawn(move || {
                 start_line.wait();
                 for _ in 0..share {
-                    submit(pool, trivial_task(latch));
+                    pool.spawn(move || latch.count_down());
                 }
             });
         }
@@ -290,34 +253,28 @@ pub fn contended_batch(
 }
 
 /// One W2 batch: tasks that sleep 1 ms.
-pub fn sleep_batch(pool: &dyn TaskPool, latch: &'static Latch, tasks: usize) -> Duration {
+pub fn sleep_batch<S: Spawn + ?Sized>(pool: &S, latch: &'static Latch, tasks: usize) -> Duration {
     latch.arm(tasks);
     let start = Instant::now();
     for _ in 0..tasks {
-        submit(
-            pool,
-            Box::new(move || {
-                thread::sleep(Duration::from_millis(1));
-                latch.count_down();
-            }),
-        );
+        pool.spawn(move || {
+            thread::sleep(Duration::from_millis(1));
+            latch.count_down();
+        });
     }
     latch.wait();
     start.elapsed()
 }
 
 /// One W3 batch: tasks of fixed arithmetic.
-pub fn cpu_batch(pool: &dyn TaskPool, latch: &'static Latch, tasks: usize) -> Duration {
+pub fn cpu_batch<S: Spawn + ?Sized>(pool: &S, latch: &'static Latch, tasks: usize) -> Duration {
     latch.arm(tasks);
     let start = Instant::now();
     for i in 0..tasks {
-        submit(
-            pool,
-            Box::new(move || {
-                black_box(cpu_work(i as u64));
-                latch.count_down();
-            }),
-        );
+        pool.spawn(move || {
+            black_box(cpu_work(i as u64));
+            latch.count_down();
+        });
     }
     latch.wait();
     start.elapsed()
@@ -378,7 +335,7 @@ pub fn stateful_run(
     elapsed
 }
 
-/// One W8 round trip: `submit_wait` of an empty task.
+/// One W8 round trip through the contract: `submit_wait` of an empty task.
 ///
 /// # Panics
 /// If the pool refuses or the empty task panics (a broken pool).
@@ -386,6 +343,25 @@ pub fn round_trip(pool: &dyn TaskPool) -> Duration {
     let start = Instant::now();
     if let Err(e) = pool.submit_wait(Box::new(|| {})) {
         panic!("pool `{}` failed a submit_wait: {e}", pool.name());
+    }
+    start.elapsed()
+}
+
+/// One W8 round trip without the contract: a closure that sends on a fresh
+/// one-shot `crossbeam_channel::bounded(1)`, handed to `pool`, and the
+/// caller waiting on the receiving end.
+///
+/// # Panics
+/// If the task never runs and its sender is dropped (a broken pool).
+pub fn channel_round_trip<S: Spawn + ?Sized>(pool: &S) -> Duration {
+    let start = Instant::now();
+    let (done, finished) = crossbeam_channel::bounded(1);
+    pool.spawn(move || {
+        // The caller is waiting on `finished`: the send cannot fail.
+        let _ = done.send(());
+    });
+    if finished.recv().is_err() {
+        panic!("a W8 task was dropped without running");
     }
     start.elapsed()
 }

@@ -1,109 +1,61 @@
-//! W9: bytes per queued task, from the growth of the process's peak RSS.
+//! W9: bytes per queued task, measured in a process of its own.
 //!
 //! Criterion cannot measure memory, so `cargo xtask bench` runs the
-//! `queued-memory` binary for every [`Probe`] of [`probes`], [`Sizes::runs`]
-//! times each, every run in a fresh process, which calls [`measure`]. Beside
-//! the queueing pools runs the reference row [`FLOOR`]: the same boxed tasks
-//! in a `Vec` of exact capacity, the least any container of `Task` can use.
+//! `queued-memory` binary once per [`Probe`](crate::plan::Probe) and round,
+//! which calls [`measure`]: it blocks every worker, queues the tasks, and
+//! reads two figures before and after queueing:
 //!
-//! [`Sizes::runs`]: crate::spec::Sizes::runs
+//! - the bytes the heap holds, from the counting global allocator the
+//!   binary installs ([`HeapCounter`], the `cap` crate): exact, on every
+//!   platform, the bytes the pool asked for;
+//! - the peak resident set size (VmHWM), where Linux offers it: what the
+//!   process really took from the system, with the allocator's chunk
+//!   headers and rounding, in whole pages.
+//!
+//! Beside the queueing rows runs the reference row [`VEC_FLOOR`]: the same
+//! boxed tasks in a `Vec` of exact capacity, the least any container of
+//! `Task` can use.
 
+use std::alloc::System;
 use std::fs;
 use std::hint;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use taskpool::{Admission, Task, TaskPool};
-use taskpool_catalog::PoolKind;
+use taskpool::{Task, TaskPool};
 
-use crate::harness::{self, Latch};
+use crate::harness::{self, Latch, Spawn};
+use crate::measure::build_named;
 use crate::out::MemoryResult;
-use crate::rows::Row;
-use crate::spec::{Selection, Workload};
+use crate::raw::RawPool;
+use crate::rows::{rows_for, Row, VEC_FLOOR};
+use crate::workload::Workload;
 
-/// Name of W9's reference row: the tasks held in a `Vec<Task>` of exact
-/// capacity (16-byte fat pointers) beside their boxes, with no pool at all.
-/// Not ranked, like the `inline` row of the time tables.
-pub const FLOOR: &str = "Vec<Task> (floor)";
-
-/// One W9 row at one capacity, measured `runs` times, each run in its own
-/// process.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Probe {
-    /// The row: a queueing pool's name, or [`FLOOR`].
-    pub row: String,
-    /// Pool capacity (for [`FLOOR`], the capacity of the table it is the
-    /// floor of: it starts no worker).
-    pub capacity: usize,
-    /// Tasks queued per run.
-    pub tasks: usize,
-    /// Separate runs (processes).
-    pub runs: usize,
+/// The process's heap, as a counting global allocator sees it.
+pub trait HeapCounter {
+    /// Bytes allocated and not yet freed.
+    fn held(&self) -> usize;
+    /// The most [`held`](HeapCounter::held) has been since the process started.
+    fn peak(&self) -> usize;
 }
 
-impl Probe {
-    /// `W9_queued_memory/<row>/cap=<capacity>`, the id the report uses.
-    pub fn id(&self) -> String {
-        format!(
-            "{}/{}/cap={}",
-            Workload::W9.group(),
-            self.row,
-            self.capacity
-        )
+impl HeapCounter for cap::Cap<System> {
+    fn held(&self) -> usize {
+        self.allocated()
+    }
+
+    fn peak(&self) -> usize {
+        self.max_allocated()
     }
 }
 
-/// The W9 probes of `selection`: at each capacity the [`FLOOR`] first, then
-/// every selected queueing pool (see [`crate::plan::memory_plan`]). A
-/// capacity without a selected pool gets no floor either: there would be
-/// nothing to compare it with.
-pub fn probes(selection: &Selection) -> Vec<Probe> {
-    let pools = crate::plan::memory_plan(selection);
-    let sizes = selection.sizes(Workload::W9);
-    let mut out = Vec::new();
-    for &capacity in &sizes.capacities {
-        let at_capacity: Vec<Probe> = pools
-            .iter()
-            .filter(|case| case.capacity == capacity)
-            .map(|case| Probe {
-                row: case.function_id(),
-                capacity,
-                tasks: case.tasks,
-                runs: sizes.runs,
-            })
-            .collect();
-        if at_capacity.is_empty() {
-            continue;
-        }
-        out.push(Probe {
-            row: FLOOR.to_owned(),
-            capacity,
-            tasks: sizes.tasks,
-            runs: sizes.runs,
-        });
-        out.extend(at_capacity);
-    }
-    out
-}
-
-/// The rows W9 measures: the catalog pools whose `submit` queues when every
-/// worker is busy (a blocking or rejecting pool holds no queue to measure).
-pub fn queueing_rows() -> Vec<Row> {
-    PoolKind::ALL
-        .iter()
-        .filter(|k| k.features().admission == Admission::Queue)
-        .map(|&k| Row::Pool(k))
-        .collect()
-}
-
-/// Reads the peak resident set size (VmHWM) of this process, in KiB.
-pub fn peak_rss_kib() -> Result<u64, String> {
-    let status = fs::read_to_string("/proc/self/status")
-        .map_err(|e| format!("W9 reads /proc/self/status (Linux only): {e}"))?;
+/// Reads the peak resident set size (VmHWM) of this process, in KiB;
+/// `None` where the system does not report it (anything but Linux).
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| "no VmHWM line in /proc/self/status".to_owned())
 }
 
 /// A gate the blocking tasks wait at until it opens.
@@ -131,54 +83,52 @@ impl Gate {
     }
 }
 
-/// Blocks every worker of `pool` (capacity `capacity`), queues `tasks`
-/// trivial tasks with `try_submit` (never blocks), and reports the peak-RSS
-/// growth per task. Then opens the workers and checks every task ran.
-pub fn measure_pool(
-    pool: &dyn TaskPool,
-    capacity: usize,
-    tasks: usize,
-) -> Result<MemoryResult, String> {
-    check_sizes(capacity, tasks)?;
-    let gate = Arc::new(Gate::default());
-    let started = Latch::leak();
-    started.arm(capacity);
-    for _ in 0..capacity {
-        let gate = Arc::clone(&gate);
-        harness::submit(
-            pool,
-            Box::new(move || {
-                started.count_down();
-                gate.wait();
-            }),
-        );
-    }
-    started.wait();
-    let before = peak_rss_kib()?;
-    let done = Latch::leak();
-    done.arm(tasks);
-    for queued in 0..tasks {
-        if let Err(refused) = pool.try_submit(harness::trivial_task(done)) {
-            gate.release();
-            pool.stop();
-            return Err(format!(
-                "`{}` refused queued task {queued} ({refused}): it does not queue without bound",
-                pool.name()
-            ));
+/// The two readings of one side of the measurement.
+struct Reading {
+    held: Option<usize>,
+    peak: Option<usize>,
+    rss_kib: Option<u64>,
+}
+
+impl Reading {
+    fn now(heap: Option<&dyn HeapCounter>) -> Reading {
+        Reading {
+            held: heap.map(HeapCounter::held),
+            peak: heap.map(HeapCounter::peak),
+            rss_kib: peak_rss_kib(),
         }
     }
-    let after = peak_rss_kib()?;
-    gate.release();
-    pool.stop_wait();
-    // stop_wait ran every accepted task; a lost task would hang here.
-    done.wait();
-    Ok(growth(
-        pool.name().to_owned(),
+}
+
+/// The result of one process: the growth of each figure, per queued task.
+fn growth(
+    row: &str,
+    capacity: usize,
+    tasks: usize,
+    before: &Reading,
+    after: &Reading,
+) -> MemoryResult {
+    let per_task = |grown: f64| grown / tasks as f64;
+    MemoryResult {
+        row: row.to_owned(),
         capacity,
         tasks,
-        before,
-        after,
-    ))
+        round: 0,
+        heap_bytes_per_task: before
+            .held
+            .zip(after.held)
+            .map(|(b, a)| per_task(a as f64 - b as f64)),
+        heap_peak_bytes_per_task: before
+            .held
+            .zip(after.peak)
+            .map(|(b, a)| per_task(a.saturating_sub(b) as f64)),
+        hwm_before_kib: before.rss_kib,
+        hwm_after_kib: after.rss_kib,
+        rss_bytes_per_task: before
+            .rss_kib
+            .zip(after.rss_kib)
+            .map(|(b, a)| per_task(a.saturating_sub(b) as f64 * 1024.0)),
+    }
 }
 
 /// Both kinds of row need a task to divide by and a worker to block.
@@ -189,34 +139,65 @@ fn check_sizes(capacity: usize, tasks: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// The result of one run: the high-water mark's growth, per queued task.
-fn growth(row: String, capacity: usize, tasks: usize, before: u64, after: u64) -> MemoryResult {
-    MemoryResult {
-        row,
-        capacity,
-        tasks,
-        hwm_before_kib: before,
-        hwm_after_kib: after,
-        bytes_per_task: after.saturating_sub(before) as f64 * 1024.0 / tasks as f64,
+/// Blocks `capacity` workers through `spawn`, then reads, queues `tasks`
+/// trivial tasks (each counting `done` down) through `queue`, reads again,
+/// releases the workers and checks every task ran.
+fn measure_queue<S: Spawn + ?Sized>(
+    row: &str,
+    pool: &S,
+    capacity: usize,
+    tasks: usize,
+    heap: Option<&dyn HeapCounter>,
+    queue: impl Fn(&'static Latch) -> Result<(), String>,
+) -> Result<MemoryResult, String> {
+    check_sizes(capacity, tasks)?;
+    let gate = Arc::new(Gate::default());
+    let started = Latch::leak();
+    started.arm(capacity);
+    for _ in 0..capacity {
+        let gate = Arc::clone(&gate);
+        pool.spawn(move || {
+            started.count_down();
+            gate.wait();
+        });
     }
+    started.wait();
+    let done = Latch::leak();
+    done.arm(tasks);
+    let before = Reading::now(heap);
+    for queued in 0..tasks {
+        if let Err(e) = queue(done) {
+            gate.release();
+            return Err(format!("`{row}` refused queued task {queued}: {e}"));
+        }
+    }
+    let after = Reading::now(heap);
+    gate.release();
+    // Every queued task counts down once; a lost task would hang here.
+    done.wait();
+    Ok(growth(row, capacity, tasks, &before, &after))
 }
 
-/// The floor: queues `tasks` trivial tasks (the same boxed closures as
-/// [`measure_pool`]) in a `Vec<Task>` allocated with exactly that capacity,
-/// and reports the peak-RSS growth per task. Then runs every task and checks
-/// each ran. `capacity` only names the table this floor belongs to.
-pub fn measure_floor(capacity: usize, tasks: usize) -> Result<MemoryResult, String> {
+/// The floor: `tasks` trivial tasks (the same boxed closures the pools
+/// queue) in a `Vec<Task>` allocated with exactly that capacity. Then runs
+/// every task and checks each ran. `capacity` only names the table this
+/// floor belongs to.
+pub fn measure_floor(
+    capacity: usize,
+    tasks: usize,
+    heap: Option<&dyn HeapCounter>,
+) -> Result<MemoryResult, String> {
     check_sizes(capacity, tasks)?;
     let done = Latch::leak();
     done.arm(tasks);
-    let before = peak_rss_kib()?;
+    let before = Reading::now(heap);
     let mut queue: Vec<Task> = Vec::with_capacity(tasks);
     for _ in 0..tasks {
         queue.push(harness::trivial_task(done));
     }
-    // The queue must be complete when the high-water mark is read.
+    // The queue must be complete when the figures are read.
     let queue = hint::black_box(queue);
-    let after = peak_rss_kib()?;
+    let after = Reading::now(heap);
     if queue.capacity() != tasks {
         return Err(format!(
             "`Vec::with_capacity({tasks})` reserved {} slots: not the floor",
@@ -226,33 +207,54 @@ pub fn measure_floor(capacity: usize, tasks: usize) -> Result<MemoryResult, Stri
     for task in queue {
         task();
     }
-    // Every task counted down once; a missing one would hang here.
     done.wait();
-    Ok(growth(FLOOR.to_owned(), capacity, tasks, before, after))
+    Ok(growth(VEC_FLOOR, capacity, tasks, &before, &after))
 }
 
-/// Measures the W9 row named `row`: [`FLOOR`] (see [`measure_floor`]) or a
-/// queueing pool, built here (see [`measure_pool`]).
-pub fn measure(row: &str, capacity: usize, tasks: usize) -> Result<MemoryResult, String> {
-    if row == FLOOR {
-        return measure_floor(capacity, tasks);
-    }
-    let Some(found) = queueing_rows().into_iter().find(|r| r.name() == row) else {
-        let mut valid: Vec<String> = queueing_rows().iter().map(Row::name).collect();
-        valid.push(FLOOR.to_owned());
+/// The rows W9 can measure: the queueing catalog pools, the raw rows and
+/// the floor.
+pub fn w9_rows() -> Vec<Row> {
+    rows_for(Workload::W9)
+}
+
+/// Measures the W9 row named `row` (built here) at `capacity` with `tasks`
+/// queued, reading `heap` when the process counts its allocations.
+pub fn measure(
+    row: &str,
+    capacity: usize,
+    tasks: usize,
+    heap: Option<&dyn HeapCounter>,
+) -> Result<MemoryResult, String> {
+    let Some(found) = w9_rows().into_iter().find(|r| r.name() == row) else {
+        let valid: Vec<String> = w9_rows().iter().map(Row::name).collect();
         return Err(format!(
-            "`{row}` is not a queueing pool (W9 rows: {})",
+            "`{row}` is not a W9 row (W9 rows: {})",
             valid.join(", ")
         ));
     };
-    let pool = match found.build_dyn(capacity) {
-        Some(Ok(pool)) => pool,
-        Some(Err(e)) => return Err(format!("building `{row}` failed: {e}")),
-        None => return Err(format!("`{row}` has no dyn TaskPool form")),
-    };
-    let mut result = measure_pool(&*pool, capacity, tasks)?;
-    result.row = found.name();
-    Ok(result)
+    match found {
+        Row::VecFloor => measure_floor(capacity, tasks, heap),
+        Row::Raw(raw) => {
+            let pool = RawPool::build(raw, capacity)?;
+            // The crate's own call, with the closure unboxed: it boxes it
+            // the way it always does.
+            measure_queue(row, &pool, capacity, tasks, heap, |done| {
+                pool.spawn(move || done.count_down());
+                Ok(())
+            })
+        }
+        _ => {
+            let pool = build_named(found, capacity)?;
+            let result = measure_queue(row, &*pool, capacity, tasks, heap, |done| {
+                // `try_submit` never blocks: a pool that would not queue
+                // without bound says so instead of hanging the probe.
+                pool.try_submit(harness::trivial_task(done))
+                    .map_err(|refused| format!("{refused}: it does not queue without bound"))
+            });
+            pool.stop_wait();
+            result
+        }
+    }
 }
 
 #[cfg(test)]

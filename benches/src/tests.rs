@@ -1,19 +1,27 @@
-//! Unit tests of the selection, the plan and the harness.
+//! Unit tests of the rows, the selection, the plan and its rounds, the
+//! harness, and one tiny iteration of every planned case.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 use taskpool::{InlinePool, TaskPool};
+use taskpool_catalog::PoolKind;
 
-use crate::harness::{self, Latch};
-use crate::out::Percentiles;
-use crate::plan::{memory_plan, plan};
-use crate::rows::{Row, INLINE};
-use crate::spec::{
-    Profile, Selection, Workload, ENV_CAPACITY, ENV_POOLS, ENV_PROFILE, ENV_TASKS, ENV_WORKLOADS,
+use crate::calibration::Calibration;
+use crate::extra::Extra;
+use crate::harness::{self, Floor, Latch};
+use crate::measure::{self, latency, Prepared};
+use crate::out::{self, Percentiles, Regime};
+use crate::plan::{plan, probes};
+use crate::raw::RawPool;
+use crate::rows::{pool_names, rows_for, Raw, Row, RowKind, FLOOR, INLINE, VEC_FLOOR};
+use crate::selection::{
+    Selection, ENV_CAPACITY, ENV_POOLS, ENV_PROFILE, ENV_ROUNDS, ENV_TASKS, ENV_WORKLOADS,
 };
+use crate::sizes::{Profile, Sizes, PER_TASK_BUILDS};
+use crate::workload::Workload;
 
 /// Runs `body` on a thread and fails if it does not finish within 60 s.
 pub(crate) fn watchdog<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
@@ -38,21 +46,24 @@ fn empty_environment_is_the_whole_quick_matrix() {
     let sel = Selection::from_lookup(lookup(&[])).unwrap();
     assert_eq!(sel, Selection::new(Profile::Quick));
     assert!(!sel.is_custom());
+    assert_eq!(sel.rounds(), 3);
+    assert_eq!(Selection::new(Profile::Full).rounds(), 5);
 }
 
 #[test]
 fn selection_round_trips_through_the_environment() {
-    let first_pool = crate::rows::pool_names()[0].clone();
     let sel = Selection::from_lookup(lookup(&[
         (ENV_PROFILE, "full"),
-        (ENV_POOLS, &format!("{first_pool},inline")),
+        (ENV_POOLS, &format!("ants,{FLOOR},{VEC_FLOOR},rayon+tls")),
         (ENV_WORKLOADS, "w1, S2"),
         (ENV_CAPACITY, "3"),
         (ENV_TASKS, "50"),
+        (ENV_ROUNDS, "2"),
     ]))
     .unwrap();
     assert_eq!(sel.profile, Profile::Full);
     assert!(sel.is_custom());
+    assert_eq!(sel.rounds(), 2);
     let env: Vec<(&str, String)> = sel.to_env();
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(Selection::from_lookup(lookup(&pairs)).unwrap(), sel);
@@ -72,6 +83,8 @@ fn bad_selections_are_typed_errors_naming_the_culprit() {
         err.0.contains("tasks must be a positive whole number"),
         "{err}"
     );
+    let err = Selection::from_lookup(lookup(&[(ENV_ROUNDS, "0")])).unwrap_err();
+    assert!(err.0.contains("rounds must be at least 1"), "{err}");
     let err = Selection::from_lookup(lookup(&[(ENV_PROFILE, "slow")])).unwrap_err();
     assert!(err.0.contains("unknown profile"), "{err}");
 }
@@ -89,49 +102,237 @@ fn sizes_follow_the_spec_and_the_overrides() {
     assert_eq!(full.sizes(Workload::W3).tasks, 20_000);
     assert_eq!(full.sizes(Workload::S2).submitters, vec![1, 2, 4, 8]);
     assert_eq!(full.sizes(Workload::W9).tasks, 1_000_000);
+    assert_eq!(full.sizes(Workload::W8).idle_calls, Some(2_000));
+    for &w in Workload::ALL {
+        assert_eq!(full.sizes(w).rounds, 5, "{w}");
+        assert_eq!(Selection::new(Profile::Quick).sizes(w).rounds, 3, "{w}");
+    }
     let mut custom = Selection::new(Profile::Quick);
     custom.capacity = Some(5);
     custom.tasks = Some(7);
+    custom.rounds = Some(1);
     assert_eq!(custom.sizes(Workload::W1).capacities, vec![5]);
     assert_eq!(custom.sizes(Workload::W1).tasks, 7);
-    // The capacity curve keeps its axis; W8 keeps its sample count.
+    assert_eq!(custom.sizes(Workload::W1).rounds, 1);
+    // The capacity curve keeps its axis; W8 keeps its call count.
     assert_eq!(
         custom.sizes(Workload::S1).capacities,
         vec![1, 2, 8, 64, 1024]
     );
     assert_eq!(custom.sizes(Workload::W8).tasks, 2_000);
+    // Sizes recorded before rounds read as one round; W9's `runs` were rounds.
+    let old: Sizes =
+        serde_json::from_str(r#"{"tasks": 1000000, "capacities": [2], "submitters": [1]}"#)
+            .unwrap();
+    assert_eq!(old.rounds, 1);
+    let old: Sizes = serde_json::from_str(
+        r#"{"tasks": 1000000, "capacities": [2], "submitters": [1], "runs": 5}"#,
+    )
+    .unwrap();
+    assert_eq!(old.rounds, 5);
 }
 
 #[test]
-fn plan_covers_every_workload_and_pool_and_narrows() {
-    let all = plan(&Selection::new(Profile::Quick));
-    for &w in Workload::ALL {
-        if w != Workload::W9 {
-            assert!(all.iter().any(|c| c.workload == w), "{w} missing");
+fn pathological_rows_run_smaller_batches() {
+    for profile in [Profile::Quick, Profile::Full] {
+        let sel = Selection::new(profile);
+        let s1 = sel.sizes(Workload::S1);
+        let tpt = Row::Pool(PoolKind::ThreadPerTask);
+        let ants = Row::Pool(PoolKind::Ants);
+        assert_eq!(s1.tasks_for(&ants, 2), s1.tasks);
+        assert!(s1.tasks_for(&ants, 1024) < s1.tasks);
+        assert!(s1.tasks_for(&tpt, 2) < s1.tasks);
+        let w1 = sel.sizes(Workload::W1);
+        assert!(w1.tasks_for(&tpt, 2) < w1.tasks);
+        assert_eq!(w1.tasks_for(&Row::Raw(Raw::Rayon), 2), w1.tasks);
+        let w7 = sel.sizes(Workload::W7);
+        assert!(w7.reduced.iter().any(|r| r.applies_to == PER_TASK_BUILDS));
+        assert!(w7.tasks_for(&ants, 4) < w7.tasks, "{profile}");
+        assert_eq!(w7.tasks_for(&Row::PoolTls(PoolKind::Ants), 4), w7.tasks);
+        assert_eq!(
+            w7.tasks_for(&Row::Extra(Extra::TunnyBatch), 4),
+            w7.tasks,
+            "{profile}"
+        );
+        // The planned cases carry the reduced batch.
+        let cases = plan(&sel, 1);
+        let case = cases
+            .iter()
+            .find(|c| c.workload == Workload::S1 && c.capacity == 1024 && c.row == ants)
+            .unwrap();
+        assert_eq!(case.tasks, s1.tasks_for(&ants, 1024));
+    }
+}
+
+#[test]
+fn every_row_name_is_accepted_by_pools_and_selects_that_row() {
+    let names = pool_names();
+    let unique: HashSet<&String> = names.iter().collect();
+    assert_eq!(unique.len(), names.len(), "row names are unique");
+    for row in Row::all() {
+        let name = row.name();
+        assert_eq!(Row::parse(&name), Some(row), "{name}");
+        let set = Selection::parse_pools(&name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut sel = Selection::new(Profile::Quick);
+        sel.pools = Some(set);
+        assert!(sel.wants_row(&row), "--pools {name} selects it");
+        let runs_somewhere = Workload::ALL.iter().any(|&w| row.runs(w));
+        assert!(runs_somewhere, "{name} runs in no workload");
+        let selected = plan(&sel, 1).iter().any(|c| c.row == row)
+            || probes(&sel, 1).iter().any(|p| p.row == name);
+        assert!(selected, "--pools {name} plans no case of it");
+    }
+}
+
+#[test]
+fn families_select_raw_and_strategy_rows_but_not_other_pools() {
+    let mut sel = Selection::new(Profile::Quick);
+    sel.pools = Some(Selection::parse_pools("channel,ants").unwrap());
+    let rows: BTreeSet<String> = plan(&sel, 1).iter().map(|c| c.row.name()).collect();
+    for expected in [
+        "channel",
+        "crossbeam-raw",
+        "channel+tls",
+        "ants",
+        "ants-func",
+        "ants-native",
+        "ants-multi",
+        "ants-multi-rr",
+        "ants+tls",
+        INLINE,
+        FLOOR,
+    ] {
+        assert!(rows.contains(expected), "{expected} missing from {rows:?}");
+    }
+    for unexpected in ["rayon", "rayon-raw", "tunny", "workerpool-bounded"] {
+        assert!(!rows.contains(unexpected), "{unexpected} selected");
+    }
+}
+
+#[test]
+fn rows_have_definitions_kinds_and_the_raw_pairs() {
+    for row in Row::all() {
+        let info = row.info();
+        assert_eq!(info.name, row.name());
+        assert!(!info.api.is_empty() && !info.code.is_empty(), "{info:?}");
+        let first = info.code.split([' ', ';']).next().unwrap();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(first);
+        assert!(path.exists(), "{}: {} does not exist", info.name, first);
+        if let Row::Extra(e) = row {
+            if !e.is_dyn() {
+                assert!(info.api.starts_with("strategy-specific"), "{info:?}");
+            }
         }
     }
-    for &kind in taskpool_catalog::PoolKind::ALL {
-        assert!(all.iter().any(|c| c.row == Row::Pool(kind)));
-        assert!(all
-            .iter()
-            .any(|c| c.row == Row::PoolTls(kind) && c.workload == Workload::W7));
+    assert_eq!(Row::Raw(Raw::Crossbeam).family(), "channel");
+    assert_eq!(Row::Raw(Raw::Rayon).kind(), RowKind::Raw);
+    assert_eq!(Row::Floor.kind(), RowKind::Reference);
+    assert_eq!(Row::Extra(Extra::AntsNative).kind(), RowKind::Native);
+    assert_eq!(
+        Row::Extra(Extra::WorkerpoolBounded).kind(),
+        RowKind::Contract
+    );
+    for raw in Raw::ALL {
+        assert!(rows_for(Workload::W1).contains(&Row::Pool(raw.wrapped())));
     }
-    assert!(all
-        .iter()
-        .any(|c| c.row == Row::Inline && c.workload == Workload::W1));
-    assert!(!all
-        .iter()
-        .any(|c| c.row == Row::Inline && c.workload == Workload::W2));
-    let ids: std::collections::HashSet<String> = all.iter().map(|c| c.id()).collect();
-    assert_eq!(ids.len(), all.len(), "benchmark ids are unique");
+}
 
+#[test]
+fn raw_rows_and_the_floor_run_where_the_issue_asks() {
+    for w in [
+        Workload::W1,
+        Workload::W2,
+        Workload::W3,
+        Workload::W4,
+        Workload::W5,
+        Workload::W8,
+        Workload::W9,
+        Workload::S1,
+        Workload::S2,
+    ] {
+        for raw in Raw::ALL {
+            assert!(rows_for(w).contains(&Row::Raw(*raw)), "{raw:?} in {w}");
+        }
+    }
+    for w in [Workload::W1, Workload::W3, Workload::W8, Workload::S1] {
+        assert!(rows_for(w).contains(&Row::Floor), "floor in {w}");
+        assert!(rows_for(w).contains(&Row::Inline), "inline in {w}");
+    }
+    assert!(rows_for(Workload::W8).contains(&Row::Extra(Extra::AntsNative)));
+    assert!(rows_for(Workload::W8).contains(&Row::Extra(Extra::TunnyProcess)));
+    assert_eq!(
+        rows_for(Workload::W9)
+            .iter()
+            .filter(|r| r.is_reference())
+            .collect::<Vec<_>>(),
+        [&Row::VecFloor]
+    );
+}
+
+#[test]
+fn each_round_runs_every_case_once_in_an_order_of_its_own() {
+    let sel = Selection::new(Profile::Full);
+    let orders: Vec<Vec<String>> = (1..=5)
+        .map(|round| plan(&sel, round).iter().map(|c| c.id()).collect())
+        .collect();
+    let first: BTreeSet<&String> = orders[0].iter().collect();
+    assert_eq!(first.len(), orders[0].len(), "ids are unique");
+    for (i, order) in orders.iter().enumerate() {
+        let set: BTreeSet<&String> = order.iter().collect();
+        assert_eq!(set, first, "round {} runs the same cases", i + 1);
+        // Workloads stay in report order (one criterion group each).
+        let groups: Vec<&str> = order
+            .iter()
+            .map(|id| id.split('/').next().unwrap())
+            .collect();
+        let mut deduped = groups.clone();
+        deduped.dedup();
+        let expected: Vec<&str> = Workload::ALL
+            .iter()
+            .filter(|w| w.is_criterion() || **w == Workload::W8)
+            .map(|w| w.group())
+            .collect();
+        assert_eq!(deduped, expected);
+        for other in &orders[..i] {
+            assert_ne!(order, other, "round {} repeats an earlier order", i + 1);
+        }
+    }
+    // The same round always gives the same order.
+    let again: Vec<String> = plan(&sel, 3).iter().map(|c| c.id()).collect();
+    assert_eq!(again, orders[2]);
+    let w9: Vec<Vec<String>> = (1..=3)
+        .map(|r| probes(&sel, r).into_iter().map(|p| p.row).collect())
+        .collect();
+    assert_ne!(w9[0], w9[1]);
+    assert_eq!(
+        w9[0].iter().collect::<BTreeSet<_>>(),
+        w9[2].iter().collect::<BTreeSet<_>>()
+    );
+}
+
+#[test]
+fn plan_narrows_and_keeps_the_references() {
     let mut narrow = Selection::new(Profile::Quick);
     narrow.workloads = Some([Workload::W1].into_iter().collect());
     narrow.pools = Some([INLINE.to_owned()].into_iter().collect());
-    let cases = plan(&narrow);
-    let ids: Vec<String> = cases.iter().map(|c| c.id()).collect();
-    assert_eq!(ids, ["W1_trivial/inline/cap=2", "W1_trivial/inline/cap=64"]);
-    assert!(memory_plan(&narrow).is_empty());
+    let mut ids: Vec<String> = plan(&narrow, 1).iter().map(|c| c.id()).collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "W1_trivial/closure loop (floor)/cap=2",
+            "W1_trivial/closure loop (floor)/cap=64",
+            "W1_trivial/inline/cap=2",
+            "W1_trivial/inline/cap=64"
+        ]
+    );
+    assert!(probes(&narrow, 1).is_empty());
+    // Only pools that do not queue: W9 has nothing to measure, floor included.
+    let mut blocking = Selection::new(Profile::Quick);
+    blocking.pools = Some(["ants".to_owned()].into_iter().collect());
+    assert!(probes(&blocking, 1).is_empty());
 }
 
 #[test]
@@ -152,53 +353,70 @@ fn latch_opens_after_the_last_count_down() {
 }
 
 #[test]
-fn every_batch_runs_every_task_on_the_inline_pool() {
+fn every_batch_runs_every_task_on_the_inline_pool_and_the_floor() {
     watchdog(|| {
         let pool = InlinePool::new();
+        let dyn_pool: &dyn TaskPool = &pool;
         let latch = Latch::leak();
-        harness::trivial_batch(&pool, latch, 100);
-        harness::submit_only_batch(&pool, latch, 100);
-        harness::contended_batch(&pool, latch, 101, 4);
-        harness::cpu_batch(&pool, latch, 3);
-        harness::sleep_batch(&pool, latch, 2);
-        harness::round_trip(&pool);
+        harness::trivial_batch(dyn_pool, latch, 100);
+        harness::submit_only_batch(dyn_pool, latch, 100);
+        harness::contended_batch(dyn_pool, latch, 101, 4);
+        harness::cpu_batch(dyn_pool, latch, 3);
+        harness::sleep_batch(dyn_pool, latch, 2);
+        harness::round_trip(dyn_pool);
         assert_eq!(pool.stats().completed, 100 + 100 + 101 + 3 + 2 + 1);
         let build = || -> Box<dyn TaskPool> { Box::new(InlinePool::new()) };
         harness::lifecycle(&build, latch, 10);
         harness::stateful_run(&build, latch, 5, 1, harness::ResourceMode::PerTask);
         harness::stateful_run(&build, latch, 5, 1, harness::ResourceMode::ThreadLocal);
+        // The floor runs each task at once: the latch is open when the loop ends.
+        harness::trivial_batch(&Floor, latch, 100);
+        harness::cpu_batch(&Floor, latch, 3);
+        harness::channel_round_trip(&Floor);
+    });
+}
+
+#[test]
+fn raw_pools_run_every_task_and_shut_down() {
+    watchdog(|| {
+        for raw in Raw::ALL {
+            let pool = RawPool::build(*raw, 2).unwrap();
+            let latch = Latch::leak();
+            harness::trivial_batch(&pool, latch, 1_000);
+            harness::contended_batch(&pool, latch, 1_001, 3);
+            harness::channel_round_trip(&pool);
+            drop(pool);
+        }
+        assert!(RawPool::build(Raw::Crossbeam, 0).is_err());
     });
 }
 
 #[test]
 fn percentiles_use_nearest_rank() {
-    let samples: Vec<f64> = (1..=100).map(f64::from).collect();
-    let p = Percentiles::from_samples("x", 4, &samples).unwrap();
+    let samples: Vec<f64> = (1..=1000).map(f64::from).collect();
+    let p = Percentiles::from_samples("x", 4, Regime::AfterIdle, 2, &samples).unwrap();
     assert_eq!(
-        (p.min_ns, p.p50_ns, p.p90_ns, p.p99_ns, p.max_ns),
-        (1.0, 50.0, 90.0, 99.0, 100.0)
+        (p.min_ns, p.p25_ns, p.p50_ns, p.p75_ns, p.p90_ns, p.p99_ns),
+        (1.0, Some(250.0), 500.0, Some(750.0), 900.0, 990.0)
     );
-    let one = Percentiles::from_samples("x", 4, &[7.0]).unwrap();
+    assert_eq!((p.p999_ns, p.max_ns), (Some(999.0), 1000.0));
+    assert_eq!((p.regime, p.round, p.samples), (Regime::AfterIdle, 2, 1000));
+    // Below 1,000 samples p99.9 is the slowest call.
+    let few: Vec<f64> = (1..=250).map(f64::from).collect();
+    let p = Percentiles::from_samples("x", 4, Regime::BackToBack, 1, &few).unwrap();
+    assert_eq!(p.p999_ns, Some(250.0));
+    let one = Percentiles::from_samples("x", 4, Regime::BackToBack, 1, &[7.0]).unwrap();
     assert_eq!((one.p50_ns, one.p99_ns), (7.0, 7.0));
-    assert!(Percentiles::from_samples("x", 4, &[]).is_none());
-}
-
-#[test]
-fn queued_memory_counts_every_task_on_a_queueing_pool() {
-    watchdog(|| {
-        for row in crate::memory::queueing_rows() {
-            let result = crate::memory::measure(&row.name(), 2, 1_000).unwrap();
-            assert_eq!(result.tasks, 1_000);
-            // No check that the high-water mark grew: with 1,000 tasks the
-            // growth is ~48 KiB, other tests of this process allocate and
-            // free at the same time, and recent kernels report VmHWM from
-            // approximate per-CPU counters, so it can even read lower
-            // (seen in CI). The real W9 runs a million tasks alone in a
-            // fresh process.
-        }
-        let err = crate::memory::measure("no-such-pool", 2, 10).unwrap_err();
-        assert!(err.contains("not a queueing pool"), "{err}");
-    });
+    assert!(Percentiles::from_samples("x", 4, Regime::BackToBack, 1, &[]).is_none());
+    // Files written before regimes and rounds read as back to back, round 1.
+    let old: Percentiles = serde_json::from_str(
+        r#"{"row":"a","capacity":4,"samples":3,"min_ns":1,"p50_ns":2,"p90_ns":3,"p99_ns":3,"max_ns":3}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (old.regime, old.round, old.p999_ns),
+        (Regime::BackToBack, 1, None)
+    );
 }
 
 #[test]
@@ -206,38 +424,70 @@ fn every_planned_case_runs_one_tiny_iteration() {
     watchdog(|| {
         let mut sel = Selection::new(Profile::Quick);
         sel.tasks = Some(16);
-        let calibration = crate::harness::Calibration {
+        let calibration = Calibration {
             sleep_1ms_ns: 1e6,
             cpu_task_ns: 1e4,
             resource_passes: 1,
             resource_build_ns: 1e4,
             cores: 2,
         };
-        let out =
-            std::env::temp_dir().join(format!("taskpool-benches-test-{}", std::process::id()));
         let mut ran = 0;
-        for mut case in plan(&sel) {
-            // Keep W8's sample count small too.
-            case.tasks = case.tasks.min(16);
-            let mut prepared = match crate::plan::prepare(&case, &calibration) {
+        let mut trips = 0;
+        for case in plan(&sel, 1) {
+            let prepared = match measure::prepare(&case, &calibration) {
                 Ok(p) => p,
                 // The catalog's word for a strategy crate not wired in yet.
                 Err(e) if e.contains("not available yet") => continue,
                 Err(e) => panic!("{case}: {e}"),
             };
-            let elapsed = prepared.run(1);
-            assert!(elapsed > Duration::ZERO, "{case}");
-            prepared
-                .finish(&out)
-                .unwrap_or_else(|e| panic!("{case}: {e}"));
+            match prepared {
+                Prepared::Batches(mut batches) => {
+                    assert!(batches.run(1) > Duration::ZERO, "{case}");
+                    batches.finish();
+                }
+                Prepared::RoundTrips(mut trip) => {
+                    assert_eq!(case.workload, Workload::W8);
+                    for (regime, samples) in [
+                        (
+                            Regime::BackToBack,
+                            latency::record(&mut *trip, Regime::BackToBack, 3),
+                        ),
+                        (
+                            Regime::AfterIdle,
+                            latency::record(&mut *trip, Regime::AfterIdle, 2),
+                        ),
+                    ] {
+                        assert_eq!(
+                            samples.len(),
+                            if regime == Regime::BackToBack { 3 } else { 2 }
+                        );
+                        assert!(samples.iter().all(|s| *s > 0.0), "{case}");
+                    }
+                    trip.finish();
+                    trips += 1;
+                }
+            }
             ran += 1;
         }
-        assert!(ran > 50, "only {ran} cases ran");
-        // W8 rows wrote their percentiles.
-        let tunny = crate::out::row_file(&out, crate::out::LATENCY_DIR, "tunny-process");
-        let p: Percentiles =
-            serde_json::from_str(&std::fs::read_to_string(tunny).unwrap()).unwrap();
-        assert_eq!(p.samples, 16);
-        std::fs::remove_dir_all(&out).unwrap();
+        assert!(ran > 100, "only {ran} cases ran");
+        assert_eq!(
+            trips,
+            rows_for(Workload::W8).len(),
+            "every W8 row has a round trip"
+        );
     });
+}
+
+#[test]
+fn output_files_are_named_per_row_regime_and_capacity() {
+    let dir = std::path::Path::new("/raw/round-2");
+    assert_eq!(out::round_dir(std::path::Path::new("/raw"), 2), dir);
+    assert_eq!(
+        out::latency_file(dir, "closure loop (floor)", 4, Regime::AfterIdle),
+        dir.join("latency/closure_loop__floor__after-idle_cap4.json")
+    );
+    assert_eq!(
+        out::memory_file(dir, VEC_FLOOR, 2),
+        dir.join("memory/Vec_Task___floor__cap2.json")
+    );
 }

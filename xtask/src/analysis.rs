@@ -1,79 +1,91 @@
-//! From raw figures to what the report says: one table per workload and size,
-//! in the workload's unit, with ratios, overhead over inline (W9: over the
-//! `Vec<Task>` floor), efficiencies and the verdicts of "Which pool for which
-//! workload".
+//! From the figures of every round to the tables the report shows: one table
+//! per workload, size (and W8 regime), each row the median of its rounds with
+//! the spread across rounds, the unstable flag, the ratio to the fastest, the
+//! difference to the floor and the workload's own figures (efficiency,
+//! percentiles, RSS). The rules are those of [`crate::stats`].
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use taskpool_benches::spec::Workload;
+use taskpool_benches::out::Regime;
+use taskpool_benches::rows::{Row, RowKind, FLOOR, INLINE, VEC_FLOOR};
+use taskpool_benches::workload::Workload;
 
 use crate::results::{Measurement, Results};
+use crate::stats::{self, Candidate, Round, Verdict};
 
-/// Name of the inline reference row (and its W7 variant).
-const INLINE: &str = taskpool_benches::rows::INLINE;
-/// Name of W9's reference row.
-const FLOOR: &str = taskpool_benches::memory::FLOOR;
-
-/// An extra figure shown in a table column (efficiency, percentiles).
+/// A workload-specific figure of a row (efficiency, percentiles, RSS).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Figure {
     /// Column name.
     pub name: String,
-    /// The value.
+    /// The median over the rounds.
     pub value: f64,
     /// Its unit (`""` for a plain ratio).
     pub unit: String,
+    /// The figure in each round.
+    pub rounds: Vec<Round>,
 }
 
 /// One row of a table, figures in the table's unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableRow {
-    /// The row (pool) name.
+    /// The row name.
     pub row: String,
-    /// Median.
+    /// Contract, native, raw or reference.
+    pub kind: RowKind,
+    /// True for the reference rows (not ranked).
+    pub reference: bool,
+    /// The median of the rounds' values.
     pub median: f64,
-    /// Low end of the spread (fastest sample).
+    /// The lowest round value.
     pub low: f64,
-    /// High end of the spread (slowest sample).
+    /// The highest round value.
     pub high: f64,
-    /// median / the fastest pool's median (the inline reference excluded).
+    /// Every round, with its own spread.
+    pub rounds: Vec<Round>,
+    /// The rounds disagree beyond their own spread ([`stats::unstable`]).
+    pub unstable: bool,
+    /// median / the fastest ranked row's median.
     pub ratio_to_fastest: f64,
-    /// median − inline median, where the table has an inline row.
-    pub over_inline: Option<f64>,
-    /// W9: median − the `Vec<Task> (floor)` median, where the table has the
-    /// floor row (absent from tables written before it existed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// median − the floor row's median, where the table has a floor.
     pub over_floor: Option<f64>,
     /// Workload-specific figures.
     pub figures: Vec<Figure>,
-    /// True for the reference rows, inline and the W9 floor (not ranked).
-    pub reference: bool,
 }
 
-/// One table: a workload at one size.
+impl TableRow {
+    /// The figure named `name`.
+    pub fn figure(&self, name: &str) -> Option<&Figure> {
+        self.figures.iter().find(|f| f.name == name)
+    }
+}
+
+/// One table: a workload at one size (W8: in one regime).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     /// Workload id, e.g. `W1`.
     pub workload: String,
     /// The size, e.g. `cap=2`.
     pub parameter: String,
-    /// The unit of `median`, `low`, `high`, `over_inline`, `over_floor`.
+    /// W8's regime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regime: Option<Regime>,
+    /// The unit of `median`, `low`, `high`, `over_floor`.
     pub unit: String,
-    /// Tasks per measured batch (or per-call samples for W8, tasks for W9).
+    /// Tasks per measured batch (W8: calls per round; W9: tasks queued).
     pub tasks: Option<u64>,
-    /// How the spread was obtained.
+    /// The most rounds any row has.
+    pub rounds: usize,
+    /// What a round's value and own spread are, and what the spread column shows.
     pub spread: String,
+    /// The floor row this table's "over the floor" subtracts.
+    pub floor: Option<String>,
     /// Rows, fastest first.
     pub rows: Vec<TableRow>,
 }
 
 impl Table {
-    /// The fastest ranked (non-reference) row.
-    pub fn winner(&self) -> Option<&TableRow> {
-        self.rows.iter().find(|r| !r.reference)
-    }
-
     /// The row named `row`.
     pub fn row(&self, row: &str) -> Option<&TableRow> {
         self.rows.iter().find(|r| r.row == row)
@@ -83,17 +95,18 @@ impl Table {
     pub fn kind(&self) -> Option<Workload> {
         self.workload.parse().ok()
     }
-}
 
-/// Converts one iteration's nanoseconds into the workload's unit.
-fn to_unit(workload: Workload, m: &Measurement, ns: f64) -> f64 {
-    match workload {
-        Workload::W1 | Workload::W3 | Workload::W4 | Workload::W5 | Workload::S1 | Workload::S2 => {
-            ns / m.elements.unwrap_or(1).max(1) as f64
+    /// `W1 cap=2`, `W8 cap=4 after-idle`.
+    pub fn label(&self) -> String {
+        match self.regime {
+            Some(r) => format!("{} {} {r}", self.workload, self.parameter),
+            None => format!("{} {}", self.workload, self.parameter),
         }
-        Workload::W2 | Workload::W7 => ns / 1e6,
-        Workload::W6 | Workload::W8 => ns / 1e3,
-        Workload::W9 => ns,
+    }
+
+    /// The ranked rows (every row but the references).
+    pub fn ranked(&self) -> impl Iterator<Item = &TableRow> {
+        self.rows.iter().filter(|r| !r.reference)
     }
 }
 
@@ -105,226 +118,395 @@ pub fn parameter_value(parameter: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn is_reference(row: &str) -> bool {
-    row == INLINE || row.starts_with("inline+") || row == FLOOR
+/// What kind of row `name` is: from the run's own definitions, else from
+/// today's rows, else (a name no longer known) a contract row.
+fn kind_of(results: &Results, name: &str) -> RowKind {
+    results
+        .rows
+        .iter()
+        .find(|r| r.name == name)
+        .map(|r| r.kind)
+        .or_else(|| Row::parse(name).map(|r| r.kind()))
+        .unwrap_or(RowKind::Contract)
 }
 
-/// The median and the min–max spread of a set of samples.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Summary {
-    /// The middle sample (the mean of the middle two for an even count).
-    pub median: f64,
-    /// The lowest sample.
-    pub low: f64,
-    /// The highest sample.
-    pub high: f64,
-    /// How many samples.
-    pub samples: usize,
-}
-
-/// Summarises `samples`; `None` when there are none, or one is not a
-/// number (a broken input file, not a measurement).
-pub fn summarize(samples: &[f64]) -> Option<Summary> {
-    if samples.is_empty() || samples.iter().any(|v| v.is_nan()) {
-        return None;
-    }
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    let median = if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-    };
-    Some(Summary {
-        median,
-        low: sorted[0],
-        high: sorted[n - 1],
-        samples: n,
+/// A row from its rounds; ratios and the floor are filled in by [`finish`].
+fn table_row(
+    results: &Results,
+    name: &str,
+    rounds: Vec<Round>,
+    figures: Vec<Figure>,
+) -> Option<TableRow> {
+    let values: Vec<f64> = rounds.iter().map(|r| r.value).collect();
+    let s = stats::summarize(&values)?;
+    let kind = kind_of(results, name);
+    Some(TableRow {
+        row: name.to_owned(),
+        kind,
+        reference: kind == RowKind::Reference,
+        median: s.median,
+        low: s.low,
+        high: s.high,
+        unstable: stats::unstable(&rounds),
+        rounds,
+        ratio_to_fastest: f64::NAN,
+        over_floor: None,
+        figures,
     })
 }
 
-/// How a W9 table's spread was obtained, given the fewest and most runs
-/// any of its rows has and the tasks queued per run.
-fn memory_spread(fewest: usize, most: usize, tasks: usize) -> String {
-    if most <= 1 {
-        // VmHWM counts whole KiB but moves in whole pages.
-        let page = 4096.0 / tasks.max(1) as f64;
-        return format!(
-            "one run per row, so none measured (one 4 KiB page over all tasks is \
-             {} bytes/task)",
-            crate::charts::short_number(page)
-        );
-    }
-    let runs = if fewest == most {
-        most.to_string()
-    } else {
-        format!("{fewest}–{most}")
-    };
-    format!("min–max over {runs} runs per row, each in a fresh process")
+/// A figure from per-round values.
+fn figure(name: &str, unit: &str, rounds: Vec<Round>) -> Option<Figure> {
+    let values: Vec<f64> = rounds.iter().map(|r| r.value).collect();
+    Some(Figure {
+        name: name.to_owned(),
+        value: stats::summarize(&values)?.median,
+        unit: unit.to_owned(),
+        rounds,
+    })
 }
 
-/// The W9 tables: one per capacity, each row the median of its runs (every
-/// [`crate::results::Results::memory`] entry is one run), with the overhead
-/// over the floor row where it was measured.
-fn memory_tables(results: &Results) -> Vec<Table> {
-    // capacity → (tasks, row → bytes per task of each run)
-    let mut by_cap: BTreeMap<usize, (usize, BTreeMap<&str, Vec<f64>>)> = BTreeMap::new();
-    for m in &results.memory {
-        let (tasks, rows) = by_cap
-            .entry(m.capacity)
-            .or_insert((m.tasks, BTreeMap::new()));
-        *tasks = (*tasks).max(m.tasks);
-        rows.entry(m.row.as_str())
-            .or_default()
-            .push(m.bytes_per_task);
+/// A round whose own spread is the value itself (a derived figure).
+fn point(round: usize, value: f64) -> Round {
+    Round {
+        round,
+        value,
+        low: value,
+        high: value,
     }
-    let mut out = Vec::new();
-    for (capacity, (tasks, samples)) in by_cap {
-        let summaries: Vec<(&str, Summary)> = samples
-            .iter()
-            .filter_map(|(row, s)| Some((*row, summarize(s)?)))
-            .collect();
-        let floor = summaries
-            .iter()
-            .find(|(row, _)| *row == FLOOR)
-            .map(|(_, s)| s.median);
-        let fewest = summaries.iter().map(|(_, s)| s.samples).min().unwrap_or(0);
-        let most = summaries.iter().map(|(_, s)| s.samples).max().unwrap_or(0);
-        let rows = summaries
-            .iter()
-            .map(|&(row, s)| TableRow {
-                row: row.to_owned(),
-                median: s.median,
-                low: s.low,
-                high: s.high,
-                ratio_to_fastest: f64::NAN,
-                over_inline: None,
-                over_floor: floor.filter(|_| row != FLOOR).map(|f| s.median - f),
-                figures: Vec::new(),
-                reference: is_reference(row),
-            })
-            .collect();
-        out.push(Table {
-            workload: Workload::W9.id().to_owned(),
-            parameter: format!("cap={capacity}"),
-            unit: Workload::W9.unit().to_owned(),
-            tasks: Some(tasks as u64),
-            spread: memory_spread(fewest, most, tasks),
-            rows: finish_rows(rows),
-        });
-    }
-    out
 }
 
-/// Fills the ratios and sorts the rows fastest first.
-fn finish_rows(mut rows: Vec<TableRow>) -> Vec<TableRow> {
-    rows.sort_by(|a, b| {
+/// Sorts the rows fastest first, fills the ratios and the floor difference.
+fn finish(mut table: Table) -> Table {
+    table.rows.sort_by(|a, b| {
         a.median
             .total_cmp(&b.median)
             .then_with(|| a.row.cmp(&b.row))
     });
-    let fastest = rows
-        .iter()
-        .find(|r| !r.reference)
-        .map(|r| r.median)
-        .filter(|m| *m > 0.0);
-    for row in &mut rows {
+    let fastest = table.ranked().next().map(|r| r.median).filter(|m| *m > 0.0);
+    let floor = table
+        .floor
+        .as_ref()
+        .and_then(|f| table.row(f))
+        .map(|r| r.median);
+    for row in &mut table.rows {
         row.ratio_to_fastest = fastest.map_or(f64::NAN, |f| row.median / f);
+        if !row.reference {
+            row.over_floor = floor.map(|f| row.median - f);
+        }
     }
-    rows
+    table.rounds = table.rows.iter().map(|r| r.rounds.len()).max().unwrap_or(0);
+    table
+}
+
+/// Converts one iteration's nanoseconds into the table's unit.
+fn to_unit(workload: Workload, elements: Option<u64>, ns: f64) -> f64 {
+    match workload {
+        Workload::W1 | Workload::W3 | Workload::W4 | Workload::W5 | Workload::S1 | Workload::S2 => {
+            ns / elements.unwrap_or(1).max(1) as f64
+        }
+        Workload::W7 => match elements {
+            Some(n) => ns / n.max(1) as f64 / 1e3,
+            // Before W7 was reported per task: one iteration was one batch.
+            None => ns / 1e6,
+        },
+        Workload::W2 => ns / 1e6,
+        Workload::W6 | Workload::W8 => ns / 1e3,
+        Workload::W9 => ns,
+    }
+}
+
+/// The calibration of `round` (the run's first round's when not recorded).
+fn sleep_1ms_ns(results: &Results, round: usize) -> f64 {
+    results
+        .rounds
+        .iter()
+        .find(|r| r.round == round)
+        .map_or(results.meta.calibration.sleep_1ms_ns, |r| {
+            r.calibration.sleep_1ms_ns
+        })
+}
+
+fn cores(results: &Results) -> f64 {
+    results.meta.calibration.cores.max(1) as f64
+}
+
+/// The spread sentence of a table whose round values are `what`.
+fn spread_text(rounds: usize, what: &str) -> String {
+    if rounds <= 1 {
+        format!("one round ({what}): no spread across rounds, and no verdict")
+    } else {
+        format!("min–max of the {rounds} rounds' values ({what})")
+    }
+}
+
+/// The criterion tables (every workload but W8 and W9).
+fn criterion_tables(results: &Results) -> Vec<Table> {
+    let mut grouped: BTreeMap<(Workload, u64, String), BTreeMap<&str, Vec<&Measurement>>> =
+        BTreeMap::new();
+    for m in &results.benchmarks {
+        let Ok(w) = m.workload.parse::<Workload>() else {
+            continue;
+        };
+        // W8 is recorded call by call (files before rounds also had
+        // criterion figures for it: the percentiles are what it reports).
+        if !w.is_criterion() {
+            continue;
+        }
+        grouped
+            .entry((w, parameter_value(&m.parameter), m.parameter.clone()))
+            .or_default()
+            .entry(m.row.as_str())
+            .or_default()
+            .push(m);
+    }
+    let mut out = Vec::new();
+    for ((workload, _, parameter), rows) in grouped {
+        let per_task_w7 = rows.values().flatten().all(|m| m.elements.is_some());
+        let unit = match workload {
+            Workload::W7 if !per_task_w7 => "ms/batch",
+            w => w.unit(),
+        };
+        let rounds_of = |ms: &[&Measurement]| -> Vec<Round> {
+            ms.iter()
+                .map(|m| Round {
+                    round: m.round,
+                    value: to_unit(workload, m.elements, m.median_ns),
+                    low: to_unit(workload, m.elements, m.min_ns),
+                    high: to_unit(workload, m.elements, m.max_ns),
+                })
+                .collect()
+        };
+        // W3's efficiency divides the single-thread time of the same tasks:
+        // the floor, or inline in files from before the floor row.
+        let single = [FLOOR, INLINE]
+            .iter()
+            .find_map(|name| rows.get(name).map(|ms| rounds_of(ms)));
+        let mut table_rows = Vec::new();
+        for (name, ms) in &rows {
+            let rounds = rounds_of(ms);
+            let mut figures = Vec::new();
+            match workload {
+                Workload::W2 => {
+                    let capacity = parameter_value(&parameter).max(1);
+                    let eff: Vec<Round> = ms
+                        .iter()
+                        .map(|m| {
+                            let tasks = m.elements.unwrap_or(0);
+                            let ideal_ns =
+                                tasks.div_ceil(capacity) as f64 * sleep_1ms_ns(results, m.round);
+                            point(m.round, ideal_ns / m.median_ns)
+                        })
+                        .collect();
+                    figures.extend(figure("efficiency", "", eff));
+                }
+                Workload::W3 => {
+                    if let Some(single) = &single {
+                        let eff: Vec<Round> = rounds
+                            .iter()
+                            .filter_map(|r| {
+                                let s = single.iter().find(|s| s.round == r.round)?;
+                                Some(point(r.round, s.value / cores(results) / r.value))
+                            })
+                            .collect();
+                        figures.extend(figure("efficiency", "", eff));
+                    }
+                }
+                _ => {}
+            }
+            table_rows.extend(table_row(results, name, rounds, figures));
+        }
+        let tasks = rows
+            .values()
+            .flatten()
+            .filter_map(|m| m.elements)
+            .max()
+            .or_else(|| {
+                results
+                    .meta
+                    .sizes
+                    .get(workload.id())
+                    .map(|s| s.tasks as u64)
+            });
+        let rounds = table_rows.iter().map(|r| r.rounds.len()).max().unwrap_or(0);
+        out.push(finish(Table {
+            workload: workload.id().to_owned(),
+            parameter,
+            regime: None,
+            unit: unit.to_owned(),
+            tasks,
+            rounds,
+            spread: spread_text(
+                rounds,
+                "a round's value is criterion's median over its samples; its own spread, \
+                 the fastest and slowest sample",
+            ),
+            floor: rows.contains_key(FLOOR).then(|| FLOOR.to_owned()),
+            rows: table_rows,
+        }));
+    }
+    out
+}
+
+/// The W8 tables: one per capacity and regime, from the recorded calls.
+fn latency_tables(results: &Results) -> Vec<Table> {
+    let mut grouped: BTreeMap<
+        (usize, Regime),
+        BTreeMap<&str, Vec<&taskpool_benches::out::Percentiles>>,
+    > = BTreeMap::new();
+    for p in &results.latency {
+        grouped
+            .entry((p.capacity, p.regime))
+            .or_default()
+            .entry(p.row.as_str())
+            .or_default()
+            .push(p);
+    }
+    let us = |ns: f64| ns / 1e3;
+    let mut out = Vec::new();
+    for ((capacity, regime), rows) in grouped {
+        let mut table_rows = Vec::new();
+        for (name, ps) in &rows {
+            let rounds = ps
+                .iter()
+                .map(|p| Round {
+                    round: p.round,
+                    value: us(p.p50_ns),
+                    low: us(p.p25_ns.unwrap_or(p.p50_ns)),
+                    high: us(p.p75_ns.unwrap_or(p.p50_ns)),
+                })
+                .collect();
+            let mut figures = Vec::new();
+            let p99 = ps.iter().map(|p| point(p.round, us(p.p99_ns))).collect();
+            figures.extend(figure("p99", "µs", p99));
+            let p999: Vec<Round> = ps
+                .iter()
+                .filter_map(|p| Some(point(p.round, us(p.p999_ns?))))
+                .collect();
+            figures.extend(figure("p99.9", "µs", p999));
+            table_rows.extend(table_row(results, name, rounds, figures));
+        }
+        let rounds = table_rows.iter().map(|r| r.rounds.len()).max().unwrap_or(0);
+        out.push(finish(Table {
+            workload: Workload::W8.id().to_owned(),
+            parameter: format!("cap={capacity}"),
+            regime: Some(regime),
+            unit: Workload::W8.unit().to_owned(),
+            tasks: rows.values().flatten().map(|p| p.samples as u64).max(),
+            rounds,
+            spread: spread_text(
+                rounds,
+                "a round's value is the p50 of its calls; its own spread, their 25th to 75th \
+                 percentile",
+            ),
+            floor: rows.contains_key(FLOOR).then(|| FLOOR.to_owned()),
+            rows: table_rows,
+        }));
+    }
+    out
+}
+
+/// The W9 tables: one per capacity, each row the median of its rounds (one
+/// process each). The main figure is the heap's growth where every row of
+/// the table has it, else (files from before the counting allocator) the
+/// peak RSS growth.
+fn memory_tables(results: &Results) -> Vec<Table> {
+    let mut grouped: BTreeMap<usize, BTreeMap<&str, Vec<&taskpool_benches::out::MemoryResult>>> =
+        BTreeMap::new();
+    for m in &results.memory {
+        grouped
+            .entry(m.capacity)
+            .or_default()
+            .entry(m.row.as_str())
+            .or_default()
+            .push(m);
+    }
+    let mut out = Vec::new();
+    for (capacity, rows) in grouped {
+        let tasks = rows.values().flatten().map(|m| m.tasks).max().unwrap_or(1);
+        let page = 4096.0 / tasks.max(1) as f64;
+        let heap_main = rows
+            .values()
+            .flatten()
+            .all(|m| m.heap_bytes_per_task.is_some());
+        let mut table_rows = Vec::new();
+        for (name, ms) in &rows {
+            let rss: Vec<Round> = ms
+                .iter()
+                .filter_map(|m| {
+                    let v = m.rss_bytes_per_task?;
+                    Some(Round {
+                        round: m.round,
+                        value: v,
+                        low: v - page,
+                        high: v + page,
+                    })
+                })
+                .collect();
+            let (rounds, figures) = if heap_main {
+                let heap = ms
+                    .iter()
+                    .filter_map(|m| {
+                        let v = m.heap_bytes_per_task?;
+                        let tolerance = v.abs() * stats::W9_HEAP_TOLERANCE;
+                        Some(Round {
+                            round: m.round,
+                            value: v,
+                            low: v - tolerance,
+                            high: v + tolerance,
+                        })
+                    })
+                    .collect();
+                let peak = ms
+                    .iter()
+                    .filter_map(|m| Some(point(m.round, m.heap_peak_bytes_per_task?)))
+                    .collect();
+                let mut figures: Vec<Figure> = Vec::new();
+                figures.extend(figure("heap peak", "bytes/task", peak));
+                figures.extend(figure(
+                    "RSS (VmHWM)",
+                    "bytes/task",
+                    rss.iter().map(|r| point(r.round, r.value)).collect(),
+                ));
+                (heap, figures)
+            } else {
+                (rss, Vec::new())
+            };
+            table_rows.extend(table_row(results, name, rounds, figures));
+        }
+        let rounds = table_rows.iter().map(|r| r.rounds.len()).max().unwrap_or(0);
+        let what = if heap_main {
+            format!(
+                "a round is one process; its value the growth of the bytes its heap holds, \
+                 exact; its own spread ± {} %",
+                stats::W9_HEAP_TOLERANCE * 100.0
+            )
+        } else {
+            format!(
+                "a round is one process; its value the growth of its peak RSS; its own spread \
+                 ± one 4 KiB page over all tasks ({} bytes/task)",
+                crate::fmt::short_number(page)
+            )
+        };
+        out.push(finish(Table {
+            workload: Workload::W9.id().to_owned(),
+            parameter: format!("cap={capacity}"),
+            regime: None,
+            unit: Workload::W9.unit().to_owned(),
+            tasks: Some(tasks as u64),
+            rounds,
+            spread: spread_text(rounds, &what),
+            floor: rows.contains_key(VEC_FLOOR).then(|| VEC_FLOOR.to_owned()),
+            rows: table_rows,
+        }));
+    }
+    out
 }
 
 /// Builds every table of `results`, in report order.
 pub fn tables(results: &Results) -> Vec<Table> {
-    let mut grouped: BTreeMap<(Workload, u64, String), Vec<&Measurement>> = BTreeMap::new();
-    for m in &results.benchmarks {
-        if let Ok(w) = m.workload.parse::<Workload>() {
-            grouped
-                .entry((w, parameter_value(&m.parameter), m.parameter.clone()))
-                .or_default()
-                .push(m);
-        }
-    }
-    let calibration = &results.meta.calibration;
-    let latency = crate::results::latency_by_row(results);
-    let mut out = Vec::new();
-    for ((workload, _, parameter), ms) in grouped {
-        let inline = ms
-            .iter()
-            .find(|m| m.row == INLINE)
-            .map(|m| to_unit(workload, m, m.median_ns));
-        let inline_batch_ns = ms.iter().find(|m| m.row == INLINE).map(|m| m.median_ns);
-        let rows = ms
-            .iter()
-            .map(|m| {
-                let mut figures = Vec::new();
-                match workload {
-                    Workload::W2 => {
-                        let capacity = parameter_value(&parameter).max(1);
-                        let tasks = m.elements.unwrap_or(0);
-                        let ideal = tasks.div_ceil(capacity) as f64 * calibration.sleep_1ms_ns;
-                        figures.push(Figure {
-                            name: "efficiency".into(),
-                            value: ideal / m.median_ns,
-                            unit: String::new(),
-                        });
-                    }
-                    Workload::W3 => {
-                        if let Some(inline_ns) = inline_batch_ns {
-                            figures.push(Figure {
-                                name: "efficiency".into(),
-                                value: inline_ns / calibration.cores.max(1) as f64 / m.median_ns,
-                                unit: String::new(),
-                            });
-                        }
-                    }
-                    Workload::W8 => {
-                        if let Some(p) = latency.get(m.row.as_str()) {
-                            for (name, v) in [("p50", p.p50_ns), ("p99", p.p99_ns)] {
-                                figures.push(Figure {
-                                    name: name.into(),
-                                    value: v / 1e3,
-                                    unit: "µs".into(),
-                                });
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-                let median = to_unit(workload, m, m.median_ns);
-                TableRow {
-                    row: m.row.clone(),
-                    median,
-                    low: to_unit(workload, m, m.min_ns),
-                    high: to_unit(workload, m, m.max_ns),
-                    ratio_to_fastest: f64::NAN,
-                    over_inline: match workload {
-                        Workload::W2 | Workload::W7 => None,
-                        _ => inline.map(|i| median - i),
-                    },
-                    over_floor: None,
-                    figures,
-                    reference: is_reference(&m.row),
-                }
-            })
-            .collect();
-        let tasks = ms.first().and_then(|m| m.elements).or_else(|| {
-            results
-                .meta
-                .sizes
-                .get(workload.id())
-                .map(|s| s.tasks as u64)
-        });
-        out.push(Table {
-            workload: workload.id().to_owned(),
-            parameter,
-            unit: workload.unit().to_owned(),
-            tasks,
-            spread: "min–max over samples".into(),
-            rows: finish_rows(rows),
-        });
-    }
+    let mut out = criterion_tables(results);
+    out.extend(latency_tables(results));
     out.extend(memory_tables(results));
     out.sort_by_key(|t| {
         (
@@ -335,41 +517,45 @@ pub fn tables(results: &Results) -> Vec<Table> {
                     .unwrap_or(usize::MAX)
             }),
             parameter_value(&t.parameter),
+            t.regime,
         )
     });
     out
 }
 
-/// The verdict on one table.
+/// The verdicts on one table.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
-    /// The fastest (or smallest) ranked row.
-    pub winner: TableRow,
-    /// The next ranked row, if any.
-    pub runner_up: Option<TableRow>,
-    /// Other rows whose spread overlaps the winner's.
-    pub within_noise: Vec<String>,
+pub struct TableVerdict {
+    /// Over every ranked row (raw and strategy-specific rows included).
+    pub all: Verdict,
+    /// Over the rows through `dyn TaskPool` only, when the verdict over all
+    /// rows is led by a row that is not.
+    pub contract: Option<Verdict>,
 }
 
-/// True when the spreads of `a` and `b` overlap.
-pub fn overlaps(a: &TableRow, b: &TableRow) -> bool {
-    a.low <= b.high && b.low <= a.high
-}
-
-/// Judges one table: who wins, by how much, and who is within noise of it.
-pub fn verdict(table: &Table) -> Option<Verdict> {
-    let mut ranked = table.rows.iter().filter(|r| !r.reference);
-    let winner = ranked.next()?.clone();
-    let rest: Vec<&TableRow> = ranked.collect();
-    Some(Verdict {
-        runner_up: rest.first().map(|r| (*r).clone()),
-        within_noise: rest
-            .iter()
-            .filter(|r| overlaps(&winner, r))
-            .map(|r| r.row.clone())
-            .collect(),
-        winner,
+fn candidates<'a>(rows: impl Iterator<Item = &'a TableRow>) -> Vec<Candidate> {
+    rows.map(|r| Candidate {
+        name: r.row.clone(),
+        values: r.rounds.iter().map(|x| x.value).collect(),
     })
+    .collect()
+}
+
+/// Judges one table by the rule of [`stats::verdict`].
+pub fn verdict(table: &Table) -> Option<TableVerdict> {
+    let all = stats::verdict(&candidates(table.ranked()))?;
+    let led_by_other = all
+        .leaders()
+        .iter()
+        .any(|name| table.row(name).is_some_and(|r| r.kind != RowKind::Contract));
+    let contract = if led_by_other {
+        stats::verdict(&candidates(
+            table.ranked().filter(|r| r.kind == RowKind::Contract),
+        ))
+    } else {
+        None
+    };
+    Some(TableVerdict { all, contract })
 }
 
 /// What a workload class means to someone choosing a pool.

@@ -1,22 +1,25 @@
-//! `cargo xtask bench`: runs the criterion benchmarks and the W9 processes
-//! with a progress bar, then collects and renders the report.
+//! `cargo xtask bench`: runs every round (one bench process, then W9's probe
+//! processes, per round) with a progress bar, then collects and renders the
+//! report.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use taskpool_benches::memory::{probes, Probe};
-use taskpool_benches::out::{self, MemoryResult};
-use taskpool_benches::plan::plan;
-use taskpool_benches::spec::{Selection, ENV_OUT, ENV_PROGRESS};
+use taskpool_benches::calibration::Calibration;
+use taskpool_benches::out::{self, BenchMeta, MemoryResult, Skipped};
+use taskpool_benches::plan::{plan, probes, Probe};
+use taskpool_benches::selection::{Selection, ENV_OUT, ENV_PROGRESS, ENV_ROUND};
+use taskpool_benches::sizes::{timing, IDLE_GAP, W8_WARM_UP_CALLS};
+use taskpool_benches::workload::Workload;
 
 use crate::error::{Context, Error, Result};
 use crate::machine::Environment;
 use crate::paths::{self, ReportKind};
-use crate::{features, report, results};
+use crate::{collect, features, readme, report};
 
 /// The prefix of the progress lines the bench binary prints on stderr.
 const PROGRESS_PREFIX: &str = "taskpool-bench: case ";
@@ -44,7 +47,7 @@ fn run_logged(mut cmd: Command, log: &Path, bar: &ProgressBar, offset: u64) -> R
                 bar.set_position(offset + done - 1);
                 bar.set_message(id.to_owned());
                 if bar.is_hidden() {
-                    // No terminal (CI, a pipe): one plain line per benchmark.
+                    // No terminal (CI, a pipe): one plain line per case.
                     eprintln!(
                         "[{}/{}] {id} ({:.0?} elapsed)",
                         offset + done,
@@ -73,7 +76,7 @@ fn run_logged(mut cmd: Command, log: &Path, bar: &ProgressBar, offset: u64) -> R
 fn compile(root: &Path, args: &[&str], what: &str) -> Result<()> {
     let spinner = ProgressBar::new_spinner();
     spinner.set_message(format!("compiling {what} (release)…"));
-    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner.enable_steady_tick(Duration::from_millis(120));
     let out = Command::new(paths::cargo())
         .args(args)
         .current_dir(root)
@@ -90,17 +93,43 @@ fn compile(root: &Path, args: &[&str], what: &str) -> Result<()> {
     }
 }
 
-/// Runs the selected benchmarks and writes the report; returns the report
-/// directory.
+/// A lower bound of how long `selection` takes to measure, from criterion's
+/// settings (warm-up and measurement per case, plus ~0.1 s of analysis),
+/// W8's recorded calls and W9's processes. Cases whose batches outlast the
+/// measurement time take longer: a floor, not a promise.
+pub fn estimate(selection: &Selection) -> Duration {
+    let cases = plan(selection, 1);
+    let per_round: Duration = cases
+        .iter()
+        .map(|case| {
+            if case.workload == Workload::W8 {
+                let sizes = selection.sizes(Workload::W8);
+                let idle = sizes.idle_calls.unwrap_or(0) as u32;
+                // ~10 µs per awake call; the gap plus a wake-up per idle call.
+                Duration::from_micros(10) * (case.tasks + W8_WARM_UP_CALLS) as u32
+                    + (IDLE_GAP + Duration::from_micros(50)) * idle
+            } else {
+                let t = timing(selection.profile, case.workload);
+                t.warm_up + t.measurement + Duration::from_millis(100)
+            }
+        })
+        .sum::<Duration>()
+        + Duration::from_millis(400) * probes(selection, 1).len() as u32;
+    per_round * selection.rounds() as u32
+}
+
+/// Runs the selected benchmarks, every round, and writes the report;
+/// returns the report directory.
 pub fn run(selection: &Selection) -> Result<PathBuf> {
     let root = paths::root();
     let kind = ReportKind::of(selection);
-    let raw = kind.raw_dir(&paths::target_dir(&root));
-    let cases = plan(selection);
-    let memory_probes = probes(selection);
-    // Every run of every probe is one process.
-    let memory_runs: usize = memory_probes.iter().map(|p| p.runs).sum();
-    if cases.is_empty() && memory_probes.is_empty() {
+    let target = paths::target_dir(&root);
+    let raw = kind.raw_dir(&target);
+    let rounds = selection.rounds();
+    let cases = plan(selection, 1);
+    let round_probes: Vec<Vec<Probe>> = (1..=rounds).map(|r| probes(selection, r)).collect();
+    let probe_count: usize = round_probes.iter().map(Vec::len).sum();
+    if cases.is_empty() && probe_count == 0 {
         return Err(Error("the selection contains no benchmark".into()));
     }
     if raw.exists() {
@@ -126,7 +155,7 @@ pub fn run(selection: &Selection) -> Result<PathBuf> {
             "the benchmarks",
         )?;
     }
-    if !memory_probes.is_empty() {
+    if probe_count > 0 {
         compile(
             &root,
             &[
@@ -141,7 +170,8 @@ pub fn run(selection: &Selection) -> Result<PathBuf> {
         )?;
     }
 
-    let total = (cases.len() + memory_runs) as u64;
+    let per_round = (cases.len() + round_probes.first().map_or(0, Vec::len)) as u64;
+    let total = per_round * rounds as u64;
     let started = Instant::now();
     let bar = ProgressBar::new(total);
     bar.set_style(
@@ -152,76 +182,75 @@ pub fn run(selection: &Selection) -> Result<PathBuf> {
         .progress_chars("=> "),
     );
     eprintln!(
-        "running {} benchmarks ({} profile) and {} memory probe processes; criterion's console output goes to {}",
+        "running {rounds} rounds of {} cases ({} profile) and {} memory probe processes each; \
+         criterion's console output goes to {}",
         cases.len(),
         selection.profile,
-        memory_runs,
-        raw.join("bench.log").display()
+        round_probes.first().map_or(0, Vec::len),
+        raw.join("round-<k>/bench.log").display()
     );
-
-    if !cases.is_empty() {
-        let mut cmd = Command::new(paths::cargo());
-        cmd.args(["bench", "-p", "taskpool-benches", "--bench", "workloads"])
-            .current_dir(&root)
-            .env("CRITERION_HOME", raw.join("criterion"))
-            .env(ENV_OUT, &raw)
-            .env(ENV_PROGRESS, "1");
-        for (k, v) in selection.to_env() {
-            cmd.env(k, v);
+    let probe_bin = target.join("release").join("queued-memory");
+    for (i, probes) in round_probes.iter().enumerate() {
+        let round = i + 1;
+        let dir = out::round_dir(&raw, round);
+        fs::create_dir_all(&dir).context(|| format!("creating {}", dir.display()))?;
+        let offset = per_round * i as u64;
+        if cases.is_empty() {
+            // W9 alone: record the sizes and calibration all the same.
+            write_meta_only(selection, &dir, round)?;
+        } else {
+            let mut cmd = Command::new(paths::cargo());
+            cmd.args(["bench", "-p", "taskpool-benches", "--bench", "workloads"])
+                .current_dir(&root)
+                .env("CRITERION_HOME", dir.join("criterion"))
+                .env(ENV_OUT, &dir)
+                .env(ENV_ROUND, round.to_string())
+                .env(ENV_PROGRESS, "1");
+            for (k, v) in selection.to_env() {
+                cmd.env(k, v);
+            }
+            run_logged(cmd, &dir.join("bench.log"), &bar, offset)?;
         }
-        run_logged(cmd, &raw.join("bench.log"), &bar, 0)?;
-    } else {
-        // W9 alone: record the sizes and calibration all the same.
-        write_meta_only(selection, &raw)?;
+        run_memory_probes(
+            &probe_bin,
+            probes,
+            &dir,
+            round,
+            &bar,
+            offset + cases.len() as u64,
+        )?;
     }
-
-    run_memory_probes(&root, &memory_probes, &raw, &bar, cases.len() as u64)?;
     bar.finish_with_message(format!("measured in {:.0?}", started.elapsed()));
+    eprintln!("measured in {:.0?}", started.elapsed());
     build_report(kind, &raw)
 }
 
-fn write_meta_only(selection: &Selection, raw: &Path) -> Result<()> {
-    let meta = out::BenchMeta {
+fn write_meta_only(selection: &Selection, dir: &Path, round: usize) -> Result<()> {
+    let meta = BenchMeta {
         selection: selection.clone(),
-        sizes: taskpool_benches::spec::Workload::ALL
+        sizes: Workload::ALL
             .iter()
             .map(|&w| (w.id().to_owned(), selection.sizes(w)))
             .collect(),
-        calibration: taskpool_benches::harness::Calibration::measure(30),
+        calibration: Calibration::measure(30),
+        round,
     };
-    let path = raw.join(out::META_FILE);
+    let path = dir.join(out::META_FILE);
     out::write_json(&path, &meta).context(|| format!("writing {}", path.display()))
 }
 
-/// The order of W9's processes: run 1 of every probe, then run 2 of every
-/// probe, and so on, so that a slow drift of the machine's state touches
-/// every row alike rather than one row's runs. Pairs of (probe index, run
-/// counted from 1).
-pub fn memory_schedule(probes: &[Probe]) -> Vec<(usize, usize)> {
-    let most = probes.iter().map(|p| p.runs).max().unwrap_or(0);
-    (1..=most)
-        .flat_map(|run| {
-            probes
-                .iter()
-                .enumerate()
-                .filter(move |(_, p)| run <= p.runs)
-                .map(move |(i, _)| (i, run))
-        })
-        .collect()
-}
-
-/// Runs every W9 process of `probes` (see [`memory_schedule`]), writing one
-/// `memory/` file per successful run and one `skipped/` file per failed one.
+/// Runs W9's processes of one round, writing one `memory/` file per
+/// successful process and one `skipped/` file per failed one.
 fn run_memory_probes(
-    root: &Path,
+    probe_bin: &Path,
     probes: &[Probe],
-    raw: &Path,
+    dir: &Path,
+    round: usize,
     bar: &ProgressBar,
     offset: u64,
 ) -> Result<()> {
-    for (done, (i, run)) in memory_schedule(probes).into_iter().enumerate() {
-        let probe = &probes[i];
-        let label = format!("{} run {run}/{}", probe.id(), probe.runs);
+    for (done, probe) in probes.iter().enumerate() {
+        let label = format!("{} (round {round})", probe.id());
         bar.set_position(offset + done as u64);
         bar.set_message(label.clone());
         if bar.is_hidden() {
@@ -232,20 +261,21 @@ fn run_memory_probes(
                 bar.elapsed()
             );
         }
-        match memory_probe(root, &probe.row, probe.capacity, probe.tasks) {
-            Ok(result) => {
-                let path = out::memory_file(raw, &result.row, result.capacity, run);
+        match memory_probe(probe_bin, probe) {
+            Ok(mut result) => {
+                result.round = round;
+                let path = out::memory_file(dir, &result.row, result.capacity);
                 out::write_json(&path, &result)
                     .context(|| format!("writing {}", path.display()))?;
             }
             Err(e) => {
                 // Reported in REPORT.md's "Not measured" list; the row keeps
-                // its other runs.
-                let path =
-                    out::row_file(raw, out::SKIPPED_DIR, &format!("{}_run{run}", probe.id()));
-                let skipped = out::Skipped {
-                    id: label,
+                // its other rounds.
+                let path = out::row_file(dir, out::SKIPPED_DIR, &probe.id());
+                let skipped = Skipped {
+                    id: probe.id(),
                     reason: e.0,
+                    round,
                 };
                 out::write_json(&path, &skipped)
                     .context(|| format!("writing {}", path.display()))?;
@@ -255,37 +285,32 @@ fn run_memory_probes(
     Ok(())
 }
 
-/// Runs the W9 probe for one row (a pool or the floor) in its own process.
-fn memory_probe(root: &Path, pool: &str, capacity: usize, tasks: usize) -> Result<MemoryResult> {
-    let out = Command::new(paths::cargo())
+/// Runs the W9 probe for one row in its own process.
+fn memory_probe(probe_bin: &Path, probe: &Probe) -> Result<MemoryResult> {
+    let out = Command::new(probe_bin)
         .args([
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "taskpool-benches",
-            "--bin",
-            "queued-memory",
-            "--",
+            probe.row.as_str(),
+            &probe.capacity.to_string(),
+            &probe.tasks.to_string(),
         ])
-        .args([pool, &capacity.to_string(), &tasks.to_string()])
-        .current_dir(root)
         .output()
-        .context(|| "running the W9 probe".into())?;
+        .context(|| format!("running {}", probe_bin.display()))?;
     if !out.status.success() {
         return Err(Error(format!(
-            "the W9 probe for `{pool}` failed: {}",
+            "the W9 probe for `{}` failed: {}",
+            probe.row,
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
     serde_json::from_slice(&out.stdout)
-        .context(|| format!("reading the W9 probe output for `{pool}`"))
+        .context(|| format!("reading the W9 probe output for `{}`", probe.row))
 }
 
 /// The file in a raw run directory recording where and when it ran.
 pub const ENVIRONMENT_FILE: &str = "environment.json";
 
-/// Collects the raw run in `raw` and writes the report of `kind`.
+/// Collects the raw run in `raw` and writes the report of `kind` (for the
+/// full report, the strategy READMEs' generated blocks too).
 pub fn build_report(kind: ReportKind, raw: &Path) -> Result<PathBuf> {
     let root = paths::root();
     let env_path = raw.join(ENVIRONMENT_FILE);
@@ -295,9 +320,15 @@ pub fn build_report(kind: ReportKind, raw: &Path) -> Result<PathBuf> {
         }
         Err(_) => Environment::capture(&root),
     };
-    let results = results::collect(raw, kind.label(), environment, features::rows())?;
+    let results = collect::collect(raw, kind.label(), environment, features::rows())?;
     let dir = kind.report_dir(&root);
     fs::create_dir_all(&dir).context(|| format!("creating {}", dir.display()))?;
-    report::write(&dir, &report::render(&results)?)?;
+    let rendered = report::render(&results)?;
+    report::write(&dir, &rendered)?;
+    if kind == ReportKind::Full {
+        for note in readme::update(&root, &rendered.tables)? {
+            eprintln!("{note}");
+        }
+    }
     Ok(dir)
 }

@@ -22,8 +22,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-impl From<taskpool_benches::spec::SelectionError> for Error {
-    fn from(e: taskpool_benches::spec::SelectionError) -> Self {
+impl From<taskpool_benches::selection::SelectionError> for Error {
+    fn from(e: taskpool_benches::selection::SelectionError) -> Self {
         Error(e.0)
     }
 }

@@ -9,8 +9,11 @@ use std::process::Command;
 use crate::error::{Context, Error, Result};
 use crate::paths;
 
-/// The strategy crates: (directory under `crates/`, package name).
+/// The crates with loom models: (directory under `crates/`, package name).
 pub const STRATEGY_CRATES: &[(&str, &str)] = &[
+    ("utils", "taskpool-utils"),
+    ("taskpool", "taskpool"),
+    ("baselines", "taskpool-baselines"),
     ("workerpool", "taskpool-workerpool"),
     ("ants", "taskpool-ants"),
     ("tunny", "taskpool-tunny"),

@@ -49,7 +49,7 @@ impl Environment {
             date: utc_now(),
             git_revision: git_revision(root),
             cpu_model: cpu_model(),
-            cores: taskpool_benches::spec::cores(),
+            cores: taskpool_benches::sizes::cores(),
             memory_bytes: memory_bytes(),
             os: os_name(),
             rustc: command_output("rustc", &["-vV"], root)

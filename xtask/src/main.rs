@@ -1,15 +1,16 @@
-//! `cargo xtask`: bench | report | loom | soak. Run `cargo xtask --help`.
+//! `cargo xtask`: bench | report | loom | soak | conformance. Run `cargo xtask --help`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use taskpool_benches::spec::{Profile, Selection};
+use taskpool_benches::selection::Selection;
+use taskpool_benches::sizes::Profile;
 use taskpool_catalog::PoolKind;
 use xtask::error::{Error, Result};
 use xtask::paths::{self, ReportKind};
 use xtask::soak::SoakOptions;
-use xtask::{bench, loom, report, results, soak};
+use xtask::{bench, loom, readme, report, results, soak};
 
 /// Project automation for the taskpool workspace.
 #[derive(Debug, Parser)]
@@ -21,11 +22,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Benchmark every pool on every workload and write the report
-    /// (quick profile: comparisons/quick/; --full: comparisons/; narrowed or
-    /// resized runs: comparisons/custom/).
+    /// Benchmark every row on every workload of docs/workloads.md in
+    /// repeated rounds and write the report (quick profile:
+    /// comparisons/quick/; --full: comparisons/ and the strategy READMEs'
+    /// generated blocks; narrowed or resized runs: comparisons/custom/).
     Bench(BenchArgs),
-    /// Rebuild REPORT.md and the charts without running anything.
+    /// Rebuild REPORT.md and the charts without running anything (the full
+    /// report: the strategy READMEs' generated blocks too).
     Report(ReportArgs),
     /// Run the loom models of every strategy crate.
     Loom {
@@ -35,14 +38,28 @@ enum Cmd {
     },
     /// Conformance suite with many cases plus the stress run, over every catalog pool.
     Soak(SoakArgs),
+    /// The conformance verdict (find-all mode) on every catalog pool and
+    /// third-party adapter: writes comparisons/CONFORMANCE.md.
+    Conformance {
+        /// Generated cases per property.
+        #[arg(long, default_value_t = 1024)]
+        cases: u32,
+        /// Seed (default: random, recorded in the report).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Only these pools, comma-separated (names as in the report).
+        #[arg(long, value_name = "A,B")]
+        pools: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
 struct BenchArgs {
-    /// The full profile (sizes of workloads.md, long measurements): the committed report.
+    /// The full profile (the sizes of docs/workloads.md, five rounds): the committed report.
     #[arg(long)]
     full: bool,
-    /// Only these pools, comma-separated (e.g. `ants,rayon`); `inline` always runs.
+    /// Only these rows, comma-separated (e.g. `ants,rayon`; a pool's name selects its
+    /// raw, strategy-specific and +tls rows too); the reference rows always run.
     #[arg(long, value_name = "A,B")]
     pools: Option<String>,
     /// Only these workloads, comma-separated (W1–W9, S1, S2).
@@ -51,10 +68,13 @@ struct BenchArgs {
     /// Use this pool capacity in every workload (not on the S1 capacity curve).
     #[arg(long, value_name = "N")]
     capacity: Option<String>,
-    /// Use this many tasks per batch in every workload (not W8's sample count).
+    /// Use this many tasks per batch in every workload (not W8's call count).
     #[arg(long, value_name = "N")]
     tasks: Option<String>,
-    /// Only list the benchmarks the selection would run.
+    /// Run this many rounds instead of the profile's (quick 3, full 5); one round names no winner.
+    #[arg(long, value_name = "N")]
+    rounds: Option<String>,
+    /// Only list the cases of the selection (round 1's order) and estimate its duration.
     #[arg(long)]
     list: bool,
 }
@@ -110,7 +130,30 @@ fn selection(args: &BenchArgs) -> Result<Selection> {
     if let Some(t) = &args.tasks {
         sel.tasks = Some(Selection::parse_count("tasks", t)?);
     }
+    if let Some(r) = &args.rounds {
+        sel.rounds = Some(Selection::parse_count("rounds", r)?);
+    }
     Ok(sel)
+}
+
+/// `--list`: every case of round 1 in its order, the W9 processes, and a
+/// lower bound of the duration.
+fn list(sel: &Selection) {
+    let cases = taskpool_benches::plan::plan(sel, 1);
+    let probes = taskpool_benches::plan::probes(sel, 1);
+    for case in &cases {
+        println!("{case}");
+    }
+    for probe in &probes {
+        println!("{} (a process of its own)", probe.id());
+    }
+    let rounds = sel.rounds();
+    println!(
+        "{} cases and {} memory probe processes per round, {rounds} rounds; at least ~{:.0} min",
+        cases.len(),
+        probes.len(),
+        bench::estimate(sel).as_secs_f64() / 60.0
+    );
 }
 
 fn report_kind(profile: &str) -> Result<ReportKind> {
@@ -129,20 +172,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Bench(args) => {
             let sel = selection(&args)?;
             if args.list {
-                let cases = taskpool_benches::plan::plan(&sel);
-                let memory = taskpool_benches::memory::probes(&sel);
-                for case in &cases {
-                    println!("{case}");
-                }
-                for probe in &memory {
-                    println!("{} ({} separate processes)", probe.id(), probe.runs);
-                }
-                println!(
-                    "{} benchmarks, {} memory probes ({} processes)",
-                    cases.len(),
-                    memory.len(),
-                    memory.iter().map(|p| p.runs).sum::<usize>()
-                );
+                list(&sel);
                 return Ok(());
             }
             let dir = bench::run(&sel)?;
@@ -171,10 +201,25 @@ fn run(cli: Cli) -> Result<()> {
                 let results = results::load(&dir.join("results.json"))?;
                 (dir, results)
             };
-            report::write(&dir, &report::render(&results)?)?;
+            let rendered = report::render(&results)?;
+            report::write(&dir, &rendered)?;
             println!("report rebuilt into {}", dir.join("REPORT.md").display());
+            if dir == ReportKind::Full.report_dir(&root) {
+                for note in readme::update(&root, &rendered.tables)? {
+                    println!("{note}");
+                }
+            }
         }
         Cmd::Loom { only } => loom::run(only.as_deref())?,
+        Cmd::Conformance { cases, seed, pools } => {
+            if cases == 0 {
+                return Err(Error("--cases must be at least 1".into()));
+            }
+            let pools = pools.map(|p| p.split(',').map(|s| s.trim().to_owned()).collect());
+            let path =
+                xtask::conformance::run(&xtask::conformance::Options { cases, seed, pools })?;
+            println!("verdict written to {}", path.display());
+        }
         Cmd::Soak(args) => {
             let pools = match &args.pools {
                 None => None,

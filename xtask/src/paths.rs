@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use taskpool_benches::spec::{Profile, Selection};
+use taskpool_benches::selection::Selection;
+use taskpool_benches::sizes::Profile;
 
 /// The workspace root (the parent of xtask's own manifest directory).
 pub fn root() -> PathBuf {

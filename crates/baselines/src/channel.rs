@@ -1,12 +1,12 @@
 //! [`ChannelPool`]: the pool people write by hand, over one crossbeam channel.
 
-use std::sync::Arc;
 use std::thread;
+use taskpool_utils::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
 use taskpool::BuildError;
 
-use crate::core::{enter_worker, Core, Job, Mode, OnFull};
+use crate::core::{enter_worker, Cap, Core, Job, Mode};
 use crate::front::{delegate_task_pool, Executor, Front};
 
 /// `capacity` threads pulling jobs from one unbounded
@@ -58,10 +58,9 @@ impl Executor for ChannelExec {
     }
 }
 
-fn worker(rx: &Receiver<Job>) {
+fn worker(core: &Core, rx: &Receiver<Job>) {
     while let Ok(job) = rx.recv() {
-        // `OnFull::Wait` never waits here: one job per thread, `capacity` threads.
-        let _ = job.run(OnFull::Wait);
+        let _ = core.run(job, Cap::PerThread);
     }
 }
 
@@ -84,7 +83,7 @@ impl ChannelPool {
                 .name(format!("tp-channel-{i}"))
                 .spawn(move || {
                     enter_worker(&thread_core);
-                    worker(&rx);
+                    worker(&thread_core, &rx);
                 });
             match spawned {
                 Ok(handle) => core.thread_spawned(Some(handle), usize::MAX),

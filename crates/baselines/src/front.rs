@@ -1,7 +1,9 @@
 //! The `TaskPool` front shared by the three queueing baselines (rayon, threadpool, channel).
 
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{PoisonError, RwLock};
+
+use taskpool_utils::sync::Arc;
 
 use taskpool::{task_with_handle, PoolStats, SubmitError, Task, TaskPool, WaitError};
 
@@ -60,7 +62,7 @@ impl<E: Executor> TaskPool for Front<E> {
         // An executor refuses only once its threads are gone, which cannot
         // happen while we hold it; if it ever does, the task comes back.
         exec.dispatch(job)
-            .map_err(|job| SubmitError::Stopped(job.into_task()))
+            .map_err(|job| SubmitError::Stopped(self.core.unaccept(job)))
     }
 
     fn submit_wait(&self, task: Task) -> Result<(), WaitError> {

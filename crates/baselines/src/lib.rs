@@ -53,7 +53,9 @@ mod rayon_pool;
 mod thread_per_task;
 mod threadpool_pool;
 
-#[cfg(test)]
+#[cfg(all(test, tp_loom))]
+mod loom_tests;
+#[cfg(all(test, not(tp_loom)))]
 mod tests;
 
 pub use channel::ChannelPool;

@@ -1,11 +1,11 @@
 //! [`RayonPool`]: a `rayon::ThreadPool` behind the `TaskPool` contract.
 
-use std::sync::Arc;
 use std::thread;
+use taskpool_utils::sync::Arc;
 
 use taskpool::BuildError;
 
-use crate::core::{enter_worker, Core, Job, Mode, OnFull};
+use crate::core::{enter_worker, run_on_worker, Cap, Core, Job, Mode};
 use crate::front::{delegate_task_pool, Executor, Front};
 
 /// A [`rayon::ThreadPool`] with `capacity` threads; tasks go in with
@@ -74,7 +74,7 @@ impl Executor for RayonExec {
 /// thread's pool, even after the `ThreadPool` handle was dropped: spawned jobs
 /// keep rayon's threads alive).
 fn run_job(job: Job) {
-    if let Some(next) = job.run(OnFull::Defer) {
+    if let Some(next) = run_on_worker(job, Cap::Counted) {
         rayon::spawn(move || run_job(next));
     }
 }

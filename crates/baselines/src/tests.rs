@@ -6,7 +6,7 @@ use std::thread;
 
 use taskpool::{SubmitError, Task, WaitError};
 
-use crate::core::{enter_worker, Core, Job, Mode, OnFull};
+use crate::core::{enter_worker, Cap, Core, Mode};
 
 fn counting_task(count: &Arc<AtomicUsize>) -> Task {
     let count = Arc::clone(count);
@@ -21,7 +21,7 @@ fn accepted_job_runs_once_and_is_counted() {
     let ran = Arc::new(AtomicUsize::new(0));
     let job = core.accept(counting_task(&ran)).unwrap();
     assert_eq!(core.stats().waiting, 1);
-    assert!(job.run(OnFull::Wait).is_none());
+    assert!(core.run(job, Cap::PerThread).is_none());
     let s = core.stats();
     assert_eq!((s.waiting, s.running, s.completed), (0, 0, 1));
     assert_eq!(ran.load(Ordering::SeqCst), 1);
@@ -41,15 +41,15 @@ fn a_job_that_finds_the_pool_full_is_deferred_and_handed_back() {
         core.clone()
             .accept(Box::new(move || {
                 let b = slot.lock().unwrap().take().unwrap();
-                assert!(b.run(OnFull::Defer).is_none(), "B was parked, not run");
+                assert!(core.run(b, Cap::Counted).is_none(), "B was parked, not run");
                 *seen.lock().unwrap() = Some((core.stats(), b_ran.load(Ordering::SeqCst)));
             }))
             .unwrap()
     };
-    let handed_back = a.run(OnFull::Defer).expect("A's finish hands B back");
+    let handed_back = core.run(a, Cap::Counted).expect("A's finish hands B back");
     let (during, b_during) = seen.lock().unwrap().take().unwrap();
     assert_eq!((during.running, during.waiting, b_during), (1, 1, 0));
-    assert!(handed_back.run(OnFull::Defer).is_none());
+    assert!(core.run(handed_back, Cap::Counted).is_none());
     assert_eq!(b_ran.load(Ordering::SeqCst), 1);
     let s = core.stats();
     assert_eq!((s.running, s.waiting, s.completed), (0, 0, 2));
@@ -63,7 +63,7 @@ fn stop_drops_deferred_and_unstarted_jobs() {
     let dropped = core.begin_shutdown(Mode::Drop);
     assert!(dropped.is_empty());
     // A job the executor still hands out after stop does not run its task.
-    assert!(queued.run(OnFull::Wait).is_none());
+    assert!(core.run(queued, Cap::PerThread).is_none());
     assert_eq!(ran.load(Ordering::SeqCst), 0);
     assert_eq!(core.stats().waiting, 0);
     // And nothing more is accepted; the task comes back.
@@ -80,24 +80,36 @@ fn first_shutdown_mode_wins() {
     let job = core.accept(counting_task(&ran)).unwrap();
     drop(core.begin_shutdown(Mode::Drain));
     drop(core.begin_shutdown(Mode::Drop)); // does not turn the drain into a drop
-    let _ = job.run(OnFull::Wait);
+    let _ = core.run(job, Cap::PerThread);
     assert_eq!(ran.load(Ordering::SeqCst), 1);
 }
 
 #[test]
-fn a_job_dropped_unrun_is_uncounted_and_its_task_dropped() {
+fn an_unaccepted_job_hands_its_task_back_and_is_no_longer_waited_for() {
     let core = Core::new("t", 1);
-    let (tx, rx) = mpsc::channel::<()>();
-    let job: Job = core
-        .accept(Box::new(move || {
-            let _ = tx.send(());
-        }))
-        .unwrap();
-    drop(job);
+    let ran = Arc::new(AtomicUsize::new(0));
+    let job = core.accept(counting_task(&ran)).unwrap();
+    assert_eq!(core.stats().waiting, 1);
+    let task = core.unaccept(job);
     assert_eq!(core.stats().waiting, 0);
-    // The task (and the sender it owned) is gone without having run.
-    assert!(rx.recv().is_err());
     core.wait_quiet(); // nothing left to wait for
+    task();
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        core.stats().completed,
+        0,
+        "a handed-back task is not the pool's"
+    );
+}
+
+#[test]
+fn a_refusal_after_stop_is_not_counted_as_in_flight() {
+    let core = Core::new("t", 1);
+    drop(core.begin_shutdown(Mode::Drain));
+    assert!(core.accept(Box::new(|| {})).is_err());
+    let s = core.stats();
+    assert_eq!((s.waiting, s.running), (0, 0));
+    core.wait_quiet();
 }
 
 #[test]
@@ -108,7 +120,7 @@ fn accept_slot_counts_queued_against_capacity() {
     assert!(matches!(refused, SubmitError::Overloaded(_)));
     // `accept_slot` counted a thread about to start; pretend it failed.
     core.thread_spawned(None, usize::MAX);
-    let _ = job.into_task();
+    let _ = core.unaccept(job);
     assert_eq!(core.stats().workers, 0);
     assert!(core.accept_slot(Box::new(|| {}), false).is_ok());
 }

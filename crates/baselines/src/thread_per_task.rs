@@ -1,12 +1,14 @@
 //! [`ThreadPerTask`]: a new OS thread for every task, at most `capacity` at once.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
+
 use std::thread;
+use taskpool_utils::sync::Arc;
 
 use taskpool::{BuildError, PoolStats, SubmitError, Task, TaskPool, WaitError};
 
-use crate::core::{enter_worker, Core, Mode, OnFull};
+use crate::core::{enter_worker, Cap, Core, Mode};
 use crate::front::submit_wait_with;
 
 /// Spawns a new OS thread for every task, behind a counting semaphore of
@@ -47,8 +49,11 @@ use crate::front::submit_wait_with;
 ///    waiting; the other threads finish on their own, and a later `stop_wait`
 ///    from outside waits for all of it. `wait_idle` there returns at once;
 ///    `submit_wait` there runs the task inline on the caller's permit. A
-///    blocking `submit` from inside a task can wait forever if every permit
-///    holder does the same; use `try_submit` there.
+///    blocking `submit` from inside a task does not wait for a permit (every
+///    permit holder could be doing the same, and none would ever return one):
+///    on a full pool it refuses with
+///    [`SubmitError::Overloaded`](taskpool::SubmitError::Overloaded), as
+///    `try_submit` does.
 /// 8. **Drop**: dropping the last clone runs `stop_wait`.
 /// 9. **Configuration**: `capacity == 0` is a [`BuildError`]. A thread that
 ///    the OS refuses to start hands its task back in
@@ -81,6 +86,9 @@ impl ThreadPerTask {
     fn submit_inner(&self, task: Task, block: bool) -> Result<(), SubmitError> {
         let core = &self.inner.core;
         let capacity = self.stats().capacity;
+        // A task of this pool must not wait for a permit (rule 7): the
+        // permits it waits for may all be held by tasks waiting the same way.
+        let block = block && !core.on_own_thread();
         let job = core.accept_slot(task, block)?;
         // The job goes through a slot so that a failed spawn can hand the
         // task back instead of dropping it with the closure.
@@ -96,8 +104,8 @@ impl ThreadPerTask {
                     .unwrap_or_else(PoisonError::into_inner)
                     .take();
                 if let Some(job) = job {
-                    // The permit was taken in `accept_slot`: never waits.
-                    let _ = job.run(OnFull::Wait);
+                    // The slot was taken in `accept_slot`.
+                    let _ = thread_core.run(job, Cap::PerThread);
                 }
             });
         match spawned {
@@ -109,7 +117,7 @@ impl ThreadPerTask {
                 core.thread_spawned(None, usize::MAX);
                 let job = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
                 match job {
-                    Some(job) => Err(SubmitError::Overloaded(job.into_task())),
+                    Some(job) => Err(SubmitError::Overloaded(core.unaccept(job))),
                     // Unreachable: the closure that would take it never ran.
                     None => Ok(()),
                 }

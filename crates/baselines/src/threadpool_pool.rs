@@ -1,11 +1,13 @@
 //! [`ThreadpoolPool`]: the `threadpool` crate behind the `TaskPool` contract.
 
 use std::panic;
-use std::sync::{Arc, Barrier};
+use std::sync::Barrier;
+
+use taskpool_utils::sync::Arc;
 
 use taskpool::BuildError;
 
-use crate::core::{enter_worker, Core, Job, OnFull};
+use crate::core::{enter_worker, run_on_worker, Cap, Core, Job};
 use crate::front::{delegate_task_pool, Executor, Front};
 
 /// A [`threadpool::ThreadPool`] with `capacity` threads and its unbounded
@@ -66,8 +68,7 @@ struct ThreadpoolExec {
 impl Executor for ThreadpoolExec {
     fn dispatch(&self, job: Job) -> Result<(), Job> {
         self.pool.execute(move || {
-            // `OnFull::Wait` never waits here: one job per thread, `capacity` threads.
-            let _ = job.run(OnFull::Wait);
+            let _ = run_on_worker(job, Cap::PerThread);
         });
         Ok(())
     }

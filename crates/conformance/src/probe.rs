@@ -83,6 +83,9 @@ pub struct ThreadRecord {
 }
 
 thread_local! {
+    /// The probes whose tasks this thread is running now (a task run inline
+    /// inside another, on the same thread, does not add to the concurrency).
+    static RUNNING_HERE: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
     /// The probes this thread has run tasks for; the destructor (at thread
     /// exit) records the exit with each probe still alive.
     static EXIT_WATCH: RefCell<ExitWatch> = RefCell::new(ExitWatch::default());
@@ -125,11 +128,23 @@ impl Inner {
 #[must_use = "the task counts as running only while the guard lives"]
 pub struct RunGuard {
     inner: Arc<Inner>,
+    /// Entered on a thread already running a task of this probe (a task run
+    /// inline inside another): not counted in `running`.
+    nested: bool,
 }
 
 impl Drop for RunGuard {
     fn drop(&mut self) {
-        self.inner.running.fetch_sub(1, Ordering::SeqCst);
+        let key = Arc::as_ptr(&self.inner) as usize;
+        let _ = RUNNING_HERE.try_with(|r| {
+            let mut r = r.borrow_mut();
+            if let Some(i) = r.iter().rposition(|&k| k == key) {
+                r.remove(i);
+            }
+        });
+        if !self.nested {
+            self.inner.running.fetch_sub(1, Ordering::SeqCst);
+        }
         self.inner.finished.fetch_add(1, Ordering::SeqCst);
         // Take the lock so a waiter that just checked cannot miss this.
         drop(self.inner.lock());
@@ -173,13 +188,30 @@ impl Probe {
 
     /// Records that an instrumented task starts on the current thread; the
     /// returned guard records its end when dropped.
+    ///
+    /// A task entered on a thread that is already running a task of this
+    /// probe (a pool running a nested `submit_wait` inline, on the caller's
+    /// worker) counts as started but does not add to [`Probe::running`] or
+    /// [`Probe::max_concurrency`]: concurrency is counted in threads.
     pub fn enter(&self) -> RunGuard {
-        let now = self.inner.running.fetch_add(1, Ordering::SeqCst) + 1;
-        self.inner.max_running.fetch_max(now, Ordering::SeqCst);
+        let key = Arc::as_ptr(&self.inner) as usize;
+        let nested = RUNNING_HERE
+            .try_with(|r| {
+                let mut r = r.borrow_mut();
+                let nested = r.contains(&key);
+                r.push(key);
+                nested
+            })
+            .unwrap_or(false);
+        if !nested {
+            let now = self.inner.running.fetch_add(1, Ordering::SeqCst) + 1;
+            self.inner.max_running.fetch_max(now, Ordering::SeqCst);
+        }
         self.inner.started.fetch_add(1, Ordering::SeqCst);
         self.note_thread();
         RunGuard {
             inner: Arc::clone(&self.inner),
+            nested,
         }
     }
 
@@ -256,7 +288,7 @@ impl Probe {
         self.inner.lock().excluded.insert(id);
     }
 
-    /// Instrumented tasks executing now.
+    /// Instrumented tasks executing now, on distinct threads.
     pub fn running(&self) -> usize {
         self.inner.running.load(Ordering::SeqCst)
     }

@@ -4,10 +4,12 @@ use std::error::Error;
 use std::fmt;
 use std::time::Duration;
 
+use crate::script::Script;
 use crate::Property;
 
-/// A rule a pool must keep: the nine rules of the workspace's DESIGN.md, plus
-/// the three promises of the trait docs that the suite also checks.
+/// A rule a pool must keep: the nine rules of the `taskpool` crate docs, plus
+/// the promises of the trait docs that the suite also checks.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rule {
     /// Rule 1: at most `capacity` tasks execute at the same instant, ever.
@@ -42,6 +44,14 @@ pub enum Rule {
     /// from `try_submit` or a rejecting pool) and hands back the very task
     /// that was submitted, which never ran.
     RefusalHandsBackTask,
+    /// `try_submit` (and a rejecting pool's `submit`) returns without
+    /// waiting for a running task to finish.
+    NonBlocking,
+    /// At a quiescent point (after `wait_idle` with nothing else running,
+    /// after `stop_wait`) `stats()` is exact: `completed` and `panicked` as
+    /// recorded, `running` and `waiting` zero, `capacity` as built (before a
+    /// stop); and `running <= capacity` whenever sampled.
+    Stats,
     /// Every call returns and reports what happened: accepted tasks run,
     /// `submit_wait`/`join` report a normal end, the task's own panic, or an
     /// abandonment caused by `stop`; no pool method panics.
@@ -62,11 +72,13 @@ impl Rule {
         Rule::BadConfigRejected,
         Rule::WaitIdle,
         Rule::RefusalHandsBackTask,
+        Rule::NonBlocking,
+        Rule::Stats,
         Rule::Liveness,
     ];
 
-    /// The rule's number in DESIGN.md (1 to 9), or `None` for the promises of
-    /// the trait docs that are not numbered there.
+    /// The rule's number in the `taskpool` crate docs (1 to 9), or `None`
+    /// for the promises of the trait docs that are not numbered there.
     pub fn number(self) -> Option<u8> {
         match self {
             Rule::Capacity => Some(1),
@@ -78,7 +90,11 @@ impl Rule {
             Rule::StopIdempotentAndReentrant => Some(7),
             Rule::DropIsStopWait => Some(8),
             Rule::BadConfigRejected => Some(9),
-            Rule::WaitIdle | Rule::RefusalHandsBackTask | Rule::Liveness => None,
+            Rule::WaitIdle
+            | Rule::RefusalHandsBackTask
+            | Rule::NonBlocking
+            | Rule::Stats
+            | Rule::Liveness => None,
         }
     }
 
@@ -113,7 +129,33 @@ impl Rule {
             Rule::RefusalHandsBackTask => {
                 "a refusal fits the admission and hands back the submitted task, unrun"
             }
+            Rule::NonBlocking => {
+                "try_submit (and a rejecting pool's submit) never waits for a running task"
+            }
+            Rule::Stats => {
+                "stats() is exact when the pool is quiescent, and running never exceeds capacity"
+            }
             Rule::Liveness => "every call returns and reports what happened; accepted tasks run",
+        }
+    }
+
+    /// A short stable name for tables, e.g. `"1 capacity"` or `"stats"`.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Rule::Capacity => "1 capacity",
+            Rule::ExactlyOnceOnStopWait => "2 exactly once",
+            Rule::NothingStartsAfterStop => "3 stop",
+            Rule::RefusedAfterShutdown => "4 refused after shutdown",
+            Rule::PanicsSurvived => "5 panics",
+            Rule::ThreadsExited => "6 threads exit",
+            Rule::StopIdempotentAndReentrant => "7 re-entrant stop",
+            Rule::DropIsStopWait => "8 drop",
+            Rule::BadConfigRejected => "9 bad config",
+            Rule::WaitIdle => "wait_idle",
+            Rule::RefusalHandsBackTask => "refusals",
+            Rule::NonBlocking => "nonblocking",
+            Rule::Stats => "stats",
+            Rule::Liveness => "liveness",
         }
     }
 }
@@ -129,9 +171,11 @@ impl fmt::Display for Rule {
 
 /// A broken rule, with what is needed to see it again.
 ///
-/// `script` is the smallest failing script the shrinker found (a Debug print
-/// of the operations); `seed` replays the run: set `TASKPOOL_CONFORMANCE_SEED`
-/// (or [`Config::seed`](crate::Config::seed)) to it. Interleavings are not
+/// `script` is the smallest failing script the shrinker found, in one line;
+/// `case` is the same script as a value, which [`replay`](crate::replay)
+/// runs again, and [`Violation::replay_test`] prints as a test you can
+/// paste. `seed` replays the whole run: set `TASKPOOL_CONFORMANCE_SEED` (or
+/// [`Config::seed`](crate::Config::seed)) to it. Interleavings are not
 /// replayed exactly, so a replay may need a few runs to fail again.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,20 +187,68 @@ pub struct Violation {
     pub property: Option<Property>,
     /// The pool's name, as reported by [`TaskPool::name`](taskpool::TaskPool::name).
     pub pool: String,
+    /// The admission the pool was checked under (`None` for the checks that
+    /// do not depend on it).
+    pub admission: Option<taskpool::Admission>,
     /// What was observed.
     pub message: String,
-    /// The minimal failing script, Debug-printed.
+    /// The minimal failing script, in one line.
     pub script: String,
+    /// The minimal failing script, for [`replay`](crate::replay) (`None`
+    /// for the checks outside the properties).
+    pub case: Option<Box<Script>>,
     /// The seed that replays this run.
     pub seed: u64,
     /// Cases run by this property up to and including the first failing one.
     pub cases_to_fail: u64,
     /// Extra runs the shrinker made to minimise the script.
     pub shrink_runs: u64,
+    /// Other rules broken in the same run, each with its own script (only
+    /// in find-all mode, [`Config::find_all`](crate::Config::find_all)).
+    pub also: Vec<Violation>,
+}
+
+impl Violation {
+    /// The minimal script as a Rust test that replays it on your pool:
+    /// paste it into your tests and replace `your_pool(capacity)` with your
+    /// factory. `None` for the checks outside the properties.
+    pub fn replay_test(&self) -> Option<String> {
+        let case = self.case.as_ref()?;
+        let script = case.to_rust().replace('\n', "\n    ");
+        Some(format!(
+            "#[test]\n\
+             fn replays_conformance_violation() {{\n    \
+             // {rule}, found by property `{property}` with seed {seed}.\n    \
+             use taskpool_conformance::script::*;\n    \
+             let script = {script};\n    \
+             taskpool_conformance::replay(|capacity| your_pool(capacity), \
+             taskpool::Admission::{admission}, &script, 20)\n        \
+             .unwrap_or_else(|violation| panic!(\"{{violation}}\"));\n}}",
+            rule = self.rule,
+            property = self.property.map_or("-", Property::name),
+            seed = self.seed,
+            admission = match self.admission {
+                Some(taskpool::Admission::Block) => "Block",
+                Some(taskpool::Admission::Reject) => "Reject",
+                _ => "Queue",
+            },
+        ))
+    }
 }
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.show(f)?;
+        for other in &self.also {
+            writeln!(f)?;
+            other.show(f)?;
+        }
+        Ok(())
+    }
+}
+
+impl Violation {
+    fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
             "pool `{}` broke {} (property `{}`, seed {}, failing case {}, {} shrink runs)",
@@ -168,7 +260,15 @@ impl fmt::Display for Violation {
             self.shrink_runs
         )?;
         writeln!(f, "  what happened: {}", self.message)?;
-        write!(f, "  minimal script: {}", self.script)
+        write!(f, "  minimal script: {}", self.script)?;
+        if let Some(test) = self.replay_test() {
+            write!(
+                f,
+                "\n  replay it (paste into your tests):\n    {}",
+                test.replace('\n', "\n    ")
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -188,8 +288,11 @@ pub struct PropertySummary {
     /// within [`Config::exit_grace`](crate::Config::exit_grace) (zero for
     /// pools that join their threads).
     pub late_thread_exits: u64,
-    /// Wall time of the property's cases.
+    /// Wall time of the property's cases (shrinking included).
     pub elapsed: Duration,
+    /// The rules this property found broken, in the order found (empty for
+    /// a property that passed).
+    pub broken: Vec<Rule>,
 }
 
 /// What a passing [`verify`](crate::verify) run did.
@@ -254,5 +357,36 @@ impl fmt::Display for Summary {
             )?;
         }
         Ok(())
+    }
+}
+
+/// What a [`verify_all`](crate::verify_all) run found: what ran, and each
+/// broken rule once, with its own minimal script.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Findings {
+    /// What ran (every property, also those that found a violation).
+    pub summary: Summary,
+    /// One violation per broken rule, in the order found.
+    pub violations: Vec<Violation>,
+}
+
+impl Findings {
+    /// The violation of `rule`, if the run found one.
+    pub fn violation_of(&self, rule: Rule) -> Option<&Violation> {
+        self.violations.iter().find(|v| v.rule == rule)
+    }
+
+    /// The summary if nothing broke; otherwise the first violation, with the
+    /// others in its [`also`](Violation::also).
+    pub fn into_result(self) -> Result<Summary, Violation> {
+        let mut violations = self.violations.into_iter();
+        match violations.next() {
+            None => Ok(self.summary),
+            Some(mut first) => {
+                first.also.extend(violations);
+                Err(first)
+            }
+        }
     }
 }

@@ -1,31 +1,76 @@
-//! The generated scripts: what submitters do, what tasks do, how the case
-//! ends, and the proptest strategies that build them per property.
+//! The scripts `verify` generates: what the test's threads do, what tasks
+//! do, how the case ends.
+//!
+//! Every type here is public with public fields so that a failing script can
+//! be printed as Rust code ([`Script::to_rust`]) and replayed against your
+//! own pool with [`replay`](crate::replay):
+//!
+//! ```
+//! use taskpool::{Admission, InlinePool};
+//! use taskpool_conformance::script::*;
+//!
+//! let script = Script {
+//!     capacity: 1,
+//!     steps: vec![Step::Threads(vec![vec![Op::Task(How::Submit, Work::Leaf(Leaf::Quick))]])],
+//!     finish: Finish::StopWait,
+//! };
+//! // One submitter on a pool that runs tasks on the caller: nothing breaks.
+//! taskpool_conformance::replay(|_| InlinePool::new(), Admission::Queue, &script, 3).unwrap();
+//! assert!(script.to_rust().contains("Step::Threads"));
+//! ```
 
-use proptest::collection::vec;
-use proptest::prelude::*;
-use taskpool::Admission;
+use std::fmt::{self, Write as _};
 
-use crate::{Config, Property};
-
-/// One generated case. Its Debug print is the "script" of a violation.
-#[derive(Clone, Debug)]
-pub(crate) struct Script {
+/// One generated case: a fresh pool of `capacity`, the `steps` in order,
+/// then the `finish`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Script {
     /// The capacity the factory is asked for.
-    pub(crate) capacity: usize,
-    /// One list of operations per submitter thread; they start together.
-    pub(crate) submitters: Vec<Vec<Op>>,
-    /// After the submitters finished: check that `capacity` tasks can still
-    /// run at once (after panics).
-    pub(crate) capacity_check: bool,
-    /// How the case ends.
-    pub(crate) finish: Finish,
+    pub capacity: usize,
+    /// What the test does, one step after the other.
+    pub steps: Vec<Step>,
+    /// How the case ends, after the last step.
+    pub finish: Finish,
+}
+
+/// One step of a [`Script`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// One thread per list of operations; they start together and the step
+    /// ends when all have finished. While they run, the test samples
+    /// `stats()` (`running <= capacity`, and `capacity` as built, unless a
+    /// stop may be under way).
+    Threads(Vec<Vec<Op>>),
+    /// The test calls `wait_idle`; nothing else is running, so `stats()` must
+    /// then be exact: `completed` and `panicked` as recorded, `running` and
+    /// `waiting` zero, `capacity` as built.
+    Quiesce,
+    /// The test sleeps this many milliseconds with the pool idle (a pool that
+    /// reaps idle workers may retire some; the next step restarts them).
+    IdleMs(u8),
+    /// After `wait_idle`, `capacity` tasks must all run at once (checks that
+    /// panics did not lower the capacity).
+    CapacityCheck,
+    /// Fills the pool with `capacity` tasks that meet, then each calls the
+    /// pool from inside with `how` (`Submit`, `SubmitWait` or `SpawnJoin` of
+    /// a quick task) while every worker is busy. A queueing pool cannot keep
+    /// a nested `join` from waiting on a child queued behind itself, so for
+    /// `SpawnJoin` on a pool that does not block one worker holds until every
+    /// nested spawn has returned instead.
+    NestedWhileFull(How),
+    /// Holds every worker on a gate, then calls `try_submit` (and a rejecting
+    /// pool's `submit`) from another thread: each must return before the gate
+    /// opens.
+    TryWhileFull,
 }
 
 /// What a submitter thread does next.
-#[derive(Clone, Debug)]
-pub(crate) enum Op {
-    /// Hands a task to the pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Hands one task to the pool.
     Task(How, Work),
+    /// Submits this many tasks of one kind with `submit`, back to back.
+    Burst(u16, Leaf),
     /// Calls `stop`.
     Stop,
     /// Calls `stop_wait`.
@@ -36,19 +81,23 @@ pub(crate) enum Op {
 
 /// How a task is handed to the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum How {
+pub enum How {
+    /// `submit`.
     Submit,
+    /// `try_submit`.
     TrySubmit,
+    /// `submit_wait`.
     SubmitWait,
-    /// `spawn`, joined when the submitter's script is over.
+    /// `spawn`, joined when the submitter's list is over.
     Spawn,
     /// `spawn`, joined at once.
     SpawnJoin,
 }
 
 /// What a task does when it runs.
-#[derive(Clone, Debug)]
-pub(crate) enum Work {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Work {
+    /// Submits nothing.
     Leaf(Leaf),
     /// Submits further tasks from inside the task.
     Nested(Via, Vec<Leaf>),
@@ -57,190 +106,199 @@ pub(crate) enum Work {
 }
 
 /// A task that submits nothing.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Leaf {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leaf {
+    /// Returns at once.
     Quick,
+    /// Sleeps this many milliseconds.
     SleepMs(u8),
     /// Busy-loops this many rounds of arithmetic.
     Spin(u16),
+    /// Panics.
     Panic,
 }
 
 /// How a task submits its children.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Via {
+pub enum Via {
+    /// `submit` (only generated where a blocking submit from a worker cannot
+    /// wait on itself).
     Submit,
+    /// `try_submit`.
     TrySubmit,
 }
 
-/// How the case ends, after every submitter finished.
-#[derive(Clone, Debug)]
-pub(crate) enum Finish {
+/// How the case ends, after the last step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finish {
+    /// `stop_wait`, then the checks after a stop.
     StopWait,
+    /// `stop`, then the checks after a stop.
     Stop,
     /// The test drops its handle (usually the last one).
     Drop,
     /// The last handle is handed to a task and dropped on a worker thread.
     DropOnWorker,
-    /// These extra threads call `stop_wait` (`true`) or `stop` (`false`) at
-    /// once, racing submits from `racers` more threads; then the test's own
-    /// thread calls `stop_wait`.
+    /// These threads call `stop_wait` (`true`) or `stop` (`false`) at once,
+    /// racing submits from `racers` more threads; then the test's own thread
+    /// calls `stop_wait`.
     Concurrent {
+        /// One entry per stopping thread.
         stoppers: Vec<bool>,
+        /// Threads submitting while the stops run.
         racers: usize,
     },
 }
 
-/// Leaves, with a panic in `panic_weight` of every 10 + `panic_weight`.
-fn leaf(panic_weight: u32) -> BoxedStrategy<Leaf> {
-    let base = prop_oneof![
-        4 => Just(Leaf::Quick),
-        3 => (0u8..=2).prop_map(Leaf::SleepMs),
-        3 => (1u16..=2000).prop_map(Leaf::Spin),
-    ];
-    if panic_weight > 0 {
-        prop_oneof![10 => base, panic_weight => Just(Leaf::Panic)].boxed()
-    } else {
-        base.boxed()
+impl Script {
+    /// Tasks the script hands to the pool directly (bursts counted in full;
+    /// nested children, capacity-check and gate tasks not counted).
+    pub fn direct_tasks(&self) -> usize {
+        self.steps
+            .iter()
+            .map(|step| match step {
+                Step::Threads(threads) => threads
+                    .iter()
+                    .flatten()
+                    .map(|op| match op {
+                        Op::Task(..) => 1,
+                        Op::Burst(n, _) => usize::from(*n),
+                        _ => 0,
+                    })
+                    .sum(),
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// The script as a Rust expression, for pasting into a test that calls
+    /// [`replay`](crate::replay) (needs `use taskpool_conformance::script::*;`).
+    pub fn to_rust(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "Script {{");
+        let _ = writeln!(out, "    capacity: {},", self.capacity);
+        let _ = writeln!(out, "    steps: vec![");
+        for step in &self.steps {
+            match step {
+                Step::Threads(threads) => {
+                    let _ = writeln!(out, "        Step::Threads(vec![");
+                    for ops in threads {
+                        let _ = writeln!(out, "            vec![");
+                        for op in ops {
+                            let _ = writeln!(out, "                {},", Rust(op));
+                        }
+                        let _ = writeln!(out, "            ],");
+                    }
+                    let _ = writeln!(out, "        ]),");
+                }
+                other => {
+                    let _ = writeln!(out, "        {},", Rust(other));
+                }
+            }
+        }
+        let _ = writeln!(out, "    ],");
+        let _ = writeln!(out, "    finish: {},", Rust(&self.finish));
+        out.push('}');
+        out
     }
 }
 
-/// Nested submits only where they cannot deadlock: a blocking pool's tasks
-/// use `try_submit` (a blocking submit from a worker can wait on itself).
-fn via(admission: Admission) -> BoxedStrategy<Via> {
-    match admission {
-        Admission::Block => Just(Via::TrySubmit).boxed(),
-        Admission::Queue | Admission::Reject => {
-            prop_oneof![Just(Via::Submit), Just(Via::TrySubmit)].boxed()
+/// Prints a script value as the Rust expression that builds it.
+struct Rust<'a, T>(&'a T);
+
+impl fmt::Display for Rust<'_, Step> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Step::Threads(threads) => {
+                f.write_str("Step::Threads(vec![")?;
+                for (i, ops) in threads.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str("vec![")?;
+                    for (k, op) in ops.iter().enumerate() {
+                        if k > 0 {
+                            f.write_str(", ")?;
+                        }
+                        write!(f, "{}", Rust(op))?;
+                    }
+                    f.write_str("]")?;
+                }
+                f.write_str("])")
+            }
+            Step::Quiesce => f.write_str("Step::Quiesce"),
+            Step::IdleMs(ms) => write!(f, "Step::IdleMs({ms})"),
+            Step::CapacityCheck => f.write_str("Step::CapacityCheck"),
+            Step::NestedWhileFull(how) => write!(f, "Step::NestedWhileFull(How::{how:?})"),
+            Step::TryWhileFull => f.write_str("Step::TryWhileFull"),
         }
     }
 }
 
-fn work(admission: Admission, panics: u32, stop_inside: bool) -> BoxedStrategy<Work> {
-    let leaf_work = leaf(panics).prop_map(Work::Leaf);
-    let nested = (via(admission), vec(leaf(panics), 1..=3)).prop_map(|(v, c)| Work::Nested(v, c));
-    if stop_inside {
-        prop_oneof![
-            6 => leaf_work,
-            2 => nested,
-            1 => any::<bool>().prop_map(Work::StopInside),
-        ]
-        .boxed()
-    } else {
-        prop_oneof![6 => leaf_work, 2 => nested].boxed()
+impl fmt::Display for Rust<'_, Op> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Op::Task(how, work) => write!(f, "Op::Task(How::{how:?}, {})", Rust(work)),
+            Op::Burst(n, leaf) => write!(f, "Op::Burst({n}, {})", Rust(leaf)),
+            Op::Stop => f.write_str("Op::Stop"),
+            Op::StopWait => f.write_str("Op::StopWait"),
+            Op::WaitIdle => f.write_str("Op::WaitIdle"),
+        }
     }
 }
 
-fn how() -> impl Strategy<Value = How> {
-    prop_oneof![
-        4 => Just(How::Submit),
-        2 => Just(How::TrySubmit),
-        1 => Just(How::SubmitWait),
-        1 => Just(How::Spawn),
-        1 => Just(How::SpawnJoin),
-    ]
-}
-
-fn task_op(admission: Admission, panics: u32, stop_inside: bool) -> BoxedStrategy<Op> {
-    (how(), work(admission, panics, stop_inside))
-        .prop_map(|(h, w)| Op::Task(h, w))
-        .boxed()
-}
-
-fn submitters(config: &Config, op: BoxedStrategy<Op>) -> BoxedStrategy<Vec<Vec<Op>>> {
-    let ops = config.max_ops.max(1);
-    let threads = config.max_submitters.max(1);
-    vec(vec(op, 1..=ops), 1..=threads).boxed()
-}
-
-/// The scripts of one property for a pool with this admission.
-pub(crate) fn strategy(
-    property: Property,
-    admission: Admission,
-    config: &Config,
-) -> BoxedStrategy<Script> {
-    let capacity = 1..=config.max_capacity.max(1);
-    match property {
-        Property::Capacity => (
-            capacity,
-            submitters(config, task_op(admission, 0, false)),
-            prop_oneof![3 => Just(Finish::StopWait), 1 => Just(Finish::Drop)],
-        )
-            .prop_map(|(capacity, submitters, finish)| Script {
-                capacity,
-                submitters,
-                capacity_check: false,
-                finish,
-            })
-            .boxed(),
-        Property::Shutdown => {
-            let op = prop_oneof![
-                16 => task_op(admission, 1, true),
-                1 => Just(Op::Stop),
-                1 => Just(Op::StopWait),
-                3 => Just(Op::WaitIdle),
-            ]
-            .boxed();
-            (
-                capacity,
-                submitters(config, op),
-                prop_oneof![
-                    2 => Just(Finish::StopWait),
-                    2 => Just(Finish::Stop),
-                    1 => Just(Finish::Drop),
-                ],
-            )
-                .prop_map(|(capacity, submitters, finish)| Script {
-                    capacity,
-                    submitters,
-                    capacity_check: false,
-                    finish,
-                })
-                .boxed()
+impl fmt::Display for Rust<'_, Work> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Work::Leaf(leaf) => write!(f, "Work::Leaf({})", Rust(leaf)),
+            Work::Nested(via, leaves) => {
+                write!(f, "Work::Nested(Via::{via:?}, vec![")?;
+                for (i, leaf) in leaves.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}", Rust(leaf))?;
+                }
+                f.write_str("])")
+            }
+            Work::StopInside(wait) => write!(f, "Work::StopInside({wait})"),
         }
-        Property::Panics => {
-            let op = prop_oneof![
-                6 => task_op(admission, 7, false),
-                1 => Just(Op::WaitIdle),
-            ]
-            .boxed();
-            (
-                capacity,
-                submitters(config, op),
-                prop_oneof![Just(Finish::StopWait), Just(Finish::Stop)],
-            )
-                .prop_map(|(capacity, submitters, finish)| Script {
-                    capacity,
-                    submitters,
-                    capacity_check: true,
-                    finish,
-                })
-                .boxed()
+    }
+}
+
+impl fmt::Display for Rust<'_, Leaf> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Leaf::Quick => f.write_str("Leaf::Quick"),
+            Leaf::SleepMs(ms) => write!(f, "Leaf::SleepMs({ms})"),
+            Leaf::Spin(n) => write!(f, "Leaf::Spin({n})"),
+            Leaf::Panic => f.write_str("Leaf::Panic"),
         }
-        Property::ConcurrentStop => (
-            capacity,
-            submitters(config, task_op(admission, 0, false)),
-            vec(any::<bool>(), 1..=3),
-            0usize..=2,
-        )
-            .prop_map(|(capacity, submitters, stoppers, racers)| Script {
-                capacity,
-                submitters,
-                capacity_check: false,
-                finish: Finish::Concurrent { stoppers, racers },
-            })
-            .boxed(),
-        Property::Drop => (
-            capacity,
-            submitters(config, task_op(admission, 0, false)),
-            prop_oneof![Just(Finish::Drop), Just(Finish::DropOnWorker)],
-        )
-            .prop_map(|(capacity, submitters, finish)| Script {
-                capacity,
-                submitters,
-                capacity_check: false,
-                finish,
-            })
-            .boxed(),
+    }
+}
+
+impl fmt::Display for Rust<'_, Finish> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Finish::StopWait => f.write_str("Finish::StopWait"),
+            Finish::Stop => f.write_str("Finish::Stop"),
+            Finish::Drop => f.write_str("Finish::Drop"),
+            Finish::DropOnWorker => f.write_str("Finish::DropOnWorker"),
+            Finish::Concurrent { stoppers, racers } => write!(
+                f,
+                "Finish::Concurrent {{ stoppers: vec!{stoppers:?}, racers: {racers} }}"
+            ),
+        }
+    }
+}
+
+/// One line per step: the compact form used in messages.
+impl fmt::Display for Script {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "capacity {}", self.capacity)?;
+        for step in &self.steps {
+            write!(f, "; {}", Rust(step))?;
+        }
+        write!(f, "; then {}", Rust(&self.finish))
     }
 }

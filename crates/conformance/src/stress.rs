@@ -138,16 +138,18 @@ struct Round {
 /// while a stopper fires `stop`, `stop_wait` or a drop at a random moment.
 /// Checks exactly-once (at-most-once after `stop`), nothing starting after a
 /// stop returned, refused tasks never running, capacity, and thread exit.
-pub fn stress<F>(
+pub fn stress<F, P>(
     factory: F,
     admission: Admission,
     config: &StressConfig,
 ) -> Result<StressReport, Violation>
 where
-    F: Fn(usize) -> Box<dyn TaskPool> + Send + Sync + 'static,
+    F: Fn(usize) -> P + Send + Sync + 'static,
+    P: TaskPool + 'static,
 {
     let started = Instant::now();
-    let factory = Arc::new(factory);
+    let factory: Arc<dyn Fn(usize) -> Box<dyn TaskPool> + Send + Sync> =
+        Arc::new(move |capacity| Box::new(factory(capacity)));
     let mut report = StressReport {
         pool: String::new(),
         seed: config.seed,
@@ -196,11 +198,14 @@ where
             rule,
             property: None,
             pool: pool.to_owned(),
+            admission: Some(admission),
             message,
             script: script.clone(),
+            case: None,
             seed: config.seed,
             cases_to_fail: u64::from(r) + 1,
             shrink_runs: 0,
+            also: Vec::new(),
         };
         let f = Arc::clone(&factory);
         let cfg = config.clone();

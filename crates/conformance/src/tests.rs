@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use taskpool::{Admission, InlinePool};
 
 use crate::watchdog::{watch, Watched};
-use crate::{verify_with, Config, Property, Rule};
+use crate::{verify_all, Config, Property, Rule};
 
 #[test]
 fn the_watchdog_gives_up_on_a_hung_body_and_leaks_it() {
@@ -42,17 +42,24 @@ fn rules_are_numbered_as_in_the_design() {
 fn an_unbounded_pool_is_caught_breaking_the_capacity_rule() {
     // InlinePool runs each task on its submitter: with several submitters it
     // runs more tasks at once than the capacity it was asked for.
+    // It also reports a capacity of its own (1) whatever it was built
+    // with, a second broken rule: find-all mode reports both.
     let config = Config::default()
         .with_cases(200)
         .with_seed(7)
+        .with_find_all(true)
         .with_properties(&[Property::Capacity]);
-    let violation = verify_with(|_| Box::new(InlinePool::new()), Admission::Queue, &config)
-        .expect_err("InlinePool ignores the capacity");
-    assert_eq!(violation.rule, Rule::Capacity);
+    let findings = verify_all(|_| InlinePool::new(), Admission::Queue, &config);
+    let violation = findings
+        .violation_of(Rule::Capacity)
+        .expect("InlinePool ignores the capacity")
+        .clone();
+    assert!(findings.violation_of(Rule::Stats).is_some());
     assert_eq!(violation.property, Some(Property::Capacity));
     assert_eq!(violation.pool, "inline");
     assert_eq!(violation.seed, 7);
     let shown = violation.to_string();
     assert!(shown.contains("rule 1"), "{shown}");
-    assert!(shown.contains("minimal script: Script {"), "{shown}");
+    assert!(shown.contains("minimal script: capacity "), "{shown}");
+    assert!(shown.contains("taskpool_conformance::replay("), "{shown}");
 }

@@ -5,8 +5,12 @@
 //! `taskpool_conformance::DEFAULT_CASES`); each test prints its summary
 //! (`-- --nocapture` to see the figures).
 
+use std::time::Duration;
 use taskpool_catalog::{build, PoolKind};
-use taskpool_conformance::{verify_build, Config};
+
+use taskpool::Admission;
+use taskpool_conformance::script::{Finish, How, Script, Step};
+use taskpool_conformance::{replay_with, verify_build, Config};
 
 fn conforms(kind: PoolKind) {
     // A kind whose crate is not wired into the catalog yet fails here, by name.
@@ -34,7 +38,12 @@ fn conforms(kind: PoolKind) {
         );
     }
     assert_eq!(summary.pool, kind.name());
-    assert!(summary.cases() >= u64::from(config.cases) * config.properties.len() as u64);
+    let planned: u64 = config
+        .properties
+        .iter()
+        .map(|p| u64::from(p.cases(&config)))
+        .sum();
+    assert!(summary.cases() >= planned);
 }
 
 macro_rules! catalog_tests {
@@ -64,4 +73,25 @@ catalog_tests! {
     threadpool_conforms => ThreadPool,
     channel_conforms => Channel,
     thread_per_task_conforms => ThreadPerTask,
+}
+
+fn nested_script(how: How) -> Script {
+    Script {
+        capacity: 1,
+        steps: vec![Step::NestedWhileFull(how), Step::Quiesce],
+        finish: Finish::StopWait,
+    }
+}
+
+#[test]
+fn thread_per_task_refuses_a_nested_blocking_submit_on_a_full_pool() {
+    // A blocking submit from the only worker used to wait for its own
+    // permit; now it is refused, and a nested submit_wait runs inline.
+    let factory = |capacity| build(PoolKind::ThreadPerTask, capacity).expect("capacity >= 1");
+    let mut config = Config::from_env();
+    config.timeout = Duration::from_secs(10);
+    for how in [How::Submit, How::SubmitWait] {
+        replay_with(factory, Admission::Block, &nested_script(how), 1, &config)
+            .unwrap_or_else(|v| panic!("nested {how:?}: {v}"));
+    }
 }

@@ -3,8 +3,10 @@
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use taskpool_utils::completion::Completion;
 
 use crate::{JoinError, SubmitError, Task, TaskPool};
 
@@ -25,33 +27,16 @@ impl ForwardedPanic {
     pub const MESSAGE: &'static str = "task panicked; the payload went to the caller waiting on it";
 }
 
-/// The shared slot between a running task and its [`TaskHandle`].
-///
-/// Invariant: `state` moves `Pending -> Ready -> Taken`, only forwards; the
-/// writer side ([`Completer`]) writes exactly once (normally, or from `Drop`
-/// when the task is dropped unrun), and notifies `ready` after writing while
-/// still holding the lock, so a waiter that saw `Pending` under the lock is
-/// always woken.
-struct Slot<R> {
-    state: Mutex<State<R>>,
-    ready: Condvar,
-}
-
-enum State<R> {
-    Pending,
-    Ready(Result<R, JoinError>),
-    Taken,
-}
-
-impl<R> Slot<R> {
-    fn lock(&self) -> MutexGuard<'_, State<R>> {
-        // No code panics while holding this lock, but never turn a poisoned
-        // lock into a second panic.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
+/// The shared slot between a running task and its [`TaskHandle`]: a
+/// [`Completion`] that polls before it parks, so a short task's result costs
+/// the waiting caller no system call.
+type Slot<R> = Completion<Result<R, JoinError>>;
 
 /// The writing half: owned by the wrapped task.
+///
+/// Invariant: the slot is written exactly once, normally or from `Drop`
+/// when the task is dropped unrun, unless the completer was disarmed (the
+/// handle is gone and nobody reads the slot).
 struct Completer<R> {
     slot: Arc<Slot<R>>,
     written: bool,
@@ -64,12 +49,8 @@ impl<R> Completer<R> {
     }
 
     fn complete(&mut self, result: Result<R, JoinError>) {
-        let mut state = self.slot.lock();
-        if matches!(*state, State::Pending) {
-            *state = State::Ready(result);
-        }
         self.written = true;
-        self.slot.ready.notify_all();
+        self.slot.set(result);
     }
 }
 
@@ -100,10 +81,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let slot = Arc::new(Slot {
-        state: Mutex::new(State::Pending),
-        ready: Condvar::new(),
-    });
+    let slot = Arc::new(Slot::new());
     let mut completer = Completer {
         slot: Arc::clone(&slot),
         written: false,
@@ -139,63 +117,27 @@ impl<R> TaskHandle<R> {
     /// none. A panic comes back as [`JoinError::Panicked`], never as a hang; a task
     /// the pool dropped unstarted comes back as [`JoinError::Abandoned`].
     pub fn join(self) -> Result<R, JoinError> {
-        let mut state = self.slot.lock();
-        loop {
-            match std::mem::replace(&mut *state, State::Taken) {
-                State::Pending => {
-                    *state = State::Pending;
-                    state = self
-                        .slot
-                        .ready
-                        .wait(state)
-                        .unwrap_or_else(PoisonError::into_inner);
-                }
-                State::Ready(result) => return result,
-                State::Taken => {
-                    unreachable!("a TaskHandle is consumed by the call that takes its result")
-                }
-            }
-        }
+        self.slot.wait()
     }
 
     /// Like [`join`](TaskHandle::join), but gives up after `timeout` and hands the
     /// handle back in [`JoinTimeoutError::TimedOut`] so the caller can wait again.
     pub fn join_timeout(self, timeout: Duration) -> Result<R, JoinTimeoutError<R>> {
-        let deadline = Instant::now().checked_add(timeout);
-        {
-            let mut state = self.slot.lock();
-            loop {
-                match std::mem::replace(&mut *state, State::Taken) {
-                    State::Pending => {
-                        *state = State::Pending;
-                        let now = Instant::now();
-                        let left = match deadline {
-                            Some(d) if d > now => d - now,
-                            Some(_) => break,
-                            // A timeout too large for Instant: wait without one.
-                            None => Duration::from_secs(3600),
-                        };
-                        state = self
-                            .slot
-                            .ready
-                            .wait_timeout(state, left)
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .0;
-                    }
-                    State::Ready(result) => return result.map_err(JoinTimeoutError::Failed),
-                    State::Taken => {
-                        unreachable!("a TaskHandle is consumed by the call that takes its result")
-                    }
-                }
-            }
+        // A timeout too large for `Instant` waits as long as it takes.
+        let result = match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.slot.wait_deadline(deadline),
+            None => Some(self.slot.wait()),
+        };
+        match result {
+            Some(result) => result.map_err(JoinTimeoutError::Failed),
+            None => Err(JoinTimeoutError::TimedOut(self)),
         }
-        Err(JoinTimeoutError::TimedOut(self))
     }
 
     /// True once the task has finished (normally, by panicking, or by being
     /// abandoned), so that [`join`](TaskHandle::join) will not block.
     pub fn is_finished(&self) -> bool {
-        !matches!(*self.slot.lock(), State::Pending)
+        self.slot.is_set()
     }
 }
 

@@ -3,7 +3,8 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use taskpool_utils::notifier::Notifier;
+use taskpool_utils::sync::{lock, Arc, AtomicU64, Mutex, Ordering};
 
 use crate::{PoolStats, SubmitError, Task, TaskPool};
 
@@ -28,24 +29,39 @@ use crate::{PoolStats, SubmitError, Task, TaskPool};
 /// pool.submit(Box::new(|| println!("runs right here"))).unwrap();
 /// assert_eq!(pool.stats().completed, 1);
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct InlinePool {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
-struct Inner {
-    /// Guards every counter; `idle` is notified whenever `running` drops.
-    state: Mutex<State>,
-    idle: Condvar,
-}
+/// Bit 0 of [`Inner::state`]: shutdown has begun.
+const STOPPED: u64 = 1;
+/// One task running, in [`Inner::state`] (bits 1..=20).
+const RUNNING_ONE: u64 = 1 << 1;
+/// Mask of the running count in [`Inner::state`].
+const RUNNING_MASK: u64 = ((1 << 20) - 1) << 1;
+/// One task started, in [`Inner::state`] (bits 21..=63).
+const STARTED_ONE: u64 = 1 << 21;
 
-#[derive(Default)]
-struct State {
-    stopped: bool,
-    running: usize,
-    completed: u64,
-    panicked: u64,
+struct Inner {
+    /// `STOPPED`, the tasks running now and the tasks ever started, in one
+    /// word, so that a task is counted as started in the same atomic step
+    /// that checks for shutdown ("stopped" and "accepted" never both hold).
+    /// Every submitting thread adds `RUNNING_ONE + STARTED_ONE` before a task
+    /// and subtracts `RUNNING_ONE` after it; the first `stop` sets
+    /// `STOPPED`. All accesses are `SeqCst`: the waiter protocol below
+    /// relies on one total order with `waiters`.
+    state: AtomicU64,
+    /// Tasks that panicked; bumped before the task stops counting as
+    /// running, so a waiter that saw it finish reads it. `completed` is
+    /// derived: started − running − panicked.
+    panicked: AtomicU64,
+    /// Held by a waiter while it checks `state` and by `idle` before it
+    /// notifies (see [`Notifier`]); guards nothing else.
+    lock: Mutex<()>,
+    /// Notified after every change of `state`; a finishing task costs no
+    /// system call when nobody waits.
+    idle: Notifier,
 }
 
 thread_local! {
@@ -58,37 +74,39 @@ thread_local! {
 impl InlinePool {
     /// A new, running pool.
     pub fn new() -> Self {
-        Self::default()
+        InlinePool {
+            inner: Arc::new(Inner {
+                state: AtomicU64::new(0),
+                panicked: AtomicU64::new(0),
+                lock: Mutex::new(()),
+                idle: Notifier::new(),
+            }),
+        }
     }
 
     fn id(&self) -> usize {
         Arc::as_ptr(&self.inner) as usize
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// Waits until the only running tasks are those on this thread's stack.
-    fn wait_quiet(&self, mut state: MutexGuard<'_, State>) {
+    fn wait_quiet(&self) {
         let id = self.id();
-        let own = ACTIVE.with(|a| a.borrow().iter().filter(|&&x| x == id).count());
-        while state.running > own {
-            state = self
-                .inner
-                .idle
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
+        let own = ACTIVE.with(|a| a.borrow().iter().filter(|&&x| x == id).count()) as u64;
+        let inner = &*self.inner;
+        let quiet = || (inner.state.load(Ordering::SeqCst) & RUNNING_MASK) / RUNNING_ONE <= own;
+        if !quiet() {
+            drop(inner.idle.wait_until(lock(&inner.lock), |_| quiet()));
         }
     }
 
+    /// Wakes the waiters, if there are any.
+    fn notify(&self) {
+        self.inner.idle.notify(&self.inner.lock);
+    }
+
     fn shut_down(&self) {
-        let mut state = self.lock();
-        state.stopped = true;
-        self.wait_quiet(state);
+        self.inner.state.fetch_or(STOPPED, Ordering::SeqCst);
+        self.wait_quiet();
     }
 }
 
@@ -98,26 +116,29 @@ impl TaskPool for InlinePool {
     }
 
     fn submit(&self, task: Task) -> Result<(), SubmitError> {
-        {
-            // Refuse in the same critical section that would count the task as
-            // running, so "stopped" and "accepted" never both hold for it.
-            let mut state = self.lock();
-            if state.stopped {
-                return Err(SubmitError::Stopped(task));
-            }
-            state.running += 1;
+        let inner = &*self.inner;
+        // Count the task as started and running, and check for shutdown, in
+        // one step (rule 4).
+        let before = inner
+            .state
+            .fetch_add(RUNNING_ONE + STARTED_ONE, Ordering::SeqCst);
+        if before & STOPPED != 0 {
+            inner
+                .state
+                .fetch_sub(RUNNING_ONE + STARTED_ONE, Ordering::SeqCst);
+            // A stop may be waiting for the count we briefly raised.
+            self.notify();
+            return Err(SubmitError::Stopped(task));
         }
         let id = self.id();
         ACTIVE.with(|a| a.borrow_mut().push(id));
         let outcome = panic::catch_unwind(AssertUnwindSafe(task));
         ACTIVE.with(|a| a.borrow_mut().pop());
-        let mut state = self.lock();
-        state.running -= 1;
-        match outcome {
-            Ok(()) => state.completed += 1,
-            Err(_) => state.panicked += 1,
+        if outcome.is_err() {
+            inner.panicked.fetch_add(1, Ordering::Relaxed);
         }
-        self.inner.idle.notify_all();
+        inner.state.fetch_sub(RUNNING_ONE, Ordering::SeqCst);
+        self.notify();
         Ok(())
     }
 
@@ -134,24 +155,32 @@ impl TaskPool for InlinePool {
     }
 
     fn is_stopped(&self) -> bool {
-        self.lock().stopped
+        self.inner.state.load(Ordering::SeqCst) & STOPPED != 0
     }
 
     fn stats(&self) -> PoolStats {
-        let state = self.lock();
+        let state = self.inner.state.load(Ordering::SeqCst);
+        let running = (state & RUNNING_MASK) / RUNNING_ONE;
+        let started = state / STARTED_ONE;
+        let panicked = self.inner.panicked.load(Ordering::Relaxed);
         PoolStats {
             capacity: usize::MAX,
             workers: 0,
-            running: state.running,
+            running: running as usize,
             waiting: 0,
-            completed: state.completed,
-            panicked: state.panicked,
+            completed: started.saturating_sub(running + panicked),
+            panicked,
         }
     }
 
     fn wait_idle(&self) {
-        let state = self.lock();
-        self.wait_quiet(state);
+        self.wait_quiet();
+    }
+}
+
+impl Default for InlinePool {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

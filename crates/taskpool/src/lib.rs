@@ -46,7 +46,9 @@
 mod error;
 mod handle;
 mod inline;
-#[cfg(test)]
+#[cfg(all(test, tp_loom))]
+mod loom_tests;
+#[cfg(all(test, not(tp_loom)))]
 mod tests;
 
 use std::fmt;

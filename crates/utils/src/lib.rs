@@ -6,6 +6,12 @@
 //!   atomics, `Arc`, threads and thread-locals (loom's under
 //!   `--cfg tp_loom`, so the loom models of every crate explore the real
 //!   code), and the poison-ignoring lock and wait helpers.
+//! - [`completion`]: [`Completion`](completion::Completion), the one-shot
+//!   slot every "wait for this one task" is built on: it polls before it
+//!   parks, and its setter wakes only a parked waiter.
+//! - [`notifier`]: [`Notifier`](notifier::Notifier), a condition variable
+//!   that counts its waiters, so that a pool can signal "something changed"
+//!   after every task and pay a system call only when someone waits.
 //! - [`clock`]: where a pool reads the time, real or a [`ManualClock`] that
 //!   tests advance; pools learn of an advance through a hook they subscribe
 //!   ([`subscribe`]).
@@ -29,6 +35,8 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod completion;
+pub mod notifier;
 pub mod poll;
 pub mod subscribe;
 pub mod sync;

@@ -30,6 +30,22 @@ pub use loom::thread_local;
 pub use crossbeam_utils::CachePadded;
 
 use std::sync::PoisonError;
+
+/// Marks the middle of a store-then-load pair of `SeqCst` operations on two
+/// different atomics (the Dekker pattern: "I wrote mine, now I read yours").
+///
+/// Rust's memory model puts all `SeqCst` operations in one total order, so
+/// with both sides written as a `SeqCst` write followed by a `SeqCst` read,
+/// at least one side sees the other's write: no fence is needed, and outside
+/// loom this is a no-op. Loom treats `SeqCst` accesses as `AcqRel` (a
+/// documented gap in its model, which makes it report lost wake-ups that
+/// cannot happen) but models `fence(SeqCst)` faithfully; under loom this is
+/// that fence, so the models check the same ordering the real code relies on.
+#[inline(always)]
+pub fn dekker_point() {
+    #[cfg(tp_loom)]
+    loom::sync::atomic::fence(Ordering::SeqCst);
+}
 use std::time::Duration;
 
 /// An `Arc` for values that are never written once shared: a configuration,

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle, ThreadId};
 
-use taskpool::{Admission, BuildError, PoolStats, SubmitError, Task, TaskPool};
+use taskpool::{Admission, BuildError, PoolStats, SubmitError, Task, TaskPool, WaitError};
 
 /// The one thing a [`FaultyPool`] gets wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,28 @@ pub(crate) enum Fault {
     SubstituteOnRefusal,
     /// Rule 9: the builder turns capacity 0 into 1 instead of refusing it.
     AcceptsZeroCapacity,
+    /// Rule 1 at sizes the small cases never reach: one worker too many on
+    /// pools of more than 8.
+    ExtraWorkerAboveEight,
+    /// Rule 2 after a long life: the 1,500th task accepted is dropped.
+    DropsTaskAfterMany,
+    /// Rule 4: `submit` checks "stopped", unlocks, then queues without
+    /// checking again, so a task can land after the shutdown drained.
+    CheckThenActSubmit,
+    /// Liveness: a worker that finishes a task waits for a wake-up without
+    /// looking at the queue (a task queued while it ran is stranded).
+    LostWakeup,
+    /// Rule 7: `submit_wait` from inside a task submits and waits even when
+    /// every worker is waiting the same way (the trait's provided method).
+    NestedWaitDeadlocks,
+    /// Rule 7: a blocking `submit` from inside a task on a full pool waits
+    /// for room that only the calling task could make.
+    NestedSubmitBlocks,
+    /// `try_submit` waits for room instead of refusing.
+    TrySubmitWaits,
+    /// Stats: `completed` is not counted for a task that finishes while
+    /// another is still running.
+    StatsMiscount,
 }
 
 impl Fault {
@@ -72,6 +94,14 @@ impl Fault {
         Fault::WaitIdleEarly,
         Fault::SubstituteOnRefusal,
         Fault::AcceptsZeroCapacity,
+        Fault::ExtraWorkerAboveEight,
+        Fault::DropsTaskAfterMany,
+        Fault::CheckThenActSubmit,
+        Fault::LostWakeup,
+        Fault::NestedWaitDeadlocks,
+        Fault::NestedSubmitBlocks,
+        Fault::TrySubmitWaits,
+        Fault::StatsMiscount,
     ];
 }
 
@@ -117,6 +147,8 @@ struct State {
     completed: u64,
     panicked: u64,
     stopper: Option<ThreadId>,
+    /// Tasks accepted so far (`DropsTaskAfterMany`).
+    accepted: u64,
     /// `StartsAfterStop`: the task kept back by `stop`.
     zombie: Option<Task>,
 }
@@ -143,11 +175,9 @@ impl FaultyPool {
             idle: Condvar::new(),
             release: AtomicBool::new(false),
         });
-        let workers = if fault == Fault::ExtraTaskUnderContention {
-            capacity + 1
-        } else {
-            capacity
-        };
+        let extra = fault == Fault::ExtraTaskUnderContention
+            || (fault == Fault::ExtraWorkerAboveEight && capacity > 8);
+        let workers = if extra { capacity + 1 } else { capacity };
         let handles: Vec<JoinHandle<()>> = (0..workers)
             .map(|index| {
                 let inner = Arc::clone(&inner);
@@ -274,6 +304,20 @@ impl FaultyPool {
         self.run_zombie();
         let inner = &self.inner;
         let mut s = inner.lock();
+        if inner.fault == Fault::CheckThenActSubmit && !s.stopped {
+            // The fault: the check above is not repeated after the gap
+            // (widened on every fourth submit so that races hit it).
+            s.accepted += 1;
+            let widen = s.accepted.is_multiple_of(4);
+            drop(s);
+            if widen {
+                thread::sleep(std::time::Duration::from_micros(300));
+            }
+            s = inner.lock();
+            s.queue.push_back(task);
+            inner.work.notify_all();
+            return Ok(());
+        }
         if s.stopped {
             if inner.fault == Fault::AcceptsAfterStop
                 && s.exited
@@ -287,8 +331,25 @@ impl FaultyPool {
             return Err(SubmitError::Stopped(task));
         }
         let full = |s: &State| s.running + s.queue.len() >= inner.capacity;
+        // From one of our own workers a blocking submit could wait for room
+        // only the calling task can make: refuse instead (rule 7).
+        let may_block = match inner.fault {
+            Fault::TrySubmitWaits => !self.on_worker(),
+            Fault::NestedSubmitBlocks => may_block,
+            _ => may_block && !self.on_worker(),
+        };
         match inner.admission {
             Admission::Queue => {}
+            Admission::Block | Admission::Reject
+                if may_block && inner.fault == Fault::TrySubmitWaits =>
+            {
+                while full(&s) && !s.stopped {
+                    s = wait(&inner.room, s);
+                }
+                if s.stopped {
+                    return Err(SubmitError::Stopped(task));
+                }
+            }
             Admission::Block if may_block => {
                 while full(&s) && !s.stopped {
                     s.blocked += 1;
@@ -312,9 +373,34 @@ impl FaultyPool {
                 }
             }
         }
+        s.accepted += 1;
+        if inner.fault == Fault::DropsTaskAfterMany && s.accepted == 1500 {
+            // The fault: accepted, and silently dropped.
+            drop(s);
+            drop(task);
+            return Ok(());
+        }
         s.queue.push_back(task);
         inner.work.notify_all();
         Ok(())
+    }
+
+    /// `submit_wait` on one of our own workers: runs the task inline, so a
+    /// task waiting for a task never waits for a worker (rule 7).
+    fn run_inline(&self, task: Task) -> Result<(), WaitError> {
+        if self.inner.lock().stopped {
+            return Err(WaitError::Rejected(SubmitError::Stopped(task)));
+        }
+        match panic::catch_unwind(AssertUnwindSafe(task)) {
+            Ok(()) => {
+                self.inner.lock().completed += 1;
+                Ok(())
+            }
+            Err(payload) => {
+                self.inner.lock().panicked += 1;
+                Err(WaitError::Panicked(payload))
+            }
+        }
     }
 }
 
@@ -343,7 +429,9 @@ fn worker(inner: &Inner, index: usize) {
             s = inner.lock();
             s.running -= 1;
             if ok {
-                s.completed += 1;
+                if !(inner.fault == Fault::StatsMiscount && s.running > 0) {
+                    s.completed += 1;
+                }
             } else {
                 s.panicked += 1;
             }
@@ -352,6 +440,10 @@ fn worker(inner: &Inner, index: usize) {
             if !ok && inner.fault == Fault::WorkerLostOnPanic {
                 // The fault: this worker is gone and nobody replaces it.
                 return;
+            }
+            if inner.fault == Fault::LostWakeup && !s.stopped {
+                // The fault: wait for a wake-up without looking at the queue.
+                s = wait(&inner.work, s);
             }
         } else if s.stopped && (s.queue.is_empty() || !s.draining) {
             break;
@@ -380,6 +472,17 @@ impl TaskPool for FaultyPool {
 
     fn try_submit(&self, task: Task) -> Result<(), SubmitError> {
         self.admit(task, false)
+    }
+
+    fn submit_wait(&self, task: Task) -> Result<(), WaitError> {
+        if self.on_worker() && self.inner.fault != Fault::NestedWaitDeadlocks {
+            return self.run_inline(task);
+        }
+        let (wrapped, handle) = taskpool::task_with_handle(task);
+        match self.submit(wrapped) {
+            Ok(()) => handle.join().map_err(WaitError::from),
+            Err(refused) => Err(WaitError::Rejected(refused)),
+        }
     }
 
     fn stop(&self) {

@@ -1,0 +1,192 @@
+//! What every adapter adds: the library under a stop gate, counts of tasks
+//! that finished, and a mark on the pool's threads.
+//!
+//! None of the wrapped libraries has a "stopped" state that refuses new
+//! tasks, so each adapter keeps the library in a [`Gate`]: a submit holds
+//! the read lock while it hands the task over, a stop takes the library out
+//! under the write lock, so no submit slips past a stop. [`Counts`] counts
+//! completions and panics with a guard dropped as the task ends (it never
+//! catches a panic: the library sees it exactly as it would without the
+//! adapter). [`on_pool`] tells a stop called from one of the pool's own
+//! tasks, which must not wait for itself.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock, RwLockReadGuard};
+
+use taskpool::{SubmitError, Task};
+
+thread_local! {
+    /// The id of the adapter whose task this thread is running now (0: none).
+    static ON_POOL: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A process-unique id per adapter, for [`on_pool`].
+pub(crate) fn next_id() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// True on a thread running one of adapter `id`'s tasks.
+pub(crate) fn on_pool(id: usize) -> bool {
+    ON_POOL.with(Cell::get) == id
+}
+
+/// The library, until a stop takes it out.
+///
+/// Invariant: `Some` until the first `stop`/`stop_wait`; then `None` for
+/// good. Writer: [`Gate::close`], once.
+#[derive(Debug)]
+pub(crate) struct Gate<L> {
+    lib: RwLock<Option<L>>,
+}
+
+impl<L> Gate<L> {
+    pub(crate) fn new(lib: L) -> Self {
+        Gate {
+            lib: RwLock::new(Some(lib)),
+        }
+    }
+
+    /// The library while the pool is open, held for the hand-over.
+    pub(crate) fn open(&self) -> RwLockReadGuard<'_, Option<L>> {
+        self.lib.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes the library out: `Some` for the one call that closed the gate.
+    pub(crate) fn close(&self) -> Option<L> {
+        self.lib
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.open().is_none()
+    }
+
+    /// Hands `task` to the library with `hand`, or refuses it with
+    /// `Stopped` once closed.
+    pub(crate) fn submit(
+        &self,
+        task: Task,
+        hand: impl FnOnce(&L, Task),
+    ) -> Result<(), SubmitError> {
+        let guard = self.open();
+        match guard.as_ref() {
+            Some(lib) => {
+                hand(lib, task);
+                Ok(())
+            }
+            None => Err(SubmitError::Stopped(task)),
+        }
+    }
+}
+
+/// Task counts kept by the adapter.
+///
+/// Invariant: `in_flight` counts tasks handed to the library and not yet
+/// ended (or dropped); it is decremented under `lock` and `idle` notified
+/// when it reaches zero, so [`Counts::wait_idle`] cannot miss the wake-up.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    completed: AtomicU64,
+    panicked: AtomicU64,
+    running: AtomicUsize,
+    in_flight: AtomicUsize,
+    lock: Mutex<()>,
+    idle: Condvar,
+}
+
+impl Counts {
+    pub(crate) fn completed(&self) -> u64 {
+        self.completed.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn panicked(&self) -> u64 {
+        self.panicked.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn running(&self) -> usize {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// Tasks handed over and not yet started.
+    pub(crate) fn waiting(&self) -> usize {
+        self.in_flight
+            .load(Ordering::SeqCst)
+            .saturating_sub(self.running())
+    }
+
+    /// Waits until every task handed over has ended or been dropped.
+    pub(crate) fn wait_idle(&self) {
+        let mut guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        while self.in_flight.load(Ordering::SeqCst) > 0 {
+            guard = self
+                .idle
+                .wait(guard)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn settle(&self) {
+        let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.idle.notify_all();
+        }
+    }
+}
+
+/// Wraps `task` for adapter `id`: marks the thread as the pool's while it
+/// runs, and counts it (completed or panicked) as it ends, without catching
+/// anything. A wrapped task dropped unrun still settles its count.
+pub(crate) fn wrap(id: usize, counts: &Arc<Counts>, task: Task) -> Task {
+    counts.in_flight.fetch_add(1, Ordering::SeqCst);
+    let mut ticket = Ticket {
+        counts: Arc::clone(counts),
+        started: false,
+    };
+    Box::new(move || {
+        ticket.start();
+        let previous = ON_POOL.with(|p| p.replace(id));
+        let _restore = Restore(previous);
+        task();
+    })
+}
+
+/// Settles one task's count when dropped: as completed or panicked if it
+/// started, as simply gone if the library dropped it unrun.
+struct Ticket {
+    counts: Arc<Counts>,
+    started: bool,
+}
+
+impl Ticket {
+    fn start(&mut self) {
+        self.started = true;
+        self.counts.running.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if self.started {
+            let counter = if std::thread::panicking() {
+                &self.counts.panicked
+            } else {
+                &self.counts.completed
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+            self.counts.running.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.counts.settle();
+    }
+}
+
+struct Restore(usize);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let _ = ON_POOL.try_with(|p| p.set(self.0));
+    }
+}

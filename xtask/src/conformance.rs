@@ -1,0 +1,450 @@
+//! `cargo xtask conformance`: the conformance suite in find-all mode over
+//! every catalog pool and every third-party adapter, written to
+//! `comparisons/CONFORMANCE.md`.
+//!
+//! The run is long (many cases per property, every pool); it is not part of
+//! CI. Rendering is a pure function of the run ([`render`]), tested on its
+//! own.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use taskpool::{Admission, BuildError, TaskPool};
+use taskpool_adapters::Adapter;
+use taskpool_catalog::PoolKind;
+use taskpool_conformance::{verify_all, Config, Findings, Property, Rule};
+
+use crate::error::{Context, Result};
+use crate::machine::Environment;
+use crate::paths;
+
+/// How much the verdict runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Cases per property (the long-case properties run their share).
+    pub cases: u32,
+    /// Seed of every pool's run (`None`: random, recorded in the report).
+    pub seed: Option<u64>,
+    /// Only the pools with these names (`None`: all).
+    pub pools: Option<Vec<String>>,
+}
+
+/// One pool's verdict.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// The pool's name.
+    pub name: String,
+    /// Where it comes from: this workspace's catalog, or the crate wrapped.
+    pub origin: String,
+    /// For an adapter: what it adds to the library.
+    pub adds: Option<String>,
+    /// The admission it was checked under.
+    pub admission: Admission,
+    /// What the suite found (every broken rule once).
+    pub findings: Findings,
+    /// Rule 9: `None` if building with capacity 0 was refused, otherwise
+    /// what happened.
+    pub zero_capacity: Option<String>,
+}
+
+/// Facts about the run, for the report's header.
+#[derive(Debug, Clone)]
+pub struct RunFacts {
+    /// The machine and toolchain.
+    pub environment: Environment,
+    /// The configuration every pool ran with (seed aside).
+    pub config: Config,
+    /// Wall time of the whole run.
+    pub elapsed: Duration,
+}
+
+/// What a third-party library's broken rule means, and the direct,
+/// adapter-free test that reproduces it.
+struct Note {
+    pool: &'static str,
+    rule: Rule,
+    text: &'static str,
+}
+
+/// Reproduced in `crates/adapters/tests/upstream.rs` before being reported.
+const NOTES: &[Note] = &[
+    Note {
+        pool: "rusty_pool",
+        rule: Rule::ThreadsExited,
+        text: "The library's choice, documented: `shutdown_join` waits until the workers are \
+               idle, not until their threads have exited (reproduced without the adapter by \
+               `rusty_pool_shutdown_join_returns_before_its_threads_exit`). Harmless for most \
+               programs; it matters to one that must know no pool thread outlives a shutdown.",
+    },
+    Note {
+        pool: "rusty_pool",
+        rule: Rule::StopIdempotentAndReentrant,
+        text: "A task that waits for another task (`evaluate(..).await_complete()`) while \
+               every worker waits the same way deadlocks: the library cannot tell that the \
+               wait comes from its own worker, so it can neither run the child inline nor \
+               refuse it (reproduced by \
+               `rusty_pool_task_waiting_for_a_task_on_a_full_pool_deadlocks`). The same holds \
+               for any plain queue; the adapter uses the trait's provided `submit_wait`.",
+    },
+    Note {
+        pool: "threadpool-direct",
+        rule: Rule::ThreadsExited,
+        text: "The library has no shutdown and never joins its threads: dropping the pool lets \
+               them finish the queue and exit on their own (reproduced by \
+               `threadpool_never_joins_its_threads`). A documented design, not a bug; the \
+               workspace's `threadpool` baseline adds the thread-exit tracking that keeps rule 6.",
+    },
+    Note {
+        pool: "threadpool-direct",
+        rule: Rule::StopIdempotentAndReentrant,
+        text: "A task that waits for another task while every worker waits the same way \
+               deadlocks: a plain queue with no way to know the wait comes from one of its \
+               workers (the same shape as rusty_pool's, reproduced there). The adapter uses the \
+               trait's provided `submit_wait`.",
+    },
+    Note {
+        pool: "futures-executor",
+        rule: Rule::PanicsSurvived,
+        text: "A panicking task unwinds its worker thread, which is not replaced: the pool runs \
+               with one thread fewer for good (reproduced by \
+               `futures_thread_pool_loses_a_thread_to_a_panicking_task`). The pool is built for \
+               futures that do not panic; `futures::FutureExt::catch_unwind` is the documented \
+               way to contain one, and a user running plain closures on it should wrap them.",
+    },
+    Note {
+        pool: "futures-executor",
+        rule: Rule::ThreadsExited,
+        text: "Dropping the last handle sends each thread a close message and returns; threads \
+               are never joined (reproduced by `futures_thread_pool_never_joins_its_threads`). \
+               The library has no shutdown API; this is its design.",
+    },
+    Note {
+        pool: "futures-executor",
+        rule: Rule::StopIdempotentAndReentrant,
+        text: "A task that blocks waiting for another task while every thread does the same \
+               deadlocks; futures are meant to `.await` instead of blocking a pool thread, so \
+               this is misuse the library's docs warn against, reported because the trait's \
+               `submit_wait` is a blocking wait.",
+    },
+];
+
+/// Runs the verdict and writes `comparisons/CONFORMANCE.md`; returns its path.
+pub fn run(options: &Options) -> Result<PathBuf> {
+    let started = Instant::now();
+    let root = paths::root();
+    let mut config = Config::default()
+        .with_cases(options.cases)
+        .with_find_all(true);
+    // A pool that hangs is caught by the first hang; later hangs of the same
+    // rule only cost time, so keep the watchdog short (a slow case is not a
+    // hang at these sizes: the longest take well under a second).
+    config.timeout = Duration::from_secs(10);
+    config.shrink_timeout = Duration::from_secs(3);
+    config.max_shrink_time = Duration::from_secs(20);
+    if let Some(seed) = options.seed {
+        config.seed = seed;
+    }
+    let wanted = |name: &str| {
+        options
+            .pools
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|p| p == name))
+    };
+    let mut verdicts = Vec::new();
+    for &kind in PoolKind::ALL {
+        if !wanted(kind.name()) {
+            continue;
+        }
+        eprintln!("conformance: {kind} ...");
+        let verdict = judge(
+            kind.name(),
+            "catalog".to_owned(),
+            None,
+            kind.features().admission,
+            move |c| taskpool_catalog::build(kind, c),
+            &config,
+        );
+        eprintln!("conformance: {kind}: {}", verdict.findings.summary);
+        verdicts.push(verdict);
+    }
+    for &adapter in Adapter::ALL {
+        if !wanted(adapter.name()) {
+            continue;
+        }
+        eprintln!("conformance: {} ...", adapter.name());
+        let verdict = judge(
+            adapter.name(),
+            adapter.library().to_owned(),
+            Some(adapter.adds().to_owned()),
+            adapter.admission(),
+            move |c| adapter.build(c),
+            &config,
+        );
+        eprintln!(
+            "conformance: {}: {}",
+            adapter.name(),
+            verdict.findings.summary
+        );
+        verdicts.push(verdict);
+    }
+    let facts = RunFacts {
+        environment: Environment::capture(&root),
+        config,
+        elapsed: started.elapsed(),
+    };
+    let path = root.join("comparisons").join("CONFORMANCE.md");
+    fs::write(&path, render(&verdicts, &facts))
+        .context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+fn judge<B>(
+    name: &str,
+    origin: String,
+    adds: Option<String>,
+    admission: Admission,
+    builder: B,
+    config: &Config,
+) -> Verdict
+where
+    B: Fn(usize) -> std::result::Result<Box<dyn TaskPool>, BuildError> + Send + Sync + 'static,
+{
+    let zero_capacity = match builder(0) {
+        Err(_) => None,
+        Ok(pool) => {
+            pool.stop();
+            Some("building with capacity 0 succeeded".to_owned())
+        }
+    };
+    let findings = verify_all(
+        move |c| match builder(c) {
+            Ok(pool) => pool,
+            Err(e) => panic!("building with capacity {c} failed: {e}"),
+        },
+        admission,
+        config,
+    );
+    Verdict {
+        name: name.to_owned(),
+        origin,
+        adds,
+        admission,
+        findings,
+        zero_capacity,
+    }
+}
+
+/// The rules in the verdict table's order.
+fn rules() -> Vec<Rule> {
+    Rule::ALL.to_vec()
+}
+
+/// The report, from the verdicts and the facts of the run.
+pub fn render(verdicts: &[Verdict], facts: &RunFacts) -> String {
+    let mut out = String::new();
+    let env = &facts.environment;
+    let config = &facts.config;
+    let _ = writeln!(out, "# Conformance verdict\n");
+    let _ = writeln!(
+        out,
+        "Generated by `cargo xtask conformance`; do not edit. Regenerate with \
+         `cargo xtask conformance --cases {}`.\n",
+        config.cases
+    );
+    let _ = writeln!(
+        out,
+        "Every pool of the catalog and every third-party adapter of `taskpool-adapters`, \
+         checked by `taskpool-conformance` in find-all mode: each property runs all its \
+         cases, and each broken rule is reported once, with the minimal script that shows \
+         it. A third-party verdict is the library's own behaviour through the thinnest \
+         adapter that gives it the `TaskPool` trait (what each adds is listed below); a \
+         broken rule is reported only after a direct test without the adapter reproduced \
+         it (`crates/adapters/tests/upstream.rs`).\n"
+    );
+    let _ = writeln!(
+        out,
+        "Run at `{}` on {}, {} ({} cores), {}; {} in all.\n",
+        env.git_revision,
+        env.date,
+        env.cpu_model,
+        env.cores,
+        env.rustc.lines().next().unwrap_or("rustc"),
+        fmt_duration(facts.elapsed)
+    );
+    let per_property: Vec<String> = config
+        .properties
+        .iter()
+        .map(|p| format!("`{}` {}", p.name(), p.cases(config)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Cases per property (a case builds a fresh pool and runs one generated script): {}; \
+         capacities up to {}; watchdog {:?}; exit grace {:?} (strict). Seed {} for every pool \
+         (`TASKPOOL_CONFORMANCE_SEED` replays it).\n",
+        per_property.join(", "),
+        config.max_capacity,
+        config.timeout,
+        config.exit_grace,
+        config.seed
+    );
+
+    // The table.
+    let _ = write!(out, "| pool | from | admission | cases |");
+    for rule in rules() {
+        let _ = write!(out, " {} |", rule.short_name());
+    }
+    let _ = write!(out, "\n|---|---|---|---:|");
+    for _ in rules() {
+        let _ = write!(out, ":-:|");
+    }
+    out.push('\n');
+    for v in verdicts {
+        let _ = write!(
+            out,
+            "| {} | {} | {} | {} |",
+            v.name,
+            v.origin,
+            v.admission,
+            v.findings.summary.cases()
+        );
+        for rule in rules() {
+            let broken = if rule == Rule::BadConfigRejected {
+                v.zero_capacity.is_some()
+            } else {
+                v.findings.violation_of(rule).is_some()
+            };
+            let _ = write!(out, " {} |", if broken { "✗" } else { "✓" });
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "\n✓: no case broke the rule (the pool's whole run, `cases` cases over every property, \
+         checks every rule it can observe); ✗: broken, see below. Rule 9 is checked once per \
+         pool, by building it with capacity 0.\n"
+    );
+
+    // Cases per property, per pool.
+    let _ = writeln!(out, "## Cases run, per pool and property\n");
+    let _ = write!(out, "| pool |");
+    for p in &config.properties {
+        let _ = write!(out, " {} |", p.name());
+    }
+    let _ = write!(out, " time |\n|---|");
+    for _ in &config.properties {
+        out.push_str("---:|");
+    }
+    out.push_str("---:|\n");
+    for v in verdicts {
+        let _ = write!(out, "| {} |", v.name);
+        for p in &config.properties {
+            let _ = write!(out, " {} |", cases_of(&v.findings, *p));
+        }
+        let _ = writeln!(out, " {} |", fmt_duration(v.findings.summary.elapsed));
+    }
+
+    // Third-party adapters.
+    let _ = writeln!(out, "\n## What each adapter adds\n");
+    for v in verdicts.iter().filter(|v| v.adds.is_some()) {
+        let _ = writeln!(
+            out,
+            "- **{}** ({}): {}.",
+            v.name,
+            v.origin,
+            v.adds.as_deref().unwrap_or_default()
+        );
+    }
+
+    // Violations.
+    let _ = writeln!(out, "\n## Violations\n");
+    let mut any = false;
+    for v in verdicts {
+        if let Some(message) = &v.zero_capacity {
+            any = true;
+            let _ = writeln!(out, "### {}: rule 9\n\n{message}.\n", v.name);
+        }
+        for violation in &v.findings.violations {
+            any = true;
+            let _ = writeln!(out, "### {}: {}\n", v.name, violation.rule);
+            if let Some(note) = NOTES
+                .iter()
+                .find(|n| n.pool == v.name && n.rule == violation.rule)
+            {
+                let _ = writeln!(out, "{}\n", note.text);
+            }
+            let _ = writeln!(
+                out,
+                "Found by property `{}` (seed {}, case {}, {} shrink runs). What happened: {}\n",
+                violation.property.map_or("-", Property::name),
+                violation.seed,
+                violation.cases_to_fail,
+                violation.shrink_runs,
+                violation.message
+            );
+            if let Some(case) = &violation.case {
+                let _ = writeln!(out, "Minimal script:\n\n```rust\n{}\n```\n", case.to_rust());
+            } else {
+                let _ = writeln!(out, "Script: `{}`\n", violation.script);
+            }
+        }
+    }
+    if !any {
+        let _ = writeln!(out, "None.");
+    }
+    out
+}
+
+fn cases_of(findings: &Findings, property: Property) -> u64 {
+    findings.summary.cases_of(property)
+}
+
+fn fmt_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs >= 60 {
+        format!("{} min {} s", secs / 60, secs % 60)
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_says_it_is_generated_and_lists_every_rule_and_violation() {
+        let config = Config::default()
+            .with_cases(2)
+            .with_seed(3)
+            .with_find_all(true)
+            .with_properties(&[Property::Capacity]);
+        let findings = verify_all(|_| taskpool::InlinePool::new(), Admission::Queue, &config);
+        assert!(
+            !findings.violations.is_empty(),
+            "InlinePool reports capacity 1"
+        );
+        let verdict = Verdict {
+            name: "inline".to_owned(),
+            origin: "taskpool".to_owned(),
+            adds: Some("nothing".to_owned()),
+            admission: Admission::Queue,
+            findings,
+            zero_capacity: Some("building with capacity 0 succeeded".to_owned()),
+        };
+        let facts = RunFacts {
+            environment: Environment::capture(&paths::root()),
+            config,
+            elapsed: Duration::from_secs(1),
+        };
+        let text = render(&[verdict], &facts);
+        assert!(text.contains("Generated by `cargo xtask conformance`; do not edit."));
+        for rule in Rule::ALL {
+            assert!(text.contains(rule.short_name()), "{}", rule.short_name());
+        }
+        assert!(text.contains("### inline: rule 9"));
+        assert!(text.contains("`capacity` 2"));
+        assert!(text.contains("Step::Threads"), "{text}");
+    }
+}

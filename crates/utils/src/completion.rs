@@ -38,15 +38,22 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use crate::poll::PollPolicy;
 use crate::sync::{lock, thread, AtomicUsize, Mutex, Ordering};
 
 const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const FULL: usize = 2;
 
-/// Whether waiters poll before they park. Off under loom: polling never
-/// decides correctness, it only multiplies the interleavings to explore.
-const POLL: bool = !cfg!(tp_loom);
+/// How a waiter polls before it parks: crossbeam's `Backoff` (the budget
+/// crossbeam-channel gives a receiver before it sleeps). Under loom one look
+/// only: polling never decides correctness, it only multiplies the
+/// interleavings to explore.
+const WAIT_POLL: PollPolicy = if cfg!(tp_loom) {
+    PollPolicy::Spins(0)
+} else {
+    PollPolicy::Backoff
+};
 
 /// A one-shot slot: one [`set`](Completion::set), then one
 /// [`take`](Completion::take) (or a wait that takes the value).
@@ -144,18 +151,9 @@ impl<T> Completion<T> {
         Some(self.take_set())
     }
 
-    /// Polls `state` with crossbeam's backoff; true once it is `FULL`.
+    /// Polls `state` as [`WAIT_POLL`] says; true once it is `FULL`.
     fn poll(&self) -> bool {
-        if POLL {
-            let backoff = crossbeam_utils::Backoff::new();
-            while !backoff.is_completed() {
-                if self.is_set() {
-                    return true;
-                }
-                backoff.snooze();
-            }
-        }
-        self.is_set()
+        WAIT_POLL.poll_until(|| self.is_set())
     }
 
     /// Registers the calling thread as the one to unpark (see the module

@@ -10,7 +10,7 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use taskpool_ants::{InvokeError, PoolWithFunc};
+use taskpool_ants::PoolWithFunc;
 use taskpool_tunny::{Interrupt, Pool as TunnyPool, Worker};
 
 use crate::calibration::Calibration;
@@ -65,8 +65,8 @@ impl AntsFunc {
         loop {
             match pool.invoke(arg) {
                 Ok(()) => return,
-                Err(InvokeError::Overloaded(back)) => {
-                    arg = back;
+                Err(refused) if refused.is_overloaded() => {
+                    arg = refused.into_inner();
                     thread::yield_now();
                 }
                 Err(e) => panic!("ants PoolWithFunc refused an argument: {e}"),

@@ -78,7 +78,7 @@ impl<L> Gate<L> {
                 hand(lib, task);
                 Ok(())
             }
-            None => Err(SubmitError::Stopped(task)),
+            None => Err(SubmitError::stopped(task)),
         }
     }
 }

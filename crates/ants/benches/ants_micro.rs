@@ -24,7 +24,7 @@ use std::thread;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use taskpool::Task;
-use taskpool_ants::{LoadBalancing, MultiPool, Pool, PoolWithFunc, SubmitError, TaskPool};
+use taskpool_ants::{LoadBalancing, MultiPool, Pool, PoolWithFunc, TaskPool};
 
 const TASKS: usize = 100_000;
 
@@ -53,7 +53,7 @@ fn refusal(c: &mut Criterion) {
         b.iter(|| {
             let t = std::mem::replace(&mut task, Box::new(|| ()));
             match TaskPool::try_submit(&pool, black_box(t)) {
-                Err(SubmitError::Overloaded(t)) => task = t,
+                Err(refused) if refused.is_overloaded() => task = refused.into_task(),
                 other => panic!("expected a refusal, got {other:?}"),
             }
         });

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use taskpool_ants::{Pool, SubmitError};
+use taskpool_ants::Pool;
 
 const HANDLERS: usize = 8;
 const BURSTS: usize = 5;
@@ -39,12 +39,12 @@ fn main() {
             };
             match pool.submit(handler) {
                 Ok(()) => accepted += 1,
-                Err(SubmitError::Overloaded(_handler)) => {
+                Err(refused) if refused.is_overloaded() => {
                     // Answer "503 busy" right away; the handler is dropped
                     // unrun (it could also be run inline or retried).
                     refused_now += 1;
                 }
-                Err(SubmitError::Stopped(_)) => unreachable!("the pool is open"),
+                Err(_stopped) => unreachable!("the pool is open"),
             }
             // Requests arrive a little apart within a burst.
             thread::sleep(Duration::from_micros(50));

@@ -3,6 +3,9 @@
 use std::error::Error;
 use std::fmt;
 
+use taskpool::SubmitErrorKind;
+use taskpool_utils::exclusive::Exclusive;
+
 /// [`Pool::release_timeout`](crate::Pool::release_timeout) gave up before
 /// every worker thread had exited.
 ///
@@ -72,56 +75,88 @@ impl Error for TuneError {}
 /// An argument [`PoolWithFunc::invoke`](crate::PoolWithFunc::invoke) refused,
 /// handed back to the caller.
 ///
+/// Its [`kind`](InvokeError::kind) says why, with the same
+/// [`SubmitErrorKind`] as a refused task: [`Stopped`](SubmitErrorKind::Stopped)
+/// once the pool is released, [`Overloaded`](SubmitErrorKind::Overloaded)
+/// when it is at capacity and the call may not wait (nonblocking mode,
+/// `try_invoke`, the bound on blocked callers, an expired `invoke_timeout`,
+/// or a call from one of the pool's own workers).
+///
+/// `Send + Sync + 'static` whenever `T: Send + 'static`, whatever `T` is
+/// otherwise: the argument is reachable only by value
+/// ([`into_inner`](InvokeError::into_inner)), so `?` turns the error into an
+/// `anyhow::Error` even for an argument that is not `Sync`.
+///
 /// ```
 /// use taskpool_ants::InvokeError;
-/// let err = InvokeError::Overloaded(7);
+/// use taskpool::SubmitErrorKind;
+/// let err = InvokeError::overloaded(7);
 /// assert!(err.is_overloaded());
+/// assert_eq!(err.kind(), SubmitErrorKind::Overloaded);
 /// assert_eq!(err.into_inner(), 7);
 /// ```
-pub enum InvokeError<T> {
-    /// The pool is released (or stopped).
-    Stopped(T),
-    /// The pool is at capacity and the call may not wait (nonblocking mode,
-    /// `try_invoke`, the bound on blocked callers, an expired
-    /// `invoke_timeout`, or a call from one of the pool's own workers).
-    Overloaded(T),
+pub struct InvokeError<T> {
+    kind: SubmitErrorKind,
+    arg: Exclusive<T>,
 }
 
 impl<T> InvokeError<T> {
-    /// Hands back the refused argument.
-    pub fn into_inner(self) -> T {
-        match self {
-            InvokeError::Stopped(v) | InvokeError::Overloaded(v) => v,
+    /// A refusal of `arg` for the reason `kind`.
+    pub fn new(kind: SubmitErrorKind, arg: T) -> Self {
+        InvokeError {
+            kind,
+            arg: Exclusive::new(arg),
         }
     }
 
-    /// True for [`InvokeError::Stopped`].
-    pub fn is_stopped(&self) -> bool {
-        matches!(self, InvokeError::Stopped(_))
+    /// `arg` refused because the pool is released.
+    pub fn stopped(arg: T) -> Self {
+        InvokeError::new(SubmitErrorKind::Stopped, arg)
     }
 
-    /// True for [`InvokeError::Overloaded`].
+    /// `arg` refused because the pool is at capacity and the call may not
+    /// wait.
+    pub fn overloaded(arg: T) -> Self {
+        InvokeError::new(SubmitErrorKind::Overloaded, arg)
+    }
+
+    /// Why the argument was refused.
+    pub fn kind(&self) -> SubmitErrorKind {
+        self.kind
+    }
+
+    /// Hands back the refused argument.
+    pub fn into_inner(self) -> T {
+        self.arg.into_inner()
+    }
+
+    /// True when the pool is released ([`SubmitErrorKind::Stopped`](taskpool::SubmitErrorKind::Stopped)).
+    pub fn is_stopped(&self) -> bool {
+        self.kind == SubmitErrorKind::Stopped
+    }
+
+    /// True when the pool is at capacity ([`SubmitErrorKind::Overloaded`](taskpool::SubmitErrorKind::Overloaded)).
     pub fn is_overloaded(&self) -> bool {
-        matches!(self, InvokeError::Overloaded(_))
+        self.kind == SubmitErrorKind::Overloaded
     }
 }
 
 impl<T> fmt::Debug for InvokeError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InvokeError::Stopped(_) => f.write_str("Stopped(..)"),
-            InvokeError::Overloaded(_) => f.write_str("Overloaded(..)"),
-        }
+        // The argument may not be `Debug`: print the kind only.
+        f.debug_struct("InvokeError")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
     }
 }
 
 impl<T> fmt::Display for InvokeError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InvokeError::Stopped(_) => {
+        match self.kind {
+            SubmitErrorKind::Stopped => {
                 f.write_str("the pool is released; the argument was not accepted")
             }
-            InvokeError::Overloaded(_) => {
+            SubmitErrorKind::Overloaded => {
                 f.write_str("the pool is at capacity; the argument was not accepted")
             }
         }

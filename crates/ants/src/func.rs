@@ -85,8 +85,8 @@ impl<T: Send + 'static> PoolWithFunc<T> {
 
     fn invoke_with(&self, arg: T, wait_for: Wait) -> Result<(), InvokeError<T>> {
         submit(&self.handle.inner, arg, wait_for).map_err(|(why, arg)| match why {
-            Refusal::Stopped => InvokeError::Stopped(arg),
-            Refusal::Overloaded => InvokeError::Overloaded(arg),
+            Refusal::Stopped => InvokeError::stopped(arg),
+            Refusal::Overloaded => InvokeError::overloaded(arg),
         })
     }
 

@@ -19,7 +19,7 @@
 //! Otherwise the pool is full and `submit`:
 //!
 //! - **blocks** until a worker comes back (the default);
-//! - refuses with [`SubmitError::Overloaded`] in
+//! - refuses with [`SubmitErrorKind::Overloaded`] in
 //!   [nonblocking](PoolBuilder::nonblocking) mode, or once
 //!   [`max_blocking_tasks`](PoolBuilder::max_blocking_tasks) callers are
 //!   already blocked;
@@ -41,7 +41,7 @@
 //! # Shutdown and drop
 //!
 //! [`Pool::release`] closes the pool without waiting: later submits and
-//! every blocked submitter get [`SubmitError::Stopped`] with their task; idle
+//! every blocked submitter get [`SubmitErrorKind::Stopped`] with their task; idle
 //! workers exit; busy ones exit when their task returns. Every task that was
 //! accepted had a worker already, so it still runs.
 //! [`Pool::release_timeout`] also waits (bounded) for the workers to exit,
@@ -103,4 +103,4 @@ pub use error::{IndexOutOfRange, InvokeError, TimedOut, TuneError};
 pub use func::PoolWithFunc;
 pub use multi::{LoadBalancing, MultiPool};
 pub use pool::Pool;
-pub use taskpool::{SubmitError, TaskPool};
+pub use taskpool::{SubmitError, SubmitErrorKind, TaskPool};

@@ -152,19 +152,19 @@ impl MultiPool {
     /// refusal without waiting costs two atomic loads per pool.
     pub(crate) fn submit_task(&self, task: Task, wait_for: Wait) -> Result<(), SubmitError> {
         if self.inner.closed.load(Ordering::Acquire) {
-            return Err(SubmitError::Stopped(task));
+            return Err(SubmitError::stopped(task));
         }
         let pools = &self.inner.pools;
         let first = self.pick(self.inner.strategy);
         let mut task = task;
         for k in 0..pools.len() {
             match pools[(first + k) % pools.len()].submit_task(task, Wait::Never) {
-                Err(SubmitError::Overloaded(back)) => task = back,
+                Err(refused) if refused.is_overloaded() => task = refused.into_task(),
                 done => return done,
             }
         }
         match wait_for {
-            Wait::Never => Err(SubmitError::Overloaded(task)),
+            Wait::Never => Err(SubmitError::overloaded(task)),
             _ => {
                 let least = self.pick(LoadBalancing::LeastTasks);
                 pools[least].submit_task(task, wait_for)

@@ -106,8 +106,8 @@ impl Pool {
 
     pub(crate) fn submit_task(&self, task: Task, wait_for: Wait) -> Result<(), SubmitError> {
         submit(&self.handle.inner, task, wait_for).map_err(|(why, task)| match why {
-            Refusal::Stopped => SubmitError::Stopped(task),
-            Refusal::Overloaded => SubmitError::Overloaded(task),
+            Refusal::Stopped => SubmitError::stopped(task),
+            Refusal::Overloaded => SubmitError::overloaded(task),
         })
     }
 
@@ -116,11 +116,11 @@ impl Pool {
     /// Takes the most recently used idle worker, or starts one while fewer
     /// than the capacity hold a task. Otherwise, by the pool's mode: blocks
     /// until a worker comes back (default); refuses with
-    /// [`SubmitError::Overloaded`] in nonblocking mode, or when
+    /// [`SubmitErrorKind::Overloaded`](taskpool::SubmitErrorKind::Overloaded) in nonblocking mode, or when
     /// [`max_blocking_tasks`](PoolBuilder::max_blocking_tasks) callers are
     /// already blocked, or when called from one of this pool's own tasks
     /// (blocking there could deadlock the pool). After
-    /// [`release`](Pool::release) it refuses with [`SubmitError::Stopped`];
+    /// [`release`](Pool::release) it refuses with [`SubmitErrorKind::Stopped`](taskpool::SubmitErrorKind::Stopped);
     /// a caller blocked when the pool is released gets that error too. A
     /// refused closure comes back boxed inside the error.
     ///
@@ -138,7 +138,7 @@ impl Pool {
     }
 
     /// Like [`submit`](Pool::submit) but never waits: a full pool refuses
-    /// with [`SubmitError::Overloaded`] at once. The refusal takes no lock,
+    /// with [`SubmitErrorKind::Overloaded`](taskpool::SubmitErrorKind::Overloaded) at once. The refusal takes no lock,
     /// makes no system call and allocates nothing beyond the box the caller
     /// already made.
     ///
@@ -159,7 +159,7 @@ impl Pool {
 
     /// Like [`submit`](Pool::submit) but waits at most `timeout` (by the
     /// pool's [`Clock`]) for a worker; then refuses with
-    /// [`SubmitError::Overloaded`]. Nonblocking mode and the bound on blocked
+    /// [`SubmitErrorKind::Overloaded`](taskpool::SubmitErrorKind::Overloaded). Nonblocking mode and the bound on blocked
     /// callers apply as for `submit`; from inside one of this pool's own
     /// tasks it does wait (the wait is bounded).
     ///

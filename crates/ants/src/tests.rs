@@ -99,8 +99,11 @@ fn unlimited_prealloc_check_comes_before_any_thread() {
 #[test]
 fn errors_display_and_debug() {
     assert!(TimedOut::new(2).to_string().contains("2 worker"));
-    assert_eq!(format!("{:?}", InvokeError::Stopped(3)), "Stopped(..)");
-    assert!(InvokeError::Overloaded(()).to_string().contains("capacity"));
+    assert_eq!(
+        format!("{:?}", InvokeError::stopped(3)),
+        "InvokeError { kind: Stopped, .. }"
+    );
+    assert!(InvokeError::overloaded(()).to_string().contains("capacity"));
     assert!(TuneError::Unlimited.to_string().contains("unlimited"));
     let pool = Pool::new(2).unwrap();
     let dbg = format!("{pool:?}");

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 
-use taskpool_ants::{Pool, SubmitError};
+use taskpool_ants::Pool;
 use taskpool_conformance::testkit::{wait_until, watchdog, Latch, WATCHDOG};
 
 #[test]
@@ -27,7 +27,7 @@ fn release_when_running_pool() {
                             r.fetch_add(1, Ordering::SeqCst);
                         }) {
                             Ok(()) => accepted += 1,
-                            Err(SubmitError::Stopped(_)) => stopped += 1,
+                            Err(e) if e.is_stopped() => stopped += 1,
                             Err(e) => panic!("unexpected {e:?}"),
                         }
                     }

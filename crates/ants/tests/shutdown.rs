@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 
-use taskpool::{SubmitError, TaskPool};
+use taskpool::TaskPool;
 use taskpool_ants::Pool;
 use taskpool_conformance::testkit::{wait_until, watchdog, Latch};
 
@@ -42,7 +42,7 @@ fn stop_wait_runs_every_accepted_task_and_refuses_blocked_ones() {
         wait_until("the pool is stopped", || pool.is_stopped());
         for b in blocked {
             match b.join().unwrap() {
-                Err(SubmitError::Stopped(_)) => {}
+                Err(e) if e.is_stopped() => {}
                 other => panic!("a blocked submitter must get Stopped, got {other:?}"),
             }
         }

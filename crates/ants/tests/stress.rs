@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use taskpool_ants::{LoadBalancing, MultiPool, Pool, SubmitError};
+use taskpool_ants::{LoadBalancing, MultiPool, Pool};
 use taskpool_conformance::testkit::{watchdog, Meter, WATCHDOG};
 
 /// Scales every loop; raise it for a soak run.
@@ -148,7 +148,7 @@ fn nonblocking_storm_counts_match() {
                             r.fetch_add(1, Ordering::SeqCst);
                         }) {
                             Ok(()) => accepted += 1,
-                            Err(SubmitError::Overloaded(_)) => {}
+                            Err(e) if e.is_overloaded() => {}
                             Err(e) => panic!("unexpected {e:?}"),
                         }
                     }
@@ -182,7 +182,7 @@ fn release_racing_with_blocked_submitters() {
                                 r.fetch_add(1, Ordering::SeqCst);
                             }) {
                                 Ok(()) => accepted += 1,
-                                Err(SubmitError::Stopped(_)) => return accepted,
+                                Err(e) if e.is_stopped() => return accepted,
                                 Err(e) => panic!("unexpected {e:?}"),
                             }
                         }

@@ -32,7 +32,7 @@ use crate::front::{delegate_task_pool, Executor, Front};
 ///    same critical section that counts it as running; after `stop` the
 ///    drained jobs drop their task unrun.
 /// 4. **Refusal after stop**: checked where the task would be counted; the
-///    task comes back in [`SubmitError::Stopped`](taskpool::SubmitError::Stopped).
+///    task comes back in [`SubmitErrorKind::Stopped`](taskpool::SubmitErrorKind::Stopped).
 /// 5. **Panics**: caught inside the job and counted; the thread lives on.
 /// 6. **Threads exited**: shutdown joins every thread.
 /// 7. **stop from inside a task**: idempotent (the first call picks the mode);

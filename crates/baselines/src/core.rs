@@ -287,7 +287,7 @@ impl Core {
     /// Accepts a task (or refuses it with `Stopped`).
     pub(crate) fn accept(&self, task: Task) -> Result<Job, SubmitError> {
         if !self.try_count_accepted() {
-            return Err(SubmitError::Stopped(task));
+            return Err(SubmitError::stopped(task));
         }
         Ok(Job { task })
     }
@@ -333,7 +333,7 @@ impl Core {
                     // `blocked` went down: shutdown waits for it to reach 0.
                     self.notify();
                 }
-                return Err(SubmitError::Stopped(task));
+                return Err(SubmitError::stopped(task));
             }
             if self.in_flight() < self.capacity as u64 {
                 if !self.try_count_accepted() {
@@ -342,7 +342,7 @@ impl Core {
                 break st;
             }
             if !block {
-                return Err(SubmitError::Overloaded(task));
+                return Err(SubmitError::overloaded(task));
             }
             if !blocked {
                 st.blocked += 1;
@@ -482,7 +482,7 @@ impl Core {
     /// worker instead could deadlock a full pool.
     pub(crate) fn run_inline(&self, task: Task) -> Result<(), WaitError> {
         if !self.try_count_accepted() {
-            return Err(WaitError::Rejected(SubmitError::Stopped(task)));
+            return Err(WaitError::Rejected(SubmitError::stopped(task)));
         }
         let outcome = panic::catch_unwind(AssertUnwindSafe(task));
         let shard = &self.shards[shard_index()];
@@ -493,7 +493,7 @@ impl Core {
             }
             Err(payload) => {
                 shard.panicked.fetch_add(1, Ordering::SeqCst);
-                Err(WaitError::Panicked(payload))
+                Err(WaitError::Panicked(payload.into()))
             }
         };
         self.notify();

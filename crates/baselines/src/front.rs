@@ -56,13 +56,13 @@ impl<E: Executor> TaskPool for Front<E> {
     fn submit(&self, task: Task) -> Result<(), SubmitError> {
         let exec = self.exec.read().unwrap_or_else(PoisonError::into_inner);
         let Some(exec) = exec.as_ref() else {
-            return Err(SubmitError::Stopped(task));
+            return Err(SubmitError::stopped(task));
         };
         let job = self.core.accept(task)?;
         // An executor refuses only once its threads are gone, which cannot
         // happen while we hold it; if it ever does, the task comes back.
         exec.dispatch(job)
-            .map_err(|job| SubmitError::Stopped(self.core.unaccept(job)))
+            .map_err(|job| SubmitError::stopped(self.core.unaccept(job)))
     }
 
     fn submit_wait(&self, task: Task) -> Result<(), WaitError> {

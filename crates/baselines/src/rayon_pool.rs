@@ -37,7 +37,7 @@ use crate::front::{delegate_task_pool, Executor, Front};
 ///    and drop their task.
 /// 4. **Refusal after stop**: `submit` checks the shutdown flag in the same
 ///    critical section that would count the task, and hands it back in
-///    [`SubmitError::Stopped`](taskpool::SubmitError::Stopped).
+///    [`SubmitErrorKind::Stopped`](taskpool::SubmitErrorKind::Stopped).
 /// 5. **Panics**: caught on the worker (`catch_unwind`) and counted; rayon's
 ///    panic handler never sees one.
 /// 6. **Threads exited**: the threads are spawned by this crate through

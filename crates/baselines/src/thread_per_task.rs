@@ -14,7 +14,7 @@ use crate::front::submit_wait_with;
 /// Spawns a new OS thread for every task, behind a counting semaphore of
 /// `capacity` permits. There is no queue: `submit` **blocks** while
 /// `capacity` tasks are running; [`try_submit`](TaskPool::try_submit) refuses
-/// with [`SubmitError::Overloaded`] instead.
+/// with [`SubmitErrorKind::Overloaded`](taskpool::SubmitErrorKind::Overloaded) instead.
 ///
 /// ```
 /// use taskpool::{TaskPool, TaskPoolExt};
@@ -37,7 +37,7 @@ use crate::front::submit_wait_with;
 ///    after `stop` drops its task unrun.
 /// 4. **Refusal after stop**: checked where the permit is taken; callers
 ///    blocked in `submit` wake up and get their task back in
-///    [`SubmitError::Stopped`].
+///    [`SubmitErrorKind::Stopped`](taskpool::SubmitErrorKind::Stopped).
 /// 5. **Panics**: caught on the task's thread and counted; the permit is
 ///    returned as for any other task.
 /// 6. **Threads exited**: each thread carries a thread-local mark whose
@@ -52,12 +52,12 @@ use crate::front::submit_wait_with;
 ///    blocking `submit` from inside a task does not wait for a permit (every
 ///    permit holder could be doing the same, and none would ever return one):
 ///    on a full pool it refuses with
-///    [`SubmitError::Overloaded`](taskpool::SubmitError::Overloaded), as
+///    [`SubmitErrorKind::Overloaded`](taskpool::SubmitErrorKind::Overloaded), as
 ///    `try_submit` does.
 /// 8. **Drop**: dropping the last clone runs `stop_wait`.
 /// 9. **Configuration**: `capacity == 0` is a [`BuildError`]. A thread that
 ///    the OS refuses to start hands its task back in
-///    [`SubmitError::Overloaded`].
+///    [`SubmitErrorKind::Overloaded`](taskpool::SubmitErrorKind::Overloaded).
 #[derive(Clone)]
 pub struct ThreadPerTask {
     inner: Arc<Inner>,
@@ -117,7 +117,7 @@ impl ThreadPerTask {
                 core.thread_spawned(None, usize::MAX);
                 let job = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
                 match job {
-                    Some(job) => Err(SubmitError::Overloaded(core.unaccept(job))),
+                    Some(job) => Err(SubmitError::overloaded(core.unaccept(job))),
                     // Unreachable: the closure that would take it never ran.
                     None => Ok(()),
                 }

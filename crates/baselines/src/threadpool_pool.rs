@@ -36,7 +36,7 @@ use crate::front::{delegate_task_pool, Executor, Front};
 ///    running; after `stop`, the queued jobs the crate still hands out drop
 ///    their task without running it.
 /// 4. **Refusal after stop**: checked where the task would be counted; the
-///    task comes back in [`SubmitError::Stopped`](taskpool::SubmitError::Stopped).
+///    task comes back in [`SubmitErrorKind::Stopped`](taskpool::SubmitErrorKind::Stopped).
 /// 5. **Panics**: caught inside the job and counted, so the crate never sees a
 ///    panic (and never replaces a thread).
 /// 6. **Threads exited**: the crate hands out no join handles. At build, the

@@ -13,7 +13,7 @@ use std::sync::{Arc, Barrier, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use taskpool::{SubmitError, TaskPool, TaskPoolExt, WaitError};
+use taskpool::{TaskPool, TaskPoolExt, WaitError};
 use taskpool_baselines::{ChannelPool, RayonPool, ThreadPerTask, ThreadpoolPool};
 
 /// How long any blocking step may take before the test is declared hung.
@@ -389,7 +389,7 @@ fn rule4_rejected_after_stop_returns_task<P: TaskPool + Clone + 'static>(make: f
             let e2 = pool.try_submit(task(&ran)).unwrap_err();
             assert!(e2.is_stopped(), "{e2}");
             match pool.submit_wait(task(&ran)) {
-                Err(WaitError::Rejected(SubmitError::Stopped(t))) => t(),
+                Err(WaitError::Rejected(e)) if e.is_stopped() => e.into_task()(),
                 other => panic!("{}: submit_wait after stop gave {other:?}", pool.name()),
             }
             assert_eq!(

@@ -8,7 +8,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use taskpool::{Admission, SubmitError, Task, TaskPool};
+use taskpool::{Admission, Task, TaskPool};
 
 use crate::config::{mix, random_seed};
 use crate::watchdog::{watch, Watched};
@@ -309,15 +309,15 @@ fn round(
                             shared.state[i].store(1, Ordering::SeqCst);
                             break;
                         }
-                        Err(SubmitError::Overloaded(t)) => {
+                        Err(refused) if refused.is_overloaded() => {
                             if i % 7 != 0 && admission != Admission::Reject {
                                 shared.bad_overloaded.fetch_add(1, Ordering::Relaxed);
                             }
                             shared.overloaded.fetch_add(1, Ordering::Relaxed);
-                            task = t;
+                            task = refused.into_task();
                             thread::yield_now();
                         }
-                        Err(SubmitError::Stopped(_)) => {
+                        Err(_stopped) => {
                             shared.state[i].store(2, Ordering::SeqCst);
                             return;
                         }

@@ -97,7 +97,7 @@ where
                 completer.disarm();
                 panic::resume_unwind(payload);
             }
-            completer.complete(Err(JoinError::Panicked(payload)));
+            completer.complete(Err(JoinError::Panicked(payload.into())));
             drop(completer);
             panic::resume_unwind(Box::new(ForwardedPanic));
         }
@@ -177,8 +177,38 @@ impl<R> fmt::Display for JoinTimeoutError<R> {
 
 impl<R> std::error::Error for JoinTimeoutError<R> {}
 
-/// Generic helpers available on every pool, including `dyn TaskPool`.
+/// Generic helpers available on every pool, including `dyn TaskPool`: they
+/// take closures (`impl FnOnce`) where the object-safe [`TaskPool`] takes a
+/// boxed [`Task`].
 pub trait TaskPoolExt: TaskPool {
+    /// Runs `f` on the pool, like [`TaskPool::submit`] with the box made for
+    /// you (one allocation, the one `submit` needs anyway).
+    ///
+    /// A refused closure comes back boxed inside the [`SubmitError`].
+    ///
+    /// ```
+    /// use taskpool::{InlinePool, TaskPool, TaskPoolExt};
+    /// let pool: Box<dyn TaskPool> = Box::new(InlinePool::new());
+    /// pool.execute(|| println!("no Box::new needed"))?;
+    /// pool.stop_wait();
+    /// # Ok::<(), taskpool::SubmitError>(())
+    /// ```
+    fn execute<F>(&self, f: F) -> Result<(), SubmitError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.submit(Box::new(f))
+    }
+
+    /// Like [`execute`](TaskPoolExt::execute), but never blocks: uses
+    /// [`TaskPool::try_submit`].
+    fn try_execute<F>(&self, f: F) -> Result<(), SubmitError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.try_submit(Box::new(f))
+    }
+
     /// Runs `f` on the pool and hands back a handle to its result.
     ///
     /// Submission follows the pool's own admission ([`TaskPool::submit`]): it may

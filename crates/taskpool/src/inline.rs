@@ -17,7 +17,7 @@ use crate::{PoolStats, SubmitError, Task, TaskPool};
 /// so it is not in the catalog of pools to choose from.
 ///
 /// - `submit` never blocks on other tasks and never refuses, except after
-///   shutdown began ([`SubmitError::Stopped`]).
+///   shutdown began ([`SubmitErrorKind::Stopped`](crate::SubmitErrorKind::Stopped)).
 /// - A panic is caught and counted; [`submit_wait`](TaskPool::submit_wait)
 ///   returns it as [`WaitError::Panicked`](crate::WaitError::Panicked).
 /// - `stop` and `stop_wait` wait for tasks running on other threads; called
@@ -128,7 +128,7 @@ impl TaskPool for InlinePool {
                 .fetch_sub(RUNNING_ONE + STARTED_ONE, Ordering::SeqCst);
             // A stop may be waiting for the count we briefly raised.
             self.notify();
-            return Err(SubmitError::Stopped(task));
+            return Err(SubmitError::stopped(task));
         }
         let id = self.id();
         ACTIVE.with(|a| a.borrow_mut().push(id));

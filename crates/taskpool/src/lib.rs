@@ -23,7 +23,7 @@
 //! 2. After [`stop_wait`](TaskPool::stop_wait) returns, every task whose submit
 //!    returned `Ok` has run exactly once.
 //! 3. After [`stop`](TaskPool::stop) returns, no task starts; each accepted task ran at most once.
-//! 4. Submitting after shutdown began returns [`SubmitError::Stopped`] with the
+//! 4. Submitting after shutdown began returns [`SubmitErrorKind::Stopped`] with the
 //!    task, and the task never runs.
 //! 5. A panicking task does not kill the pool, does not lower its capacity, and is counted.
 //! 6. After `stop`/`stop_wait` returns, the pool's worker threads have all exited.
@@ -54,7 +54,10 @@ mod tests;
 use std::fmt;
 use std::sync::Arc;
 
-pub use error::{panic_message, BuildError, JoinError, SubmitError, WaitError};
+pub use error::{
+    check_capacity, panic_message, BuildError, JoinError, PanicPayload, SubmitError,
+    SubmitErrorKind, WaitError, MAX_CAPACITY,
+};
 pub use handle::{task_with_handle, ForwardedPanic, JoinTimeoutError, TaskHandle, TaskPoolExt};
 pub use inline::InlinePool;
 
@@ -74,8 +77,8 @@ pub trait TaskPool: Send + Sync {
     /// What happens when every worker is busy depends on the strategy (its
     /// [`Admission`]): queue it (workerpool), block the caller (tunny, ants
     /// blocking), or refuse it (ants nonblocking). A refused task is handed back
-    /// in the error: [`SubmitError::Stopped`] once shutdown has begun,
-    /// [`SubmitError::Overloaded`] when the pool may not take more.
+    /// in the error: [`SubmitErrorKind::Stopped`] once shutdown has begun,
+    /// [`SubmitErrorKind::Overloaded`] when the pool may not take more.
     fn submit(&self, task: Task) -> Result<(), SubmitError>;
 
     /// Submits and blocks until the task has finished.
@@ -118,7 +121,7 @@ pub trait TaskPool: Send + Sync {
     fn stats(&self) -> PoolStats;
 
     /// Hands a task to the pool without ever blocking: a pool that would block
-    /// (or whose bounded queue is full) refuses with [`SubmitError::Overloaded`].
+    /// (or whose bounded queue is full) refuses with [`SubmitErrorKind::Overloaded`].
     fn try_submit(&self, task: Task) -> Result<(), SubmitError>;
 
     /// Blocks until nothing is waiting or running, without stopping the pool.
@@ -135,7 +138,7 @@ pub enum Admission {
     Queue,
     /// The caller blocks until a worker can take the task.
     Block,
-    /// The task is refused with [`SubmitError::Overloaded`].
+    /// The task is refused with [`SubmitErrorKind::Overloaded`].
     Reject,
 }
 

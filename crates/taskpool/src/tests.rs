@@ -11,11 +11,12 @@ use crate::*;
 fn submit_error_hands_the_task_back() {
     let ran = Arc::new(AtomicUsize::new(0));
     let r = Arc::clone(&ran);
-    let err = SubmitError::Stopped(Box::new(move || {
+    let err = SubmitError::stopped(Box::new(move || {
         r.fetch_add(1, Ordering::SeqCst);
     }));
     assert!(err.is_stopped() && !err.is_overloaded());
-    assert_eq!(format!("{err:?}"), "Stopped(..)");
+    assert_eq!(err.kind(), SubmitErrorKind::Stopped);
+    assert_eq!(format!("{err:?}"), "SubmitError { kind: Stopped, .. }");
     assert!(err.to_string().contains("stopped"));
     err.into_task()();
     assert_eq!(ran.load(Ordering::SeqCst), 1);
@@ -67,7 +68,7 @@ fn submit_wait_reports_panics_and_refusals() {
     assert!(pool.submit_wait(Box::new(|| {})).is_ok());
     pool.stop_wait();
     let err = pool.submit_wait(Box::new(|| {})).unwrap_err();
-    assert!(matches!(err, WaitError::Rejected(SubmitError::Stopped(_))));
+    assert!(matches!(err, WaitError::Rejected(ref e) if e.is_stopped()));
 }
 
 #[test]
@@ -83,6 +84,129 @@ fn refused_wrapped_task_reraises_the_original_panic() {
     let payload =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(refused.into_task())).unwrap_err();
     assert_eq!(panic_message(payload.as_ref()), Some("original"));
+}
+
+#[test]
+fn join_error_tells_a_panic_and_hands_its_payload_back() {
+    let pool = InlinePool::new();
+    let err = pool
+        .spawn(|| -> u8 { panic!("{}", String::from("owned message")) })
+        .unwrap()
+        .join()
+        .unwrap_err();
+    assert!(err.is_panic() && !err.is_abandoned());
+    assert_eq!(err.panic_message(), Some("owned message"));
+    assert_eq!(format!("{err:?}"), "Panicked(\"owned message\")");
+    let payload = err.into_panic();
+    assert_eq!(
+        payload.downcast_ref::<String>().map(String::as_str),
+        Some("owned message")
+    );
+
+    let (task, handle) = task_with_handle(|| 1);
+    drop(task);
+    let abandoned = handle.join().unwrap_err();
+    assert!(abandoned.is_abandoned() && !abandoned.is_panic());
+    assert!(abandoned.try_into_panic().unwrap_err().is_abandoned());
+}
+
+#[test]
+#[should_panic(expected = "not a panic")]
+fn into_panic_of_an_abandoned_task_panics() {
+    let (task, handle) = task_with_handle(|| 1);
+    drop(task);
+    let _ = handle.join().unwrap_err().into_panic();
+}
+
+#[test]
+fn wait_error_predicates_and_payloads() {
+    let pool = InlinePool::new();
+    let err = pool
+        .submit_wait(Box::new(|| std::panic::panic_any(17_u32)))
+        .unwrap_err();
+    assert!(err.is_panic() && !err.is_rejected() && !err.is_abandoned());
+    assert_eq!(err.panic_message(), None);
+    assert_eq!(err.to_string(), "task panicked");
+    let payload = err.try_into_panic().unwrap();
+    assert_eq!(payload.downcast_ref::<u32>(), Some(&17));
+
+    pool.stop();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&ran);
+    let err = pool
+        .submit_wait(Box::new(move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        }))
+        .unwrap_err();
+    assert!(err.is_rejected());
+    assert!(std::error::Error::source(&err).is_some());
+    err.into_task().expect("a rejection holds the task")();
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+    assert!(WaitError::Abandoned.into_task().is_none());
+}
+
+/// Every public error can cross threads and be shared: `Send + Sync +
+/// 'static + Error`, the bound of `anyhow::Error` and of
+/// `Box<dyn Error + Send + Sync>`.
+#[test]
+fn every_error_is_send_sync_static() {
+    fn shareable<E: std::error::Error + Send + Sync + 'static>() {}
+    shareable::<SubmitError>();
+    shareable::<WaitError>();
+    shareable::<JoinError>();
+    shareable::<BuildError>();
+    shareable::<JoinTimeoutError<String>>();
+    fn sync<T: Send + Sync + 'static>() {}
+    sync::<PanicPayload>();
+    sync::<TaskHandle<Vec<u8>>>();
+}
+
+#[test]
+fn capacity_checks_name_the_setting_and_the_limit() {
+    assert_eq!(check_capacity("capacity", 1, MAX_CAPACITY).unwrap(), 1);
+    assert_eq!(
+        check_capacity("capacity", MAX_CAPACITY, MAX_CAPACITY).unwrap(),
+        MAX_CAPACITY
+    );
+    assert_eq!(
+        check_capacity("size", 0, MAX_CAPACITY)
+            .unwrap_err()
+            .to_string(),
+        "size must be at least 1, got 0"
+    );
+    let err = check_capacity("capacity", 99_999_999, MAX_CAPACITY).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("capacity must be at most 4096, got 99999999"),
+        "{err}"
+    );
+    assert!(check_capacity("capacity", usize::MAX, usize::MAX).is_ok());
+}
+
+#[test]
+fn execute_boxes_a_closure_for_any_pool() {
+    let pool: Box<dyn TaskPool> = Box::new(InlinePool::new());
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&ran);
+    pool.execute(move || {
+        r.fetch_add(1, Ordering::SeqCst);
+    })
+    .unwrap();
+    let r = Arc::clone(&ran);
+    pool.try_execute(move || {
+        r.fetch_add(1, Ordering::SeqCst);
+    })
+    .unwrap();
+    assert_eq!(ran.load(Ordering::SeqCst), 2);
+    pool.stop_wait();
+    let r = Arc::clone(&ran);
+    let refused = pool
+        .execute(move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap_err();
+    assert!(refused.is_stopped());
+    assert_eq!(ran.load(Ordering::SeqCst), 2);
 }
 
 #[test]

@@ -136,7 +136,7 @@ pub(crate) fn batch<W: Worker>(
                     for (result, outcome) in
                         results[start..start + ran].iter_mut().zip(reply.outputs)
                     {
-                        *result = Some(outcome.map_err(ProcessError::Panicked));
+                        *result = Some(outcome.map_err(|p| ProcessError::Panicked(p.into())));
                     }
                     if !reply.rest.is_empty() {
                         pending.push_back((start + ran, reply.rest));

@@ -197,7 +197,7 @@ impl<I> From<Refusal<I>> for ProcessError {
             Refusal::Closed(_) | Refusal::Overloaded(_) => ProcessError::Closed,
             Refusal::TimedOut(_) => ProcessError::TimedOut,
             Refusal::Cancelled(_) => ProcessError::Cancelled,
-            Refusal::Panicked(p) => ProcessError::Panicked(p),
+            Refusal::Panicked(p) => ProcessError::Panicked(p.into()),
         }
     }
 }

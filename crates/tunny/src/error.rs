@@ -5,7 +5,7 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 
-use taskpool::panic_message;
+use taskpool::PanicPayload;
 
 /// Why [`Pool::process`](crate::Pool::process) (or its timed and cancellable
 /// forms) returned no output.
@@ -15,7 +15,8 @@ use taskpool::panic_message;
 /// (The [`TaskPool`](taskpool::TaskPool) face hands refused tasks back.)
 ///
 /// Two errors are equal when they are the same case; two `Panicked` are equal
-/// when their panic messages are.
+/// when their panic messages are. `Send + Sync + 'static`, like every error
+/// of the workspace: `?` turns it into an `anyhow::Error`.
 pub enum ProcessError {
     /// The pool is closed (tunny's `ErrPoolNotRunning`; Go's `Process` panics
     /// instead).
@@ -29,14 +30,14 @@ pub enum ProcessError {
     Cancelled,
     /// The job panicked; this is the payload. The worker that ran it was
     /// replaced by a fresh one from the factory.
-    Panicked(Box<dyn Any + Send + 'static>),
+    Panicked(PanicPayload),
 }
 
 impl ProcessError {
     /// The panic message, for `Panicked` with a `&str` or `String` payload.
     pub fn panic_message(&self) -> Option<&str> {
         match self {
-            ProcessError::Panicked(payload) => panic_message(payload.as_ref()),
+            ProcessError::Panicked(payload) => payload.message(),
             _ => None,
         }
     }
@@ -44,6 +45,26 @@ impl ProcessError {
     /// True for [`ProcessError::Closed`].
     pub fn is_closed(&self) -> bool {
         matches!(self, ProcessError::Closed)
+    }
+
+    /// True for [`ProcessError::Panicked`].
+    pub fn is_panic(&self) -> bool {
+        matches!(self, ProcessError::Panicked(_))
+    }
+
+    /// The panic payload of a job that panicked, or the error itself.
+    ///
+    /// ```
+    /// use taskpool_tunny::Pool;
+    /// let pool = Pool::with_fn(1, |n: u32| if n > 9 { std::panic::panic_any(n) } else { n });
+    /// let payload = pool.process(10).unwrap_err().try_into_panic().unwrap();
+    /// assert_eq!(payload.downcast_ref::<u32>(), Some(&10));
+    /// ```
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, ProcessError> {
+        match self {
+            ProcessError::Panicked(payload) => Ok(payload.into_inner()),
+            other => Err(other),
+        }
     }
 }
 

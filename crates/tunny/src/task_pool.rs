@@ -31,8 +31,8 @@ impl Pool<CallbackWorker> {
 
 fn submit_error(refusal: Refusal<Task>) -> SubmitError {
     match refusal {
-        Refusal::Closed(task) => SubmitError::Stopped(task),
-        Refusal::Overloaded(task) => SubmitError::Overloaded(task),
+        Refusal::Closed(task) => SubmitError::stopped(task),
+        Refusal::Overloaded(task) => SubmitError::overloaded(task),
         Refusal::TimedOut(_) | Refusal::Cancelled(_) | Refusal::Panicked(_) => {
             unreachable!("submissions have no deadline and do not wait for the task")
         }
@@ -49,7 +49,7 @@ fn submit_error(refusal: Refusal<Task>) -> SubmitError {
 ///   `Overloaded` (a worker waiting for a worker could wait for itself).
 /// - `stop` and `stop_wait` are the same [`Pool::close`]: every accepted task
 ///   is already on a worker, so there is nothing to drop; callers still
-///   blocked in `submit` get their task back in `SubmitError::Stopped`.
+///   blocked in `submit` get their task back in a `SubmitError` of kind `Stopped`.
 ///   Called from inside a task, they do not wait for the calling worker.
 impl TaskPool for Pool<CallbackWorker> {
     fn name(&self) -> &str {
@@ -65,7 +65,7 @@ impl TaskPool for Pool<CallbackWorker> {
     fn submit_wait(&self, task: Task) -> Result<(), WaitError> {
         match self.call(task, Admit::BlockUnlessInside, Until::Done) {
             Ok(_) => Ok(()),
-            Err(Refusal::Panicked(payload)) => Err(WaitError::Panicked(payload)),
+            Err(Refusal::Panicked(payload)) => Err(WaitError::Panicked(payload.into())),
             Err(refusal) => Err(WaitError::Rejected(submit_error(refusal))),
         }
     }

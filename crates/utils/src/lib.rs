@@ -18,6 +18,9 @@
 //! - [`worker_mark`]: "is the calling thread one of this pool's own?"
 //! - [`poll`]: how long a thread polls before it sleeps, as an explicit,
 //!   per-call-site [`PollPolicy`].
+//! - [`exclusive`]: [`Exclusive`](exclusive::Exclusive), a value reached
+//!   only by value or through `&mut`, so that an error holding a refused
+//!   task is `Sync` without `unsafe`.
 //!
 //! This crate is internal to the workspace: its API serves the pool crates
 //! and may change with them. It knows no pool.
@@ -36,6 +39,7 @@
 
 pub mod clock;
 pub mod completion;
+pub mod exclusive;
 pub mod notifier;
 pub mod poll;
 pub mod subscribe;

@@ -5,13 +5,13 @@
 //! `cargo run -p taskpool-workerpool --example fan_out`
 //!
 //! It also shows the non-blocking variant: `try_submit` hands a refused job
-//! straight back (`SubmitError::Overloaded`) for the caller to retry or shed.
+//! straight back (a `SubmitError` of kind `Overloaded`) for the caller to retry or shed.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use taskpool_workerpool::{FullPolicy, SubmitError, WorkerPool};
+use taskpool_workerpool::{FullPolicy, WorkerPool};
 
 fn work(n: u64) -> u64 {
     // A little arithmetic so jobs take a moment.
@@ -58,9 +58,9 @@ fn main() {
                     accepted += 1;
                     break;
                 }
-                Err(SubmitError::Overloaded(back)) => {
+                Err(refused) if refused.is_overloaded() => {
                     shed_retries += 1;
-                    job = back; // the job is handed back intact
+                    job = refused.into_task(); // the job is handed back intact
                     std::thread::sleep(Duration::from_micros(50));
                 }
                 Err(other) => panic!("unexpected: {other}"),

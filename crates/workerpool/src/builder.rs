@@ -20,7 +20,7 @@ pub enum FullPolicy {
     /// Wait until a queued task starts (from one of the pool's own tasks:
     /// refuse with `Overloaded` instead, which cannot deadlock).
     Block,
-    /// Refuse with [`SubmitError::Overloaded`](taskpool::SubmitError::Overloaded)
+    /// Refuse with [`SubmitErrorKind::Overloaded`](taskpool::SubmitErrorKind::Overloaded)
     /// and hand the task back.
     Reject,
 }

@@ -40,7 +40,7 @@ impl Handle {
     pub(crate) fn submit(&self, task: Task, admit: Admit) -> Result<(), SubmitError> {
         let inner = &*self.inner;
         if !inner.gate.enter() {
-            return Err(SubmitError::Stopped(task));
+            return Err(SubmitError::stopped(task));
         }
         if let Some((limit, policy)) = inner.bound.limit {
             let reserved = inner.bound.reserve(
@@ -53,9 +53,9 @@ impl Handle {
             if let Err(stopped) = reserved {
                 inner.gate.leave();
                 return Err(if stopped {
-                    SubmitError::Stopped(task)
+                    SubmitError::stopped(task)
                 } else {
-                    SubmitError::Overloaded(task)
+                    SubmitError::overloaded(task)
                 });
             }
         }
@@ -71,7 +71,7 @@ impl Handle {
             Err(channel::SendError(msg)) => {
                 inner.bound.release(1);
                 match msg {
-                    Msg::Task(task) => Err(SubmitError::Stopped(task)),
+                    Msg::Task(task) => Err(SubmitError::stopped(task)),
                     _ => unreachable!("submit sends tasks only"),
                 }
             }

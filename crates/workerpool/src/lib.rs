@@ -35,7 +35,7 @@
 //! [`Builder::max_queued`] the number of tasks accepted but not yet started is
 //! bounded, and [`Builder::when_full`] chooses what `submit` does when the
 //! bound is reached: block until a task starts ([`FullPolicy::Block`], the
-//! default) or refuse with [`SubmitError::Overloaded`] ([`FullPolicy::Reject`]).
+//! default) or refuse with [`SubmitErrorKind::Overloaded`] ([`FullPolicy::Reject`]).
 //! [`WorkerPool::try_submit`] never blocks: on a full queue it refuses.
 //!
 //! # Idle reaping
@@ -54,7 +54,7 @@
 //! (a [`TaskHandle`](taskpool::TaskHandle) for one of them reports
 //! `Abandoned`). Both are idempotent and safe from many threads; the first
 //! call decides between the two. A task submitted after shutdown began comes
-//! back in [`SubmitError::Stopped`] and never runs.
+//! back in [`SubmitErrorKind::Stopped`] and never runs.
 //!
 //! Cloning a `WorkerPool` shares it; dropping the last clone is `stop_wait`.
 //!
@@ -106,4 +106,4 @@ pub use builder::{Builder, FullPolicy, DEFAULT_IDLE_TIMEOUT};
 pub use clock::ManualClock;
 pub use pause::PauseGuard;
 pub use pool::WorkerPool;
-pub use taskpool::{Admission, PoolStats, SubmitError, Task, TaskPool, WaitError};
+pub use taskpool::{Admission, PoolStats, SubmitError, SubmitErrorKind, Task, TaskPool, WaitError};

@@ -96,9 +96,9 @@ impl WorkerPool {
     /// Never blocks on an unbounded pool. With [`Builder::max_queued`] and
     /// [`FullPolicy::Block`] it waits while the queue is full, except when
     /// called from one of the pool's own tasks, where waiting could deadlock:
-    /// there it refuses with [`SubmitError::Overloaded`]. With
+    /// there it refuses with [`SubmitErrorKind::Overloaded`](taskpool::SubmitErrorKind::Overloaded). With
     /// [`FullPolicy::Reject`] a full queue refuses with `Overloaded`. After
-    /// shutdown began it refuses with [`SubmitError::Stopped`]. A refused task
+    /// shutdown began it refuses with [`SubmitErrorKind::Stopped`](taskpool::SubmitErrorKind::Stopped). A refused task
     /// is inside the error and never runs.
     ///
     /// ```
@@ -107,14 +107,14 @@ impl WorkerPool {
     /// pool.submit(Box::new(|| println!("hi"))).unwrap();
     /// pool.stop_wait();
     /// let err = pool.submit(Box::new(|| println!("never"))).unwrap_err();
-    /// assert!(matches!(err, SubmitError::Stopped(_)));
+    /// assert!(err.is_stopped());
     /// ```
     pub fn submit(&self, task: Task) -> Result<(), SubmitError> {
         self.handle.submit(task, Admit::Policy)
     }
 
     /// Like [`submit`](WorkerPool::submit), but never blocks: a full bounded
-    /// queue refuses with [`SubmitError::Overloaded`].
+    /// queue refuses with [`SubmitErrorKind::Overloaded`](taskpool::SubmitErrorKind::Overloaded).
     ///
     /// ```
     /// use taskpool_workerpool::WorkerPool;
@@ -153,7 +153,7 @@ impl WorkerPool {
             let before = inner.nested_waits.fetch_add(1, Ordering::SeqCst);
             if before + 1 >= inner.max_workers {
                 inner.nested_waits.fetch_sub(1, Ordering::SeqCst);
-                return Err(WaitError::Rejected(SubmitError::Overloaded(task)));
+                return Err(WaitError::Rejected(SubmitError::overloaded(task)));
             }
         }
         let (wrapped, handle) = taskpool::task_with_handle(task);

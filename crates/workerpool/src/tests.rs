@@ -6,7 +6,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use taskpool::{SubmitError, TaskPool, TaskPoolExt, WaitError};
+use taskpool::{TaskPool, TaskPoolExt, WaitError};
 use taskpool_conformance::testkit::{wait_until, watchdog, Latch};
 
 use crate::{FullPolicy, ManualClock, WorkerPool};
@@ -216,7 +216,7 @@ fn nested_submit_wait_refuses_only_when_it_could_deadlock() {
             .spawn(move || {
                 matches!(
                     inner.submit_wait(Box::new(|| {})),
-                    Err(WaitError::Rejected(SubmitError::Overloaded(_)))
+                    Err(WaitError::Rejected(ref e)) if e.is_overloaded()
                 )
             })
             .unwrap()
@@ -502,7 +502,7 @@ fn pause_from_own_task_panics() {
     let inner = pool.clone();
     let result = pool.spawn(move || drop(inner.pause())).unwrap().join();
     if let Err(taskpool::JoinError::Panicked(p)) = result {
-        std::panic::resume_unwind(p);
+        p.resume_unwind();
     }
 }
 

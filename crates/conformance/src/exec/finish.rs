@@ -6,7 +6,7 @@ use std::sync::{mpsc, Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use taskpool::{Admission, SubmitError, TaskPool};
+use taskpool::{Admission, TaskPool};
 
 use super::task::{make_task, refused, submit, Body, Dropper};
 use crate::check::stats::{quiescent, Quiet};
@@ -197,10 +197,12 @@ pub(super) fn submit_retrying(
             }
             // A rejecting pool may still be returning a worker to its idle
             // set: retry until the patience runs out.
-            Err(SubmitError::Overloaded(t))
-                if ctx.admission == Admission::Reject && started.elapsed() < patience =>
+            Err(refused)
+                if refused.is_overloaded()
+                    && ctx.admission == Admission::Reject
+                    && started.elapsed() < patience =>
             {
-                task = t;
+                task = refused.into_task();
                 thread::sleep(Duration::from_millis(1));
             }
             Err(e) => {

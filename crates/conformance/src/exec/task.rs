@@ -312,7 +312,7 @@ fn submit_with(
                 Err(WaitError::Rejected(e)) => refused(ctx, id, e),
                 Err(WaitError::Panicked(p)) => {
                     ctx.accepted(id);
-                    check_panic_payload(ctx, id, p.as_ref(), "submit_wait");
+                    check_panic_payload(ctx, id, p.into_inner().as_ref(), "submit_wait");
                 }
                 Err(WaitError::Abandoned) => {
                     ctx.accepted(id);
@@ -388,7 +388,9 @@ pub(super) fn join(ctx: &Ctx, pending: PendingJoin, who: &str, inside: Option<us
     ctx.doing(who, Act::Join, inside, Some(id), format!("join of #{id}"));
     match pending.handle.join() {
         Ok(()) => check_finished(ctx, id, "join returned Ok", false),
-        Err(JoinError::Panicked(p)) => check_panic_payload(ctx, id, p.as_ref(), "join"),
+        Err(JoinError::Panicked(p)) => {
+            check_panic_payload(ctx, id, p.into_inner().as_ref(), "join");
+        }
         Err(JoinError::Abandoned) => check_abandoned(ctx, id, "join"),
         Err(other) => ctx.fail(
             Rule::Liveness,

@@ -328,7 +328,7 @@ impl FaultyPool {
                 drop(task);
                 return Ok(());
             }
-            return Err(SubmitError::Stopped(task));
+            return Err(SubmitError::stopped(task));
         }
         let full = |s: &State| s.running + s.queue.len() >= inner.capacity;
         // From one of our own workers a blocking submit could wait for room
@@ -347,7 +347,7 @@ impl FaultyPool {
                     s = wait(&inner.room, s);
                 }
                 if s.stopped {
-                    return Err(SubmitError::Stopped(task));
+                    return Err(SubmitError::stopped(task));
                 }
             }
             Admission::Block if may_block => {
@@ -359,7 +359,7 @@ impl FaultyPool {
                     inner.idle.notify_all();
                 }
                 if s.stopped {
-                    return Err(SubmitError::Stopped(task));
+                    return Err(SubmitError::stopped(task));
                 }
             }
             Admission::Block | Admission::Reject => {
@@ -367,9 +367,9 @@ impl FaultyPool {
                     if inner.fault == Fault::SubstituteOnRefusal {
                         drop(s);
                         drop(task);
-                        return Err(SubmitError::Overloaded(Box::new(|| {})));
+                        return Err(SubmitError::overloaded(Box::new(|| {})));
                     }
-                    return Err(SubmitError::Overloaded(task));
+                    return Err(SubmitError::overloaded(task));
                 }
             }
         }
@@ -389,7 +389,7 @@ impl FaultyPool {
     /// task waiting for a task never waits for a worker (rule 7).
     fn run_inline(&self, task: Task) -> Result<(), WaitError> {
         if self.inner.lock().stopped {
-            return Err(WaitError::Rejected(SubmitError::Stopped(task)));
+            return Err(WaitError::Rejected(SubmitError::stopped(task)));
         }
         match panic::catch_unwind(AssertUnwindSafe(task)) {
             Ok(()) => {
@@ -398,7 +398,7 @@ impl FaultyPool {
             }
             Err(payload) => {
                 self.inner.lock().panicked += 1;
-                Err(WaitError::Panicked(payload))
+                Err(WaitError::Panicked(payload.into()))
             }
         }
     }

@@ -35,7 +35,18 @@ pub const ENV_OUT: &str = "TASKPOOL_BENCH_OUT";
 /// progress bar).
 pub const ENV_PROGRESS: &str = "TASKPOOL_BENCH_PROGRESS";
 
-/// A bad selection: unknown name, zero size, malformed environment variable.
+/// The largest `--capacity` a run accepts: the pools' own limit
+/// ([`taskpool::MAX_CAPACITY`]); every pool would refuse more.
+pub const MAX_CAPACITY: usize = taskpool::MAX_CAPACITY;
+/// The largest `--tasks` a run accepts: ten million tasks per batch. W9
+/// queues a whole batch at once (tens of bytes per task, a few hundred MB at
+/// this bound), and a batch this long already takes seconds per sample.
+pub const MAX_TASKS: usize = 10_000_000;
+/// The largest `--rounds` a run accepts: each round is a full bench process
+/// over the selection.
+pub const MAX_ROUNDS: usize = 100;
+
+/// A bad selection: unknown name, zero or absurd size, malformed environment variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelectionError(pub String);
 
@@ -130,10 +141,21 @@ impl Selection {
         Ok(out)
     }
 
-    /// Parses a positive count (`what` names it in the error).
+    /// Parses a positive count (`what` names it in the error), at most
+    /// [`MAX_CAPACITY`] for `capacity`, [`MAX_TASKS`] for `tasks` and
+    /// [`MAX_ROUNDS`] for `rounds` and `round`.
     pub fn parse_count(what: &str, value: &str) -> Result<usize, SelectionError> {
+        let max = match what {
+            "capacity" => MAX_CAPACITY,
+            "tasks" => MAX_TASKS,
+            "rounds" | "round" => MAX_ROUNDS,
+            _ => usize::MAX,
+        };
         match value.trim().parse::<usize>() {
             Ok(0) => Err(SelectionError(format!("{what} must be at least 1, got 0"))),
+            Ok(n) if n > max => Err(SelectionError(format!(
+                "{what} must be at most {max}, got {n}"
+            ))),
             Ok(n) => Ok(n),
             Err(_) => Err(SelectionError(format!(
                 "{what} must be a positive whole number, got `{value}`"

@@ -87,6 +87,14 @@ fn bad_selections_are_typed_errors_naming_the_culprit() {
     assert!(err.0.contains("rounds must be at least 1"), "{err}");
     let err = Selection::from_lookup(lookup(&[(ENV_PROFILE, "slow")])).unwrap_err();
     assert!(err.0.contains("unknown profile"), "{err}");
+    // Absurd sizes are refused before anything runs.
+    let err = Selection::from_lookup(lookup(&[(ENV_CAPACITY, "99999999")])).unwrap_err();
+    assert!(err.0.contains("capacity must be at most 4096"), "{err}");
+    let err = Selection::from_lookup(lookup(&[(ENV_TASKS, "100000000000")])).unwrap_err();
+    assert!(err.0.contains("tasks must be at most 10000000"), "{err}");
+    let err = Selection::from_lookup(lookup(&[(ENV_ROUNDS, "1000")])).unwrap_err();
+    assert!(err.0.contains("rounds must be at most 100"), "{err}");
+    assert!(Selection::from_lookup(lookup(&[(ENV_CAPACITY, "4096")])).is_ok());
 }
 
 #[test]

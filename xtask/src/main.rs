@@ -41,8 +41,8 @@ enum Cmd {
     /// The conformance verdict (find-all mode) on every catalog pool and
     /// third-party adapter: writes comparisons/CONFORMANCE.md.
     Conformance {
-        /// Generated cases per property.
-        #[arg(long, default_value_t = 1024)]
+        /// Generated cases per property (1 to 1,000,000).
+        #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         cases: u32,
         /// Seed (default: random, recorded in the report).
         #[arg(long)]
@@ -65,13 +65,16 @@ struct BenchArgs {
     /// Only these workloads, comma-separated (W1–W9, S1, S2).
     #[arg(long, value_name = "W1,W3")]
     workloads: Option<String>,
-    /// Use this pool capacity in every workload (not on the S1 capacity curve).
+    /// Use this pool capacity in every workload (not on the S1 capacity
+    /// curve); at most 4096, the pools' own limit.
     #[arg(long, value_name = "N")]
     capacity: Option<String>,
-    /// Use this many tasks per batch in every workload (not W8's call count).
+    /// Use this many tasks per batch in every workload (not W8's call
+    /// count); at most 10,000,000.
     #[arg(long, value_name = "N")]
     tasks: Option<String>,
-    /// Run this many rounds instead of the profile's (quick 3, full 5); one round names no winner.
+    /// Run this many rounds instead of the profile's (quick 3, full 5); one
+    /// round names no winner. At most 100.
     #[arg(long, value_name = "N")]
     rounds: Option<String>,
     /// Only list the cases of the selection (round 1's order) and estimate its duration.
@@ -98,14 +101,14 @@ struct SoakArgs {
     /// Only these pools, comma-separated.
     #[arg(long, value_name = "A,B")]
     pools: Option<String>,
-    /// Generated cases per conformance property.
-    #[arg(long, default_value_t = 512)]
+    /// Generated cases per conformance property (1 to 1,000,000).
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     cases: u32,
-    /// Tasks over each pool's stress run.
-    #[arg(long, default_value_t = 1_000_000)]
+    /// Tasks over each pool's stress run (1 to 1,000,000,000).
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     tasks: u64,
-    /// Pool lifetimes in each stress run.
-    #[arg(long, default_value_t = 20)]
+    /// Pool lifetimes in each stress run (1 to 10,000).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     rounds: u32,
     /// Seed (default: random, printed in the output).
     #[arg(long)]

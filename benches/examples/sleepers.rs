@@ -137,7 +137,7 @@ fn main() {
         sleep.as_secs_f64() * 1e3,
         ideal.as_secs_f64() * 1e3
     );
-    let ants = Pool::new(CAPACITY).expect("a valid capacity");
+    let ants = Pool::new(CAPACITY);
     let channel = build(PoolKind::Channel, CAPACITY).expect("a valid capacity");
     // Warm up: start every thread once.
     batch(&ants, None);

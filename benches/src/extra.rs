@@ -130,7 +130,7 @@ impl Extra {
                 "`tunny::Pool::with_fn(capacity, f)`, one `process(())` of an empty function".into()
             }
             Extra::WorkerpoolBounded => format!(
-                "`dyn TaskPool` of `WorkerPool::builder().max_workers(capacity)\
+                "`dyn TaskPool` of `WorkerPool::builder().capacity(capacity)\
                  .max_queued({BOUNDED_QUEUE}).when_full(FullPolicy::Block)`"
             ),
         }

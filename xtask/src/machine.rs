@@ -36,7 +36,6 @@ const TRACKED: &[&str] = &[
     "crossbeam-channel",
     "crossbeam-deque",
     "crossbeam-utils",
-    "parking_lot",
     "rayon",
     "rayon-core",
     "threadpool",

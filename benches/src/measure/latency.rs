@@ -29,7 +29,9 @@ pub fn prepare(case: &Case) -> Result<Box<dyn RoundTrip>, String> {
         Row::Raw(raw) => Box::new(ChannelTrip(RawPool::build(raw, capacity)?)),
         Row::Floor => Box::new(ChannelTrip(Floor)),
         Row::Extra(Extra::AntsNative) => {
-            let pool = AntsPool::new(capacity)
+            let pool = AntsPool::builder()
+                .capacity(capacity)
+                .build()
                 .map_err(|e| format!("building ants at capacity {capacity}: {e}"))?;
             Box::new(ChannelTrip(AntsNative(pool)))
         }

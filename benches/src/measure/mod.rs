@@ -16,7 +16,7 @@ pub mod spawned;
 use std::time::Duration;
 
 use taskpool::{BuildError, TaskPool};
-use taskpool_ants::{LoadBalancing, MultiPool};
+use taskpool_ants::{LoadBalancing, MultiPool, Pool as AntsPool};
 use taskpool_workerpool::{FullPolicy, WorkerPool};
 
 use crate::calibration::Calibration;
@@ -84,7 +84,7 @@ pub fn build_dyn(row: Row, capacity: usize) -> Option<Result<Box<dyn TaskPool>, 
         Row::Inline | Row::InlineTls => Some(Ok(Box::new(taskpool::InlinePool::new()))),
         Row::Extra(Extra::WorkerpoolBounded) => Some(
             WorkerPool::builder()
-                .max_workers(capacity)
+                .capacity(capacity)
                 .max_queued(BOUNDED_QUEUE)
                 .when_full(FullPolicy::Block)
                 .build()
@@ -117,6 +117,7 @@ fn multi(capacity: usize, strategy: LoadBalancing) -> Result<Box<dyn TaskPool>, 
             "ants-multi splits its capacity over {MULTI_POOLS} pools: {capacity} does not split evenly"
         )));
     }
-    MultiPool::new(MULTI_POOLS, capacity / MULTI_POOLS, strategy)
+    let per_pool = AntsPool::builder().capacity(capacity / MULTI_POOLS);
+    MultiPool::with_builder(MULTI_POOLS, per_pool, strategy)
         .map(|p| Box::new(p) as Box<dyn TaskPool>)
 }

@@ -10,7 +10,7 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use taskpool_ants::PoolWithFunc;
+use taskpool_ants::{Pool as AntsPool, PoolWithFunc};
 use taskpool_tunny::{Interrupt, Pool as TunnyPool, Worker};
 
 use crate::calibration::Calibration;
@@ -46,7 +46,9 @@ struct AntsFunc {
 
 impl AntsFunc {
     fn new(case: &Case) -> Result<AntsFunc, String> {
-        let pool = PoolWithFunc::new(case.capacity, |latch: &'static Latch| latch.count_down())
+        let pool = AntsPool::builder()
+            .capacity(case.capacity)
+            .build_with_func(|latch: &'static Latch| latch.count_down())
             .map_err(|e| {
                 format!(
                     "building ants PoolWithFunc at capacity {}: {e}",
@@ -125,7 +127,7 @@ impl Batches for AntsFunc {
     }
 
     fn finish(self: Box<Self>) {
-        self.pool.stop();
+        self.pool.release_wait();
     }
 }
 

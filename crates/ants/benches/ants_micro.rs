@@ -159,7 +159,7 @@ fn w1(c: &mut Criterion) {
         );
         drop(channel);
 
-        let pool = Pool::new(cap).unwrap();
+        let pool = Pool::new(cap);
         group.bench_with_input(
             BenchmarkId::new("ants", format!("cap={cap}")),
             &cap,
@@ -181,8 +181,7 @@ fn w1(c: &mut Criterion) {
         let c = Arc::clone(&counter);
         let func = PoolWithFunc::new(cap, move |n: usize| {
             c.fetch_add(n, Ordering::Relaxed);
-        })
-        .unwrap();
+        });
         group.bench_with_input(
             BenchmarkId::new("ants_func", format!("cap={cap}")),
             &cap,
@@ -195,7 +194,7 @@ fn w1(c: &mut Criterion) {
                 });
             },
         );
-        func.stop();
+        func.release_wait();
     }
     group.finish();
 }
@@ -228,14 +227,14 @@ fn w5(c: &mut Criterion) {
     group.sample_size(10);
     let counter = Arc::new(AtomicUsize::new(0));
     let pools: Vec<(&str, Arc<dyn TaskPool>)> = vec![
-        ("ants", Arc::new(Pool::new(2).unwrap())),
+        ("ants", Arc::new(Pool::new(2))),
         (
             "ants_multi_rr",
-            Arc::new(MultiPool::new(2, 1, LoadBalancing::RoundRobin).unwrap()),
+            Arc::new(MultiPool::new(2, 1, LoadBalancing::RoundRobin)),
         ),
         (
             "ants_multi_least",
-            Arc::new(MultiPool::new(2, 1, LoadBalancing::LeastTasks).unwrap()),
+            Arc::new(MultiPool::new(2, 1, LoadBalancing::LeastTasks)),
         ),
     ];
     for (name, pool) in pools {

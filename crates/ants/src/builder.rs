@@ -6,7 +6,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use taskpool::BuildError;
+use taskpool::{check_capacity, BuildError, MAX_CAPACITY};
 use taskpool_utils::sync::StdArc;
 use taskpool_utils::worker_mark::PoolId;
 
@@ -34,6 +34,7 @@ enum Capacity {
 /// use std::time::Duration;
 /// use taskpool_ants::Pool;
 /// assert!(Pool::builder().capacity(0).build().is_err());
+/// assert!(Pool::builder().capacity(taskpool::MAX_CAPACITY + 1).build().is_err());
 /// assert!(Pool::builder().expiry(Duration::ZERO).build().is_err());
 /// assert!(Pool::builder().unlimited().prealloc(true).build().is_err());
 /// assert!(Pool::builder().max_blocking_tasks(0).build().is_err());
@@ -41,6 +42,7 @@ enum Capacity {
 #[derive(Clone)]
 pub struct PoolBuilder {
     capacity: Capacity,
+    capacity_limit: usize,
     expiry: Duration,
     purge: bool,
     prealloc: bool,
@@ -57,6 +59,7 @@ impl fmt::Debug for PoolBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PoolBuilder")
             .field("capacity", &self.capacity)
+            .field("capacity_limit", &self.capacity_limit)
             .field("expiry", &self.expiry)
             .field("purge", &self.purge)
             .field("prealloc", &self.prealloc)
@@ -76,10 +79,11 @@ impl Default for PoolBuilder {
 }
 
 impl PoolBuilder {
-    /// The defaults: capacity = available cores, [`DEFAULT_EXPIRY`] with purging on,
-    /// no pre-allocation, blocking submit with no bound on blocked callers,
-    /// panics counted (and printed by the panic hook), threads named
-    /// `ants-worker-N`, the system clock.
+    /// The defaults: capacity = available cores (at most the capacity
+    /// limit, [`MAX_CAPACITY`](taskpool::MAX_CAPACITY)), [`DEFAULT_EXPIRY`]
+    /// with purging on, no pre-allocation, blocking submit with no bound on
+    /// blocked callers, panics counted (and printed by the panic hook),
+    /// threads named `ants-worker-N`, the system clock.
     ///
     /// ```
     /// let pool = taskpool_ants::PoolBuilder::new().build().unwrap();
@@ -88,6 +92,7 @@ impl PoolBuilder {
     pub fn new() -> Self {
         PoolBuilder {
             capacity: Capacity::Default,
+            capacity_limit: MAX_CAPACITY,
             expiry: DEFAULT_EXPIRY,
             purge: true,
             prealloc: false,
@@ -100,7 +105,8 @@ impl PoolBuilder {
         }
     }
 
-    /// At most `n` tasks at once (zero is refused by `build`).
+    /// At most `n` tasks at once. `build` refuses zero, and more than the
+    /// [`capacity_limit`](PoolBuilder::capacity_limit).
     ///
     /// ```
     /// let pool = taskpool_ants::Pool::builder().capacity(3).build().unwrap();
@@ -108,6 +114,22 @@ impl PoolBuilder {
     /// ```
     pub fn capacity(mut self, n: usize) -> Self {
         self.capacity = Capacity::Limited(n);
+        self
+    }
+
+    /// The largest capacity `build` accepts, and that [`tune`](crate::Pool::tune)
+    /// may set later (default [`MAX_CAPACITY`](taskpool::MAX_CAPACITY)). Raise
+    /// it when a pool really needs more threads; for a
+    /// [`MultiPool`](crate::MultiPool) it bounds the total over its pools.
+    ///
+    /// ```
+    /// use taskpool_ants::Pool;
+    /// assert!(Pool::builder().capacity(5000).build().is_err());
+    /// let pool = Pool::builder().capacity(5000).capacity_limit(10_000).build().unwrap();
+    /// assert_eq!(pool.cap(), Some(5000)); // workers still start only on demand
+    /// ```
+    pub fn capacity_limit(mut self, limit: usize) -> Self {
+        self.capacity_limit = limit;
         self
     }
 
@@ -124,7 +146,10 @@ impl PoolBuilder {
     }
 
     /// Idle workers older than this are stopped by the purge thread, which
-    /// also wakes up this often (default [`DEFAULT_EXPIRY`]; zero is refused).
+    /// also wakes up this often (default [`DEFAULT_EXPIRY`]). Zero is
+    /// refused; a huge expiry (up to `Duration::MAX`) means idle workers
+    /// practically never expire; [`purge(false)`](PoolBuilder::purge) says so
+    /// without a purge thread.
     ///
     /// ```
     /// use std::time::Duration;
@@ -136,15 +161,17 @@ impl PoolBuilder {
         self
     }
 
-    /// No purge thread: idle workers live until release (or a manual
-    /// [`Pool::purge_expired`](crate::Pool::purge_expired)).
+    /// Whether a purge thread stops workers idle for longer than the
+    /// [`expiry`](PoolBuilder::expiry) (default `true`). With `false`
+    /// (upstream's `WithDisablePurge(true)`) idle workers live until release,
+    /// or a manual [`Pool::purge_expired`](crate::Pool::purge_expired).
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::builder().capacity(1).disable_purge().build().unwrap();
+    /// let pool = taskpool_ants::Pool::builder().capacity(1).purge(false).build().unwrap();
     /// pool.submit(|| ()).unwrap();
     /// ```
-    pub fn disable_purge(mut self) -> Self {
-        self.purge = false;
+    pub fn purge(mut self, yes: bool) -> Self {
+        self.purge = yes;
         self
     }
 
@@ -175,7 +202,8 @@ impl PoolBuilder {
 
     /// At most `n` submitters may be blocked at once; the next is refused
     /// with `Overloaded`. Zero is refused by `build` (use `nonblocking`);
-    /// upstream used 0 for "no bound", which is the default here.
+    /// upstream used 0 for "no bound", which is the default here (and what
+    /// `usize::MAX` amounts to).
     ///
     /// ```
     /// let pool = taskpool_ants::Pool::builder().capacity(1).max_blocking_tasks(4).build().unwrap();
@@ -213,7 +241,8 @@ impl PoolBuilder {
     }
 
     /// Worker threads are named `{prefix}-{n}`, the purge thread
-    /// `{prefix}-purge`.
+    /// `{prefix}-purge` (default prefix `ants-worker`). A prefix with a NUL
+    /// byte is refused by `build`.
     ///
     /// ```
     /// let pool = taskpool_ants::Pool::builder().capacity(1).thread_name("io").build().unwrap();
@@ -239,19 +268,37 @@ impl PoolBuilder {
     }
 
     /// The same settings, for pools that share one "inside" identity.
-    pub(crate) fn in_group(&self, group: PoolId) -> Self {
-        let mut b = self.clone();
-        b.group = Some(group);
-        b
+    pub(crate) fn in_group(mut self, group: PoolId) -> Self {
+        self.group = Some(group);
+        self
+    }
+
+    /// The capacity asked for: `None` when unlimited, and `Some(0)` when
+    /// zero was asked for (refused by [`config`](PoolBuilder::config)).
+    pub(crate) fn capacity_setting(&self) -> Option<usize> {
+        match self.capacity {
+            Capacity::Limited(n) => Some(n),
+            Capacity::Unlimited => None,
+            Capacity::Default => Some(
+                std::thread::available_parallelism()
+                    .map_or(1, |n| n.get())
+                    .min(self.capacity_limit.max(1)),
+            ),
+        }
+    }
+
+    pub(crate) fn limit(&self) -> usize {
+        self.capacity_limit
     }
 
     pub(crate) fn config(&self) -> Result<Config, BuildError> {
-        let capacity = match self.capacity {
-            Capacity::Limited(0) => return Err(BuildError::zero("capacity")),
-            Capacity::Limited(n) => Some(n),
-            Capacity::Unlimited => None,
-            Capacity::Default => Some(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        let capacity = match self.capacity_setting() {
+            Some(n) => Some(check_capacity("capacity", n, self.capacity_limit)?),
+            None => None,
         };
+        if self.thread_name.contains('\0') {
+            return Err(BuildError::new("thread_name must not contain a NUL byte"));
+        }
         if self.expiry.is_zero() {
             return Err(BuildError::new("expiry must be longer than zero, got 0s"));
         }
@@ -267,6 +314,7 @@ impl PoolBuilder {
         }
         Ok(Config {
             capacity,
+            capacity_limit: self.capacity_limit,
             expiry: self.expiry,
             purge: self.purge,
             prealloc: self.prealloc,

@@ -17,6 +17,8 @@ pub(crate) type PanicHandler = StdArc<dyn Fn(Box<dyn Any + Send>) + Send + Sync>
 pub(crate) struct Config {
     /// `None`: unlimited.
     pub(crate) capacity: Option<usize>,
+    /// The largest capacity `tune` may set.
+    pub(crate) capacity_limit: usize,
     pub(crate) expiry: Duration,
     pub(crate) purge: bool,
     pub(crate) prealloc: bool,
@@ -33,6 +35,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("capacity", &self.capacity)
+            .field("capacity_limit", &self.capacity_limit)
             .field("expiry", &self.expiry)
             .field("purge", &self.purge)
             .field("prealloc", &self.prealloc)

@@ -49,8 +49,13 @@ impl Error for TimedOut {}
 /// Why [`Pool::tune`](crate::Pool::tune) refused to change the capacity.
 ///
 /// ```
-/// let pool = taskpool_ants::Pool::new(2).unwrap();
-/// assert_eq!(pool.tune(0), Err(taskpool_ants::TuneError::Zero));
+/// use taskpool_ants::{Pool, TuneError};
+/// let pool = Pool::new(2);
+/// assert_eq!(pool.tune(0), Err(TuneError::Zero));
+/// assert_eq!(
+///     pool.tune(1_000_000),
+///     Err(TuneError::TooLarge { requested: 1_000_000, limit: taskpool::MAX_CAPACITY })
+/// );
 /// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +64,14 @@ pub enum TuneError {
     Zero,
     /// The pool was built unlimited; it has no capacity to change.
     Unlimited,
+    /// The new capacity is above the pool's
+    /// [`capacity_limit`](crate::PoolBuilder::capacity_limit).
+    TooLarge {
+        /// The capacity asked for.
+        requested: usize,
+        /// The pool's limit.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for TuneError {
@@ -66,6 +79,10 @@ impl fmt::Display for TuneError {
         match self {
             TuneError::Zero => f.write_str("capacity must be at least 1, got 0"),
             TuneError::Unlimited => f.write_str("an unlimited pool cannot be tuned"),
+            TuneError::TooLarge { requested, limit } => write!(
+                f,
+                "capacity must be at most {limit}, got {requested} (the pool's capacity_limit)"
+            ),
         }
     }
 }
@@ -169,7 +186,7 @@ impl<T> Error for InvokeError<T> {}
 /// past the last pool.
 ///
 /// ```
-/// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::RoundRobin).unwrap();
+/// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::RoundRobin);
 /// let err = mp.running_at(5).unwrap_err();
 /// assert_eq!((err.index(), err.len()), (5, 2));
 /// ```

@@ -31,7 +31,7 @@ use crate::PoolBuilder;
 ///
 /// let sum = Arc::new(AtomicU64::new(0));
 /// let s = Arc::clone(&sum);
-/// let pool = PoolWithFunc::new(4, move |n: u64| { s.fetch_add(n, Ordering::Relaxed); }).unwrap();
+/// let pool = PoolWithFunc::new(4, move |n: u64| { s.fetch_add(n, Ordering::Relaxed); });
 /// for n in 1..=100 {
 ///     pool.invoke(n).unwrap();
 /// }
@@ -63,14 +63,23 @@ impl<T: Send + 'static> PoolWithFunc<T> {
     /// others.
     ///
     /// ```
-    /// let pool = taskpool_ants::PoolWithFunc::new(2, |s: String| drop(s)).unwrap();
+    /// let pool = taskpool_ants::PoolWithFunc::new(2, |s: String| drop(s));
     /// pool.invoke("hello".to_owned()).unwrap();
     /// ```
-    pub fn new<F>(capacity: usize, f: F) -> Result<PoolWithFunc<T>, BuildError>
+    ///
+    /// # Panics
+    ///
+    /// Like [`Pool::new`](crate::Pool::new): if `capacity` is 0 or above
+    /// [`MAX_CAPACITY`](taskpool::MAX_CAPACITY), or if the purge thread cannot
+    /// be started. The builder returns these as a [`BuildError`].
+    pub fn new<F>(capacity: usize, f: F) -> PoolWithFunc<T>
     where
         F: Fn(T) + Send + Sync + 'static,
     {
-        PoolBuilder::new().capacity(capacity).build_with_func(f)
+        match PoolBuilder::new().capacity(capacity).build_with_func(f) {
+            Ok(pool) => pool,
+            Err(err) => panic!("taskpool_ants::PoolWithFunc::new: {err}"),
+        }
     }
 
     pub(crate) fn from_inner(inner: Arc<Inner<T>>) -> Self {
@@ -94,7 +103,7 @@ impl<T: Send + 'static> PoolWithFunc<T> {
     /// [`Pool::submit`](crate::Pool::submit), giving the argument back in the error.
     ///
     /// ```
-    /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ()).unwrap();
+    /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ());
     /// pool.release();
     /// assert_eq!(pool.invoke(7).unwrap_err().into_inner(), 7);
     /// ```
@@ -105,7 +114,7 @@ impl<T: Send + 'static> PoolWithFunc<T> {
     /// Never waits: a full pool refuses at once (see [`Pool::try_submit`](crate::Pool::try_submit)).
     ///
     /// ```
-    /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ()).unwrap();
+    /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ());
     /// let _ = pool.try_invoke(1);
     /// ```
     pub fn try_invoke(&self, arg: T) -> Result<(), InvokeError<T>> {
@@ -116,7 +125,7 @@ impl<T: Send + 'static> PoolWithFunc<T> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ()).unwrap();
+    /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ());
     /// pool.invoke_timeout(1, Duration::from_secs(1)).unwrap();
     /// ```
     pub fn invoke_timeout(&self, arg: T, timeout: Duration) -> Result<(), InvokeError<T>> {
@@ -130,7 +139,7 @@ impl<T: Send + 'static> PoolWithFunc<T> {
     /// See [`Pool::tune`](crate::Pool::tune).
     ///
     /// ```
-    /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ()).unwrap();
+    /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ());
     /// pool.tune(4).unwrap();
     /// assert_eq!(pool.cap(), Some(4));
     /// ```
@@ -182,7 +191,7 @@ impl<T: Send + 'static> PoolWithFunc<T> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ()).unwrap();
+    /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ());
     /// pool.invoke(1).unwrap();
     /// pool.release_timeout(Duration::from_secs(60)).unwrap();
     /// ```
@@ -215,15 +224,17 @@ impl<T: Send + 'static> PoolWithFunc<T> {
         self.inner().on_own_worker()
     }
 
-    /// Releases and waits for every worker to exit (like `TaskPool::stop`).
+    /// See [`Pool::release_wait`](crate::Pool::release_wait): releases,
+    /// then waits for every worker to exit; every accepted argument has been
+    /// processed by then.
     ///
     /// ```
-    /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ()).unwrap();
+    /// let pool = taskpool_ants::PoolWithFunc::new(1, |_: u8| ());
     /// pool.invoke(1).unwrap();
-    /// pool.stop();
+    /// pool.release_wait();
     /// assert_eq!(pool.workers(), 0);
     /// ```
-    pub fn stop(&self) {
+    pub fn release_wait(&self) {
         self.inner().shutdown();
     }
 }
@@ -239,7 +250,11 @@ impl PoolBuilder {
     ///     .unwrap();
     /// pool.invoke(21).unwrap();
     /// ```
-    pub fn build_with_func<T, F>(&self, f: F) -> Result<PoolWithFunc<T>, BuildError>
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](PoolBuilder::build).
+    pub fn build_with_func<T, F>(self, f: F) -> Result<PoolWithFunc<T>, BuildError>
     where
         T: Send + 'static,
         F: Fn(T) + Send + Sync + 'static,

@@ -4,11 +4,20 @@
 //! ```
 //! use taskpool_ants::Pool;
 //!
-//! let pool = Pool::new(4).unwrap();            // at most 4 tasks at once
+//! let pool = Pool::new(4); // at most 4 tasks at once
 //! pool.submit(|| println!("hello from a worker")).unwrap();
-//! pool.wait_idle();
-//! pool.release_timeout(std::time::Duration::from_secs(60)).unwrap();
+//! pool.release_wait(); // every accepted task has run, every worker has exited
 //! ```
+//!
+//! **Choose it** when a full pool should hold producers back (a submitter
+//! blocks until a worker is free) or shed load (in nonblocking mode the task
+//! comes straight back), with a capacity you can change at run time and idle
+//! workers that expire. **Look elsewhere** when producers must never stall
+//! (a queueing pool such as `taskpool-workerpool` absorbs bursts), when
+//! tasks are tiny and numerous (each one is a hand-off to a worker thread),
+//! or when each worker needs state of its own (`taskpool-tunny`).
+//! `docs/choosing-a-pool.md` in the repository walks through the choice, and
+//! `comparisons/REPORT.md` has the measurements.
 //!
 //! # Submission and back-pressure
 //!
@@ -36,7 +45,7 @@
 //! Idle workers park on their own condition variable (after polling briefly)
 //! and a purge thread stops those idle for longer than the
 //! [expiry](PoolBuilder::expiry) ([`DEFAULT_EXPIRY`], measured by a [`Clock`] that
-//! tests can drive; [`disable_purge`](PoolBuilder::disable_purge) keeps them).
+//! tests can drive; [`purge(false)`](PoolBuilder::purge) keeps them).
 //!
 //! # Shutdown and drop
 //!
@@ -44,8 +53,9 @@
 //! every blocked submitter get [`SubmitErrorKind::Stopped`] with their task; idle
 //! workers exit; busy ones exit when their task returns. Every task that was
 //! accepted had a worker already, so it still runs.
-//! [`Pool::release_timeout`] also waits (bounded) for the workers to exit,
-//! and [`Pool::reboot`] opens a released pool again. As a [`TaskPool`],
+//! [`Pool::release_wait`] also waits for the workers to exit (and
+//! [`Pool::release_timeout`] waits at most a given time), and
+//! [`Pool::reboot`] opens a released pool again. As a [`TaskPool`],
 //! `stop` and `stop_wait` are the same (release, then wait for and join every
 //! worker): with no queue, there is nothing accepted and unstarted to drop.
 //! Called from one of the pool's own tasks they do not wait for the calling

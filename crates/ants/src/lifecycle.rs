@@ -50,6 +50,12 @@ impl<J> Inner<J> {
         if self.cfg.capacity.is_none() {
             return Err(TuneError::Unlimited);
         }
+        if n > self.cfg.capacity_limit {
+            return Err(TuneError::TooLarge {
+                requested: n,
+                limit: self.cfg.capacity_limit,
+            });
+        }
         let mut st = lock(&self.state);
         let old = self.capacity.load(Ordering::Relaxed);
         self.capacity.store(n, Ordering::Relaxed);

@@ -13,7 +13,7 @@ use crate::{ManualClock, Pool};
 fn pool(capacity: usize) -> Pool {
     Pool::builder()
         .capacity(capacity)
-        .disable_purge()
+        .purge(false)
         .clock(ManualClock::new())
         .build()
         .unwrap()

@@ -37,7 +37,7 @@ pub enum LoadBalancing {
 ///
 /// ```
 /// use taskpool_ants::{LoadBalancing, MultiPool};
-/// let mp = MultiPool::new(4, 2, LoadBalancing::RoundRobin).unwrap();
+/// let mp = MultiPool::new(4, 2, LoadBalancing::RoundRobin);
 /// assert_eq!(mp.cap(), Some(8));
 /// for _ in 0..100 {
 ///     mp.submit(|| ()).unwrap();
@@ -70,47 +70,70 @@ impl fmt::Debug for MultiPool {
 
 impl MultiPool {
     /// `pools` pools of `capacity_per_pool` workers each, default settings.
-    /// Zero pools or a zero capacity is a [`BuildError`].
     ///
     /// ```
     /// use taskpool_ants::{LoadBalancing, MultiPool};
-    /// assert!(MultiPool::new(0, 2, LoadBalancing::LeastTasks).is_err());
-    /// assert!(MultiPool::new(2, 0, LoadBalancing::LeastTasks).is_err());
+    /// let mp = MultiPool::new(2, 3, LoadBalancing::LeastTasks);
+    /// assert_eq!(mp.cap(), Some(6));
     /// ```
-    pub fn new(
-        pools: usize,
-        capacity_per_pool: usize,
-        strategy: LoadBalancing,
-    ) -> Result<MultiPool, BuildError> {
-        MultiPool::with_builder(
-            pools,
-            &Pool::builder().capacity(capacity_per_pool),
-            strategy,
-        )
+    ///
+    /// # Panics
+    ///
+    /// If `pools` or `capacity_per_pool` is 0, if the total capacity is
+    /// above [`MAX_CAPACITY`](taskpool::MAX_CAPACITY), or if a purge thread
+    /// cannot be started. [`with_builder`](MultiPool::with_builder) returns
+    /// these as a [`BuildError`] instead.
+    pub fn new(pools: usize, capacity_per_pool: usize, strategy: LoadBalancing) -> MultiPool {
+        let builder = Pool::builder().capacity(capacity_per_pool);
+        match MultiPool::with_builder(pools, builder, strategy) {
+            Ok(pool) => pool,
+            Err(err) => panic!("taskpool_ants::MultiPool::new: {err}"),
+        }
     }
 
-    /// `pools` pools, each built by `builder`.
+    /// `pools` pools, each built with the settings of `builder`.
     ///
     /// ```
     /// use taskpool_ants::{LoadBalancing, MultiPool, Pool};
     /// let b = Pool::builder().capacity(2).nonblocking(true);
-    /// let mp = MultiPool::with_builder(3, &b, LoadBalancing::RoundRobin).unwrap();
+    /// let mp = MultiPool::with_builder(3, b, LoadBalancing::RoundRobin).unwrap();
     /// assert_eq!(mp.len(), 3);
+    /// assert!(MultiPool::with_builder(0, Pool::builder(), LoadBalancing::RoundRobin).is_err());
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`BuildError`] for zero pools, for a total capacity (`pools` times
+    /// the builder's capacity; `pools` for unlimited pools, each of which
+    /// starts a purge thread) above the builder's
+    /// [`capacity_limit`](PoolBuilder::capacity_limit), and for whatever
+    /// [`PoolBuilder::build`] refuses.
     pub fn with_builder(
         pools: usize,
-        builder: &PoolBuilder,
+        builder: PoolBuilder,
         strategy: LoadBalancing,
     ) -> Result<MultiPool, BuildError> {
         if pools == 0 {
             return Err(BuildError::zero("number of pools"));
+        }
+        let limit = builder.limit();
+        let total = match builder.capacity_setting() {
+            Some(per_pool) => pools.saturating_mul(per_pool),
+            None => pools,
+        };
+        if total > limit {
+            return Err(BuildError::too_large(
+                "total capacity of the multi-pool",
+                total,
+                limit,
+            ));
         }
         // One identity for all: a task of one pool is "inside" every pool
         // (it is refused rather than blocked on a full sibling, and does not
         // wait for siblings that may be waiting for it).
         let builder = builder.in_group(PoolId::new());
         let pools = (0..pools)
-            .map(|_| builder.build())
+            .map(|_| builder.clone().build())
             .collect::<Result<Vec<_>, _>>()?;
         Ok(MultiPool {
             inner: Arc::new(MultiInner {
@@ -176,27 +199,27 @@ impl MultiPool {
     /// decides (it may block, see [`Pool::submit`]).
     ///
     /// ```
-    /// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::LeastTasks).unwrap();
+    /// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::LeastTasks);
     /// mp.submit(|| ()).unwrap();
     /// ```
     pub fn submit<F>(&self, f: F) -> Result<(), SubmitError>
     where
         F: FnOnce() + Send + 'static,
     {
-        self.submit_task(Box::new(f), Wait::Forever)
+        self.submit_task(taskpool::into_task(f), Wait::Forever)
     }
 
     /// Like [`submit`](MultiPool::submit) but never waits.
     ///
     /// ```
-    /// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::RoundRobin).unwrap();
+    /// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::RoundRobin);
     /// mp.try_submit(|| ()).unwrap();
     /// ```
     pub fn try_submit<F>(&self, f: F) -> Result<(), SubmitError>
     where
         F: FnOnce() + Send + 'static,
     {
-        self.submit_task(Box::new(f), Wait::Never)
+        self.submit_task(taskpool::into_task(f), Wait::Never)
     }
 
     /// How many pools.
@@ -217,7 +240,7 @@ impl MultiPool {
     /// The pool at `index`.
     ///
     /// ```
-    /// let mp = taskpool_ants::MultiPool::new(2, 3, taskpool_ants::LoadBalancing::RoundRobin).unwrap();
+    /// let mp = taskpool_ants::MultiPool::new(2, 3, taskpool_ants::LoadBalancing::RoundRobin);
     /// assert_eq!(mp.pool(1).unwrap().cap(), Some(3));
     /// assert!(mp.pool(2).is_none());
     /// ```
@@ -273,15 +296,26 @@ impl MultiPool {
     }
 
     /// Sets every pool's capacity to `capacity_per_pool` (as upstream: the
-    /// total becomes `len() * capacity_per_pool`).
+    /// total becomes `len() * capacity_per_pool`). The total must stay
+    /// within the builder's [`capacity_limit`](PoolBuilder::capacity_limit)
+    /// ([`TuneError::TooLarge`] carries the total); no pool is changed then.
     ///
     /// ```
-    /// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::RoundRobin).unwrap();
+    /// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::RoundRobin);
     /// mp.tune(5).unwrap();
     /// assert_eq!(mp.cap(), Some(10));
     /// ```
     pub fn tune(&self, capacity_per_pool: usize) -> Result<(), TuneError> {
-        for pool in &self.inner.pools {
+        let pools = &self.inner.pools;
+        let limit = pools[0].inner().cfg.capacity_limit;
+        let total = pools.len().saturating_mul(capacity_per_pool);
+        if capacity_per_pool > 0 && pools[0].cap().is_some() && total > limit {
+            return Err(TuneError::TooLarge {
+                requested: total,
+                limit,
+            });
+        }
+        for pool in pools {
             pool.tune(capacity_per_pool)?;
         }
         Ok(())
@@ -301,13 +335,27 @@ impl MultiPool {
         }
     }
 
+    /// Releases every pool, then waits until all their workers have exited
+    /// (the unbounded form of [`release_timeout`](MultiPool::release_timeout),
+    /// and what `TaskPool::stop_wait` does).
+    ///
+    /// ```
+    /// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::RoundRobin);
+    /// mp.submit(|| ()).unwrap();
+    /// mp.release_wait();
+    /// assert_eq!(mp.workers(), 0);
+    /// ```
+    pub fn release_wait(&self) {
+        self.shutdown();
+    }
+
     /// Releases every pool, then waits at most `timeout` in total for all
     /// their workers to exit. The error counts the workers still alive in
     /// all pools.
     ///
     /// ```
     /// use std::time::Duration;
-    /// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::RoundRobin).unwrap();
+    /// let mp = taskpool_ants::MultiPool::new(2, 1, taskpool_ants::LoadBalancing::RoundRobin);
     /// mp.submit(|| ()).unwrap();
     /// mp.release_timeout(Duration::from_secs(60)).unwrap();
     /// assert!(mp.is_closed());

@@ -41,7 +41,7 @@ impl<J> Drop for Handle<J> {
 /// use std::sync::Arc;
 /// use taskpool_ants::Pool;
 ///
-/// let pool = Pool::new(4).unwrap();
+/// let pool = Pool::new(4);
 /// let hits = Arc::new(AtomicUsize::new(0));
 /// for _ in 0..100 {
 ///     let hits = Arc::clone(&hits);
@@ -64,15 +64,29 @@ impl fmt::Debug for Pool {
 impl Pool {
     /// A pool of at most `capacity` workers with the default settings
     /// (blocking submit, idle workers expire after
-    /// [`DEFAULT_EXPIRY`](crate::DEFAULT_EXPIRY)).
+    /// [`DEFAULT_EXPIRY`](crate::DEFAULT_EXPIRY)). Starts the purge thread;
+    /// workers start on demand.
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(8).unwrap();
+    /// let pool = taskpool_ants::Pool::new(8);
     /// assert_eq!(pool.cap(), Some(8));
-    /// assert!(taskpool_ants::Pool::new(0).is_err());
     /// ```
-    pub fn new(capacity: usize) -> Result<Pool, BuildError> {
-        Pool::builder().capacity(capacity).build()
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0 or above [`MAX_CAPACITY`](taskpool::MAX_CAPACITY),
+    /// or if the purge thread cannot be started. [`Pool::builder`] returns
+    /// these as a [`BuildError`] instead (and takes a higher
+    /// [`capacity_limit`](PoolBuilder::capacity_limit)).
+    ///
+    /// ```should_panic
+    /// let pool = taskpool_ants::Pool::new(0); // panics: capacity must be at least 1
+    /// ```
+    pub fn new(capacity: usize) -> Pool {
+        match Pool::builder().capacity(capacity).build() {
+            Ok(pool) => pool,
+            Err(err) => panic!("taskpool_ants::Pool::new: {err}"),
+        }
     }
 
     /// A builder for every setting.
@@ -125,7 +139,7 @@ impl Pool {
     /// refused closure comes back boxed inside the error.
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(1).unwrap();
+    /// let pool = taskpool_ants::Pool::new(1);
     /// pool.submit(|| println!("on a worker")).unwrap();
     /// pool.release();
     /// assert!(pool.submit(|| ()).unwrap_err().is_stopped());
@@ -134,7 +148,7 @@ impl Pool {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.submit_task(Box::new(f), Wait::Forever)
+        self.submit_task(taskpool::into_task(f), Wait::Forever)
     }
 
     /// Like [`submit`](Pool::submit) but never waits: a full pool refuses
@@ -144,7 +158,7 @@ impl Pool {
     ///
     /// ```
     /// use std::sync::mpsc;
-    /// let pool = taskpool_ants::Pool::new(1).unwrap();
+    /// let pool = taskpool_ants::Pool::new(1);
     /// let (tx, rx) = mpsc::channel::<()>();
     /// pool.submit(move || { rx.recv().ok(); }).unwrap();
     /// assert!(pool.try_submit(|| ()).unwrap_err().is_overloaded());
@@ -154,7 +168,7 @@ impl Pool {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.submit_task(Box::new(f), Wait::Never)
+        self.submit_task(taskpool::into_task(f), Wait::Never)
     }
 
     /// Like [`submit`](Pool::submit) but waits at most `timeout` (by the
@@ -165,7 +179,7 @@ impl Pool {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let pool = taskpool_ants::Pool::new(1).unwrap();
+    /// let pool = taskpool_ants::Pool::new(1);
     /// pool.submit_timeout(|| (), Duration::from_secs(1)).unwrap();
     /// ```
     pub fn submit_timeout<F>(&self, f: F, timeout: Duration) -> Result<(), SubmitError>
@@ -176,7 +190,7 @@ impl Pool {
             Some(deadline) => Wait::Until(deadline),
             None => Wait::Forever,
         };
-        self.submit_task(Box::new(f), wait_for)
+        self.submit_task(taskpool::into_task(f), wait_for)
     }
 
     /// Changes the capacity at run time.
@@ -189,7 +203,7 @@ impl Pool {
     /// pre-allocated pool can be tuned (its ring grows when the capacity does).
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(2).unwrap();
+    /// let pool = taskpool_ants::Pool::new(2);
     /// pool.tune(8).unwrap();
     /// assert_eq!(pool.cap(), Some(8));
     /// ```
@@ -211,7 +225,7 @@ impl Pool {
     /// counts live workers instead; that is [`workers`](Pool::workers) here.
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(2).unwrap();
+    /// let pool = taskpool_ants::Pool::new(2);
     /// assert_eq!(pool.running(), 0);
     /// ```
     pub fn running(&self) -> usize {
@@ -222,7 +236,7 @@ impl Pool {
     /// have not finished yet.
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(2).unwrap();
+    /// let pool = taskpool_ants::Pool::new(2);
     /// pool.submit(|| ()).unwrap();
     /// pool.wait_idle();
     /// assert_eq!(pool.workers(), 1); // kept idle until it expires
@@ -234,7 +248,7 @@ impl Pool {
     /// Idle workers waiting for a task now.
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(2).unwrap();
+    /// let pool = taskpool_ants::Pool::new(2);
     /// assert_eq!(pool.idle_workers(), 0);
     /// ```
     pub fn idle_workers(&self) -> usize {
@@ -245,7 +259,7 @@ impl Pool {
     /// [`running`](Pool::running); `None` when unlimited.
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(3).unwrap();
+    /// let pool = taskpool_ants::Pool::new(3);
     /// assert_eq!(pool.free(), Some(3));
     /// ```
     pub fn free(&self) -> Option<usize> {
@@ -255,7 +269,7 @@ impl Pool {
     /// Submitters blocked in `submit`/`submit_timeout` now.
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(1).unwrap();
+    /// let pool = taskpool_ants::Pool::new(1);
     /// assert_eq!(pool.waiting(), 0);
     /// ```
     pub fn waiting(&self) -> usize {
@@ -266,7 +280,7 @@ impl Pool {
     /// [`reboot`](Pool::reboot).
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(1).unwrap();
+    /// let pool = taskpool_ants::Pool::new(1);
     /// pool.release();
     /// assert!(pool.is_closed());
     /// ```
@@ -280,13 +294,36 @@ impl Pool {
     /// task already handed to a worker still runs). Idempotent.
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(1).unwrap();
+    /// let pool = taskpool_ants::Pool::new(1);
     /// pool.release();
     /// pool.release();
     /// assert!(pool.is_closed());
     /// ```
     pub fn release(&self) {
         self.inner().release();
+    }
+
+    /// [`release`](Pool::release), then waits until every worker thread has
+    /// exited, and joins them: the unbounded form of
+    /// [`release_timeout`](Pool::release_timeout), and what
+    /// [`TaskPool::stop_wait`](taskpool::TaskPool::stop_wait) does. There is
+    /// no queue, so every task that was accepted runs before its worker
+    /// exits. From inside one of this pool's tasks it does not wait for the
+    /// calling worker (nor for workers whose tasks wait the same way).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// let pool = taskpool_ants::Pool::new(2);
+    /// let ran = Arc::new(AtomicBool::new(false));
+    /// let flag = Arc::clone(&ran);
+    /// pool.submit(move || flag.store(true, Ordering::SeqCst)).unwrap();
+    /// pool.release_wait();
+    /// assert!(ran.load(Ordering::SeqCst));
+    /// assert_eq!(pool.workers(), 0);
+    /// ```
+    pub fn release_wait(&self) {
+        self.inner().shutdown();
     }
 
     /// [`release`](Pool::release), then waits at most `timeout` (by the
@@ -297,7 +334,7 @@ impl Pool {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let pool = taskpool_ants::Pool::new(2).unwrap();
+    /// let pool = taskpool_ants::Pool::new(2);
     /// pool.submit(|| std::thread::sleep(Duration::from_millis(10))).unwrap();
     /// pool.release_timeout(Duration::from_secs(60)).unwrap();
     /// assert_eq!(pool.workers(), 0);
@@ -311,7 +348,7 @@ impl Pool {
     /// the release rejoin the idle list.
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(1).unwrap();
+    /// let pool = taskpool_ants::Pool::new(1);
     /// pool.release();
     /// pool.reboot();
     /// pool.submit(|| ()).unwrap();
@@ -325,7 +362,7 @@ impl Pool {
     /// count the calling task.
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(2).unwrap();
+    /// let pool = taskpool_ants::Pool::new(2);
     /// pool.submit(|| ()).unwrap();
     /// pool.wait_idle();
     /// assert_eq!(pool.running(), 0);
@@ -338,7 +375,7 @@ impl Pool {
     /// waiting (blocked submitters), completed, panicked.
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(2).unwrap();
+    /// let pool = taskpool_ants::Pool::new(2);
     /// pool.submit(|| ()).unwrap();
     /// pool.wait_idle();
     /// assert_eq!(pool.stats().completed, 1);
@@ -356,7 +393,7 @@ impl Pool {
     /// use std::time::Duration;
     /// use taskpool_ants::{ManualClock, Pool};
     /// let clock = ManualClock::new();
-    /// let pool = Pool::builder().capacity(2).disable_purge().clock(clock.clone()).build().unwrap();
+    /// let pool = Pool::builder().capacity(2).purge(false).clock(clock.clone()).build().unwrap();
     /// pool.submit(|| ()).unwrap();
     /// pool.wait_idle();
     /// clock.advance(Duration::from_secs(2));
@@ -370,7 +407,7 @@ impl Pool {
     /// pool of a [`MultiPool`](crate::MultiPool), of one of its siblings).
     ///
     /// ```
-    /// let pool = taskpool_ants::Pool::new(1).unwrap();
+    /// let pool = taskpool_ants::Pool::new(1);
     /// assert!(!pool.is_worker_thread());
     /// ```
     pub fn is_worker_thread(&self) -> bool {
@@ -379,13 +416,21 @@ impl Pool {
 }
 
 impl PoolBuilder {
-    /// Builds a [`Pool`] of closures.
+    /// Builds a [`Pool`] of closures and starts its purge thread (workers
+    /// start on demand).
     ///
     /// ```
     /// let pool = taskpool_ants::Pool::builder().capacity(2).build().unwrap();
     /// pool.submit(|| ()).unwrap();
     /// ```
-    pub fn build(&self) -> Result<Pool, BuildError> {
+    ///
+    /// # Errors
+    ///
+    /// A [`BuildError`] naming the setting: a capacity of 0 or above the
+    /// [`capacity_limit`](PoolBuilder::capacity_limit), a zero expiry,
+    /// pre-allocation of an unlimited pool, `max_blocking_tasks(0)`, a thread
+    /// name with a NUL byte; or when the purge thread cannot be started.
+    pub fn build(self) -> Result<Pool, BuildError> {
         let cfg = self.config()?;
         let inner = lifecycle::start(cfg, Box::new(|task: Task| task()))
             .map_err(|e| BuildError::with_source("could not start the purge thread", e))?;

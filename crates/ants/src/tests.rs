@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use taskpool_conformance::testkit::Latch;
 
-use crate::{InvokeError, ManualClock, MultiPool, Pool, PoolWithFunc, TimedOut, TuneError};
+use crate::{InvokeError, ManualClock, MultiPool, Pool, TimedOut, TuneError};
 
 /// Starts `n` workers at once (each held until all started), then lets
 /// them go idle.
@@ -41,7 +41,7 @@ fn names_of_sequential_tasks(pool: &Pool, n: usize) -> Vec<String> {
 
 #[test]
 fn the_stack_reuses_the_most_recently_used_worker() {
-    let pool = Pool::builder().capacity(4).disable_purge().build().unwrap();
+    let pool = Pool::builder().capacity(4).purge(false).build().unwrap();
     warm(&pool, 4);
     let names = names_of_sequential_tasks(&pool, 6);
     assert!(
@@ -55,7 +55,7 @@ fn the_prealloc_ring_reuses_the_least_recently_used_worker() {
     let pool = Pool::builder()
         .capacity(4)
         .prealloc(true)
-        .disable_purge()
+        .purge(false)
         .build()
         .unwrap();
     warm(&pool, 4);
@@ -78,7 +78,8 @@ fn builder_errors_name_the_setting() {
     assert!(msg(Pool::builder().expiry(Duration::ZERO)).contains("expiry"));
     assert!(msg(Pool::builder().unlimited().prealloc(true)).contains("pre-allocation"));
     assert!(msg(Pool::builder().max_blocking_tasks(0)).contains("max_blocking_tasks"));
-    assert!(PoolWithFunc::new(0, |_: u8| ()).is_err());
+    assert!(msg(Pool::builder().capacity(taskpool::MAX_CAPACITY + 1)).contains("at most 4096"));
+    assert!(msg(Pool::builder().thread_name("a\0b")).contains("NUL"));
     assert!(Pool::builder()
         .capacity(0)
         .build_with_func(|_: u8| ())
@@ -105,12 +106,12 @@ fn errors_display_and_debug() {
     );
     assert!(InvokeError::overloaded(()).to_string().contains("capacity"));
     assert!(TuneError::Unlimited.to_string().contains("unlimited"));
-    let pool = Pool::new(2).unwrap();
+    let pool = Pool::new(2);
     let dbg = format!("{pool:?}");
     assert!(dbg.contains("capacity") && dbg.contains("running"), "{dbg}");
     let builder = format!("{:?}", Pool::builder().panic_handler(|_| ()));
     assert!(builder.contains("panic_handler"), "{builder}");
-    let mp = MultiPool::new(1, 1, crate::LoadBalancing::LeastTasks).unwrap();
+    let mp = MultiPool::new(1, 1, crate::LoadBalancing::LeastTasks);
     assert!(format!("{mp:?}").contains("LeastTasks"));
 }
 
@@ -131,7 +132,7 @@ fn release_timeout_deadline_follows_the_pool_clock() {
     let clock = ManualClock::new();
     let pool = Pool::builder()
         .capacity(1)
-        .disable_purge()
+        .purge(false)
         .clock(clock)
         .build()
         .unwrap();
@@ -151,7 +152,7 @@ fn release_timeout_deadline_follows_the_pool_clock() {
 
 #[test]
 fn stats_keep_running_and_workers_apart() {
-    let pool = Pool::builder().capacity(3).disable_purge().build().unwrap();
+    let pool = Pool::builder().capacity(3).purge(false).build().unwrap();
     warm(&pool, 3);
     let s = pool.stats();
     assert_eq!((s.workers, s.running, s.capacity), (3, 0, 3));

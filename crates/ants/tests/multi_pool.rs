@@ -42,17 +42,27 @@ fn exercise(mp: &MultiPool) {
 #[test]
 fn multi_pool() {
     watchdog("multi_pool", || {
-        assert!(MultiPool::new(0, 10, LoadBalancing::RoundRobin).is_err());
-        assert!(MultiPool::new(10, 0, LoadBalancing::RoundRobin).is_err());
+        assert!(MultiPool::with_builder(
+            0,
+            Pool::builder().capacity(10),
+            LoadBalancing::RoundRobin
+        )
+        .is_err());
         assert!(MultiPool::with_builder(
             10,
-            &Pool::builder().expiry(Duration::ZERO),
+            Pool::builder().capacity(0),
+            LoadBalancing::RoundRobin
+        )
+        .is_err());
+        assert!(MultiPool::with_builder(
+            10,
+            Pool::builder().expiry(Duration::ZERO),
             LoadBalancing::RoundRobin
         )
         .is_err());
 
         for strategy in [LoadBalancing::RoundRobin, LoadBalancing::LeastTasks] {
-            let mp = MultiPool::new(10, 5, strategy).unwrap();
+            let mp = MultiPool::new(10, 5, strategy);
             assert_eq!(mp.strategy(), strategy);
             exercise(&mp);
             mp.reboot();
@@ -69,7 +79,7 @@ fn multi_pool() {
 fn multi_pool_round_robin_refuses_only_when_every_pool_is_full() {
     watchdog("multi_pool_fallback", || {
         let builder = Pool::builder().capacity(1).nonblocking(true);
-        let mp = MultiPool::with_builder(2, &builder, LoadBalancing::RoundRobin).unwrap();
+        let mp = MultiPool::with_builder(2, builder, LoadBalancing::RoundRobin).unwrap();
         let latch = Latch::new();
         let g = latch.clone();
         mp.submit(move || g.wait()).unwrap(); // pool 0
@@ -90,7 +100,7 @@ fn multi_pool_round_robin_refuses_only_when_every_pool_is_full() {
 fn multi_pool_passes_a_full_pool_by_instead_of_waiting() {
     watchdog("multi_pool_pass_by", || {
         for strategy in [LoadBalancing::RoundRobin, LoadBalancing::LeastTasks] {
-            let mp = MultiPool::new(2, 1, strategy).unwrap();
+            let mp = MultiPool::new(2, 1, strategy);
             let latch = Latch::new();
             let g = latch.clone();
             // Pool 0 is full; round-robin's first turn is pool 0 all the same.
@@ -116,7 +126,7 @@ fn multi_pool_passes_a_full_pool_by_instead_of_waiting() {
 #[test]
 fn multi_pool_as_task_pool() {
     watchdog("multi_pool_task_pool", || {
-        let mp = MultiPool::new(2, 2, LoadBalancing::LeastTasks).unwrap();
+        let mp = MultiPool::new(2, 2, LoadBalancing::LeastTasks);
         let pool: &dyn TaskPool = &mp;
         assert_eq!(pool.name(), "ants-multi");
         for _ in 0..20 {

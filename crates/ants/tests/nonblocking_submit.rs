@@ -85,12 +85,12 @@ fn nonblocking_submit_with_func() {
 #[test]
 fn try_submit_refuses_on_a_blocking_pool_too() {
     watchdog("try_submit_blocking_pool", || {
-        let pool = Pool::new(1).unwrap();
+        let pool = Pool::new(1);
         let latch = Latch::new();
         let g = latch.clone();
         pool.submit(move || g.wait()).unwrap();
         assert!(pool.try_submit(|| ()).unwrap_err().is_overloaded());
-        let func = PoolWithFunc::new(1, |g: Latch| g.wait()).unwrap();
+        let func = PoolWithFunc::new(1, |g: Latch| g.wait());
         func.invoke(latch.clone()).unwrap();
         assert!(func.try_invoke(latch.clone()).unwrap_err().is_overloaded());
         latch.open();

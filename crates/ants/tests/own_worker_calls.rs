@@ -14,7 +14,7 @@ use taskpool_conformance::testkit::{wait_until, watchdog, Latch};
 #[test]
 fn nested_submit_on_a_full_pool_is_refused_not_deadlocked() {
     watchdog("nested_submit_full", || {
-        let pool = Pool::new(1).unwrap();
+        let pool = Pool::new(1);
         let (tx, rx) = mpsc::channel();
         let p = pool.clone();
         pool.submit(move || {
@@ -36,7 +36,7 @@ fn nested_submit_on_a_full_pool_is_refused_not_deadlocked() {
 #[test]
 fn nested_submit_with_room_is_accepted() {
     watchdog("nested_submit_room", || {
-        let pool = Pool::new(2).unwrap();
+        let pool = Pool::new(2);
         let (tx, rx) = mpsc::channel();
         let p = pool.clone();
         pool.submit(move || {
@@ -54,7 +54,7 @@ fn nested_submit_with_room_is_accepted() {
 #[test]
 fn stop_from_inside_a_task_does_not_wait_for_itself() {
     watchdog("stop_inside", || {
-        let pool = Pool::new(3).unwrap();
+        let pool = Pool::new(3);
         let latch = Latch::new();
         let finished = Arc::new(AtomicUsize::new(0));
         for _ in 0..2 {
@@ -85,7 +85,7 @@ fn stop_from_inside_a_task_does_not_wait_for_itself() {
 #[test]
 fn wait_idle_from_inside_a_task_does_not_count_itself() {
     watchdog("wait_idle_inside", || {
-        let pool = Pool::new(2).unwrap();
+        let pool = Pool::new(2);
         let (tx, rx) = mpsc::channel();
         let p = pool.clone();
         pool.submit(move || {
@@ -103,7 +103,7 @@ fn dropping_the_last_handle_inside_a_task() {
         let ran = Arc::new(AtomicUsize::new(0));
         let (tx, rx) = mpsc::channel();
         {
-            let pool = Pool::new(2).unwrap();
+            let pool = Pool::new(2);
             let r = Arc::clone(&ran);
             pool.submit(move || {
                 r.fetch_add(1, Ordering::SeqCst);
@@ -128,7 +128,7 @@ fn dropping_the_last_handle_inside_a_task() {
 #[test]
 fn two_tasks_stopping_at_once_do_not_wait_for_each_other() {
     watchdog("two_stops_inside", || {
-        let pool = Pool::new(3).unwrap();
+        let pool = Pool::new(3);
         let barrier = Arc::new(std::sync::Barrier::new(2));
         let (tx, rx) = mpsc::channel();
         for _ in 0..2 {
@@ -150,7 +150,7 @@ fn two_tasks_stopping_at_once_do_not_wait_for_each_other() {
 #[test]
 fn wait_idle_inside_a_task_does_not_wait_for_submitters_blocked_on_it() {
     watchdog("wait_idle_inside_blocked", || {
-        let pool = Pool::new(1).unwrap();
+        let pool = Pool::new(1);
         let latch = Latch::new();
         let (tx, rx) = mpsc::channel();
         let (p, g) = (pool.clone(), latch.clone());

@@ -78,7 +78,7 @@ fn panic_handler_with_func() {
 #[test]
 fn pool_panic_without_handler() {
     watchdog("pool_panic_without_handler", || {
-        let pool = Pool::new(1).unwrap();
+        let pool = Pool::new(1);
         pool.submit(|| panic!("Oops!")).unwrap();
         pool.wait_idle();
         assert_eq!(pool.stats().panicked, 1);
@@ -109,7 +109,7 @@ fn panicking_handler_does_not_kill_the_worker() {
 #[test]
 fn submit_wait_reports_the_panic() {
     watchdog("submit_wait_panic", || {
-        let pool = Pool::new(2).unwrap();
+        let pool = Pool::new(2);
         let err = TaskPool::submit_wait(&pool, Box::new(|| panic!("inside"))).unwrap_err();
         assert_eq!(err.panic_message(), Some("inside"));
         pool.wait_idle();

@@ -12,7 +12,7 @@ use taskpool_conformance::testkit::{wait_until, watchdog, Latch, Meter, WATCHDOG
 fn pool_tune_scale_up() {
     watchdog("pool_tune_scale_up", || {
         let latch = Latch::new();
-        let pool = Pool::new(2).unwrap();
+        let pool = Pool::new(2);
         for _ in 0..2 {
             let g = latch.clone();
             pool.submit(move || g.wait()).unwrap();
@@ -50,7 +50,7 @@ fn pool_tune_scale_up() {
 fn pool_with_func_tune_scale_up() {
     watchdog("pool_with_func_tune_scale_up", || {
         let latch = Latch::new();
-        let pool = taskpool_ants::PoolWithFunc::new(1, |g: Latch| g.wait()).unwrap();
+        let pool = taskpool_ants::PoolWithFunc::new(1, |g: Latch| g.wait());
         pool.invoke(latch.clone()).unwrap();
         let p = pool.clone();
         let g = latch.clone();
@@ -60,7 +60,7 @@ fn pool_with_func_tune_scale_up() {
         assert!(blocked.join().unwrap());
         assert_eq!(pool.running(), 2);
         latch.open();
-        pool.stop();
+        pool.release_wait();
     });
 }
 
@@ -68,7 +68,7 @@ fn pool_with_func_tune_scale_up() {
 fn tune_down_is_lazy_and_then_binds() {
     watchdog("tune_down_is_lazy", || {
         let meter = Meter::new();
-        let pool = Pool::new(4).unwrap();
+        let pool = Pool::new(4);
         let gates: Vec<Latch> = (0..4).map(|_| Latch::new()).collect();
         for g in &gates {
             let (g, m) = (g.clone(), Arc::clone(&meter));
@@ -117,7 +117,7 @@ fn tune_down_is_lazy_and_then_binds() {
 
 #[test]
 fn tune_refuses_zero_and_unlimited() {
-    let pool = Pool::new(2).unwrap();
+    let pool = Pool::new(2);
     assert_eq!(pool.tune(0), Err(TuneError::Zero));
     assert_eq!(pool.cap(), Some(2));
     let unlimited = Pool::builder().unlimited().build().unwrap();
@@ -128,7 +128,7 @@ fn tune_refuses_zero_and_unlimited() {
 #[test]
 fn tune_shrink_stops_surplus_idle_workers_now() {
     watchdog("tune_shrink_idle", || {
-        let pool = Pool::builder().capacity(4).disable_purge().build().unwrap();
+        let pool = Pool::builder().capacity(4).purge(false).build().unwrap();
         let latch = Latch::new();
         for _ in 0..4 {
             let g = latch.clone();

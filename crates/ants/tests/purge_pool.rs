@@ -31,7 +31,7 @@ fn purge_pool() {
         let pool = Pool::builder()
             .capacity(SIZE)
             .expiry(EXPIRY)
-            .disable_purge()
+            .purge(false)
             .clock(clock.clone())
             .build()
             .unwrap();
@@ -64,7 +64,7 @@ fn purge_keeps_the_recently_used() {
         let clock = ManualClock::new();
         let pool = Pool::builder()
             .capacity(2)
-            .disable_purge()
+            .purge(false)
             .clock(clock.clone())
             .build()
             .unwrap();
@@ -119,7 +119,7 @@ fn purge_pre_malloc_pool() {
         let pool = Pool::builder()
             .capacity(10)
             .prealloc(true)
-            .disable_purge()
+            .purge(false)
             .clock(clock.clone())
             .build()
             .unwrap();
@@ -132,7 +132,7 @@ fn purge_pre_malloc_pool() {
         let func = Pool::builder()
             .capacity(10)
             .prealloc(true)
-            .disable_purge()
+            .purge(false)
             .clock(clock.clone())
             .build_with_func(|_: u8| ())
             .unwrap();

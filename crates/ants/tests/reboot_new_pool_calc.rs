@@ -23,7 +23,7 @@ fn sum_on(pool: &Pool) -> usize {
     sum.load(Ordering::SeqCst)
 }
 
-fn reboot_calc(builder: &PoolBuilder) {
+fn reboot_calc(builder: PoolBuilder) {
     let pool = builder.build().unwrap();
     assert_eq!(sum_on(&pool), 499_500);
     pool.release_timeout(WATCHDOG).unwrap();
@@ -41,14 +41,14 @@ fn reboot_calc(builder: &PoolBuilder) {
 #[test]
 fn reboot_new_pool_calc() {
     watchdog("reboot_new_pool_calc", || {
-        reboot_calc(&Pool::builder().capacity(10));
+        reboot_calc(Pool::builder().capacity(10));
     });
 }
 
 #[test]
 fn reboot_new_pool_with_prealloc_calc() {
     watchdog("reboot_prealloc_calc", || {
-        reboot_calc(&Pool::builder().capacity(10).prealloc(true));
+        reboot_calc(Pool::builder().capacity(10).prealloc(true));
     });
 }
 
@@ -59,8 +59,7 @@ fn reboot_new_pool_with_func() {
         let s = Arc::clone(&sum);
         let pool = taskpool_ants::PoolWithFunc::new(10, move |n: usize| {
             s.fetch_add(n, Ordering::SeqCst);
-        })
-        .unwrap();
+        });
         pool.invoke(1).unwrap();
         pool.release_timeout(WATCHDOG).unwrap();
         assert_eq!(pool.invoke(5).unwrap_err().into_inner(), 5);
@@ -73,7 +72,7 @@ fn reboot_new_pool_with_func() {
 
 #[test]
 fn reboot_on_open_pool_does_nothing() {
-    let pool = Pool::new(1).unwrap();
+    let pool = Pool::new(1);
     pool.reboot();
     assert!(!pool.is_closed());
     pool.submit(|| ()).unwrap();

@@ -10,7 +10,7 @@ use taskpool_conformance::testkit::{watchdog, Latch, WATCHDOG};
 #[test]
 fn release_timeout() {
     watchdog("release_timeout", || {
-        let pool = Pool::new(10).unwrap();
+        let pool = Pool::new(10);
         let latch = Latch::new();
         for _ in 0..5 {
             let g = latch.clone();
@@ -39,7 +39,7 @@ fn release_timeout() {
 fn release_timeout_with_func() {
     watchdog("release_timeout_with_func", || {
         let latch = Latch::new();
-        let pool = taskpool_ants::PoolWithFunc::new(10, |g: Latch| g.wait()).unwrap();
+        let pool = taskpool_ants::PoolWithFunc::new(10, |g: Latch| g.wait());
         for _ in 0..5 {
             pool.invoke(latch.clone()).unwrap();
         }

@@ -12,7 +12,7 @@ use taskpool_conformance::testkit::{wait_until, watchdog, Latch, WATCHDOG};
 #[test]
 fn release_when_running_pool() {
     watchdog("release_when_running_pool", || {
-        let pool = Pool::new(1).unwrap();
+        let pool = Pool::new(1);
         let latch = Latch::new();
         let ran = Arc::new(AtomicUsize::new(0));
         let submitters: Vec<_> = (0..2)
@@ -63,7 +63,7 @@ fn release_when_running_pool() {
 fn release_when_running_pool_with_func() {
     watchdog("release_when_running_pool_with_func", || {
         let latch = Latch::new();
-        let pool = taskpool_ants::PoolWithFunc::new(1, |g: Latch| g.wait()).unwrap();
+        let pool = taskpool_ants::PoolWithFunc::new(1, |g: Latch| g.wait());
         pool.invoke(latch.clone()).unwrap();
         let p = pool.clone();
         let g = latch.clone();

@@ -13,7 +13,7 @@ use taskpool_conformance::testkit::{wait_until, watchdog, Latch};
 #[test]
 fn stop_wait_runs_every_accepted_task_and_refuses_blocked_ones() {
     watchdog("stop_wait_blocked", || {
-        let pool = Pool::new(2).unwrap();
+        let pool = Pool::new(2);
         let latch = Latch::new();
         let ran = Arc::new(AtomicUsize::new(0));
         for _ in 0..2 {
@@ -61,7 +61,7 @@ fn stop_wait_runs_every_accepted_task_and_refuses_blocked_ones() {
 #[test]
 fn stop_is_idempotent_and_concurrent() {
     watchdog("stop_concurrent", || {
-        let pool = Pool::new(4).unwrap();
+        let pool = Pool::new(4);
         for _ in 0..100 {
             pool.submit(|| ()).unwrap();
         }
@@ -95,7 +95,7 @@ fn drop_behaves_like_stop_wait() {
     watchdog("drop_like_stop_wait", || {
         let ran = Arc::new(AtomicUsize::new(0));
         {
-            let pool = Pool::new(3).unwrap();
+            let pool = Pool::new(3);
             for _ in 0..300 {
                 let r = Arc::clone(&ran);
                 pool.submit(move || {
@@ -116,7 +116,7 @@ fn drop_behaves_like_stop_wait() {
 #[test]
 fn task_pool_object() {
     watchdog("task_pool_object", || {
-        let pool: Box<dyn TaskPool> = Box::new(Pool::new(2).unwrap());
+        let pool: Box<dyn TaskPool> = Box::new(Pool::new(2));
         assert_eq!(pool.name(), "ants");
         let h = taskpool::TaskPoolExt::spawn(&*pool, || 6 * 7).unwrap();
         assert_eq!(h.join().unwrap(), 42);

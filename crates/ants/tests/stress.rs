@@ -66,7 +66,7 @@ fn many_submitters_never_exceed_the_capacity() {
 fn tune_racing_with_submitters() {
     watchdog("stress_tune", || {
         let meter = Meter::new();
-        let pool = Pool::new(2).unwrap();
+        let pool = Pool::new(2);
         let done = Arc::new(AtomicUsize::new(0));
         let submitters: Vec<_> = (0..4)
             .map(|_| {
@@ -167,7 +167,7 @@ fn nonblocking_storm_counts_match() {
 fn release_racing_with_blocked_submitters() {
     watchdog("stress_release", || {
         for round in 0..30 * SCALE {
-            let pool = Pool::new(2).unwrap();
+            let pool = Pool::new(2);
             let ran = Arc::new(AtomicUsize::new(0));
             let start = Arc::new(Barrier::new(5));
             let submitters: Vec<_> = (0..4)
@@ -207,7 +207,7 @@ fn multi_pool_under_contention() {
     watchdog("stress_multi", || {
         for strategy in [LoadBalancing::RoundRobin, LoadBalancing::LeastTasks] {
             let meter = Meter::new();
-            let mp = MultiPool::new(2, 1, strategy).unwrap();
+            let mp = MultiPool::new(2, 1, strategy);
             let submitters: Vec<_> = (0..4)
                 .map(|_| {
                     let (mp, meter) = (mp.clone(), Arc::clone(&meter));

@@ -10,7 +10,7 @@ use taskpool_conformance::testkit::{wait_until, watchdog, Latch, WATCHDOG};
 #[test]
 fn submit_timeout_gives_up_on_a_full_pool() {
     watchdog("submit_timeout_gives_up", || {
-        let pool = Pool::new(1).unwrap();
+        let pool = Pool::new(1);
         let latch = Latch::new();
         let g = latch.clone();
         pool.submit(move || g.wait()).unwrap();
@@ -31,7 +31,7 @@ fn submit_timeout_gives_up_on_a_full_pool() {
 #[test]
 fn submit_timeout_succeeds_when_a_worker_returns() {
     watchdog("submit_timeout_succeeds", || {
-        let pool = Pool::new(1).unwrap();
+        let pool = Pool::new(1);
         let latch = Latch::new();
         let g = latch.clone();
         pool.submit(move || g.wait()).unwrap();

@@ -38,7 +38,7 @@ fn with_disable_purge_pool() {
         check(
             &Pool::builder()
                 .capacity(WORKERS)
-                .disable_purge()
+                .purge(false)
                 .build()
                 .unwrap(),
         );
@@ -51,7 +51,7 @@ fn with_disable_purge_and_with_expiration_pool() {
         check(
             &Pool::builder()
                 .capacity(WORKERS)
-                .disable_purge()
+                .purge(false)
                 .expiry(Duration::from_millis(1))
                 .build()
                 .unwrap(),

@@ -6,6 +6,7 @@ use taskpool_utils::sync::Arc;
 use crossbeam_channel::{Receiver, Sender};
 use taskpool::BuildError;
 
+use crate::builder::{build_or_panic, Builder};
 use crate::core::{enter_worker, Cap, Core, Job, Mode};
 use crate::front::{delegate_task_pool, Executor, Front};
 
@@ -17,10 +18,9 @@ use crate::front::{delegate_task_pool, Executor, Front};
 /// use taskpool::{TaskPool, TaskPoolExt};
 /// use taskpool_baselines::ChannelPool;
 ///
-/// let pool = ChannelPool::new(2)?;
+/// let pool = ChannelPool::new(2);
 /// assert_eq!(pool.spawn(|| 6 * 7).unwrap().join().unwrap(), 42);
 /// pool.stop_wait();
-/// # Ok::<(), taskpool::BuildError>(())
 /// ```
 ///
 /// How the nine rules are kept:
@@ -41,7 +41,9 @@ use crate::front::{delegate_task_pool, Executor, Front};
 ///    `stop_wait` from outside waits for all of it. `wait_idle` on a pool
 ///    thread returns at once; `submit_wait` there runs the task inline.
 /// 8. **Drop**: dropping the last clone runs `stop_wait`.
-/// 9. **Configuration**: `capacity == 0` is a [`BuildError`].
+/// 9. **Configuration**: a capacity of 0 or above the builder's
+///    [`capacity_limit`](Builder::capacity_limit) is a [`BuildError`]; so is
+///    a thread the OS refuses to start.
 #[derive(Clone)]
 pub struct ChannelPool {
     front: Arc<Front<ChannelExec>>,
@@ -67,12 +69,34 @@ fn worker(core: &Core, rx: &Receiver<Job>) {
 impl ChannelPool {
     /// A pool of `capacity` threads named `tp-channel-<i>`.
     ///
-    /// Fails with a [`BuildError`] when `capacity` is 0 or a thread cannot be
-    /// started.
-    pub fn new(capacity: usize) -> Result<Self, BuildError> {
-        if capacity == 0 {
-            return Err(BuildError::zero("capacity"));
-        }
+    /// # Panics
+    ///
+    /// If `capacity` is 0 or above [`MAX_CAPACITY`](taskpool::MAX_CAPACITY),
+    /// or if a thread cannot be started; [`ChannelPool::builder`] returns
+    /// these as a [`BuildError`].
+    pub fn new(capacity: usize) -> Self {
+        build_or_panic("ChannelPool", capacity, |n| {
+            ChannelPool::builder().capacity(n).build()
+        })
+    }
+
+    /// A [`Builder`] for a pool with non-default settings (default thread
+    /// name prefix `tp-channel`).
+    pub fn builder() -> Builder<ChannelPool> {
+        Builder::new("tp-channel")
+    }
+}
+
+impl Builder<ChannelPool> {
+    /// Starts the pool's threads.
+    ///
+    /// # Errors
+    ///
+    /// A [`BuildError`] for a capacity of 0 or above the limit, a thread
+    /// name with a NUL byte, or a thread the OS refuses to start (the
+    /// threads already started are stopped and joined).
+    pub fn build(self) -> Result<ChannelPool, BuildError> {
+        let (capacity, prefix) = self.settings()?;
         let core = Core::new("channel", capacity);
         let (tx, rx) = crossbeam_channel::unbounded::<Job>();
         for i in 0..capacity {
@@ -80,7 +104,7 @@ impl ChannelPool {
             let rx = rx.clone();
             let thread_core = Arc::clone(&core);
             let spawned = thread::Builder::new()
-                .name(format!("tp-channel-{i}"))
+                .name(format!("{prefix}-{i}"))
                 .spawn(move || {
                     enter_worker(&thread_core);
                     worker(&thread_core, &rx);

@@ -4,11 +4,11 @@
 //! use taskpool::{TaskPool, TaskPoolExt};
 //! use taskpool_baselines::ChannelPool;
 //!
-//! let pool = ChannelPool::new(4)?;
-//! let answer = pool.spawn(|| 6 * 7).unwrap();
-//! assert_eq!(answer.join().unwrap(), 42);
+//! let pool = ChannelPool::new(4);
+//! let answer = pool.spawn(|| 6 * 7)?;
+//! assert_eq!(answer.join()?, 42);
 //! pool.stop_wait();
-//! # Ok::<(), taskpool::BuildError>(())
+//! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 //! ```
 //!
 //! | type | name | wraps | when every worker is busy |
@@ -46,6 +46,7 @@
 //!   when it ends; benchmarks measure the wrapped crates with that cost.
 #![forbid(unsafe_code)]
 
+mod builder;
 mod channel;
 mod core;
 mod front;
@@ -58,6 +59,7 @@ mod loom_tests;
 #[cfg(all(test, not(tp_loom)))]
 mod tests;
 
+pub use builder::Builder;
 pub use channel::ChannelPool;
 pub use rayon_pool::RayonPool;
 pub use thread_per_task::ThreadPerTask;

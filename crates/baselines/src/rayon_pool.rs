@@ -5,6 +5,7 @@ use taskpool_utils::sync::Arc;
 
 use taskpool::BuildError;
 
+use crate::builder::{build_or_panic, Builder};
 use crate::core::{enter_worker, run_on_worker, Cap, Core, Job, Mode};
 use crate::front::{delegate_task_pool, Executor, Front};
 
@@ -15,10 +16,9 @@ use crate::front::{delegate_task_pool, Executor, Front};
 /// use taskpool::{TaskPool, TaskPoolExt};
 /// use taskpool_baselines::RayonPool;
 ///
-/// let pool = RayonPool::new(2)?;
+/// let pool = RayonPool::new(2);
 /// assert_eq!(pool.spawn(|| 6 * 7).unwrap().join().unwrap(), 42);
 /// pool.stop_wait();
-/// # Ok::<(), taskpool::BuildError>(())
 /// ```
 ///
 /// Rayon alone keeps few of the nine rules (it has no stop, no refusal, aborts
@@ -52,7 +52,9 @@ use crate::front::{delegate_task_pool, Executor, Front};
 ///    slot instead of waiting for a free worker.
 /// 8. **Drop**: dropping the last clone runs `stop_wait` (with the same
 ///    behaviour on one of the pool's own threads).
-/// 9. **Configuration**: `capacity == 0` is a [`BuildError`].
+/// 9. **Configuration**: a capacity of 0 or above the builder's
+///    [`capacity_limit`](Builder::capacity_limit) is a [`BuildError`]; so is
+///    a thread the OS refuses to start.
 #[derive(Clone)]
 pub struct RayonPool {
     front: Arc<Front<RayonExec>>,
@@ -82,17 +84,39 @@ fn run_job(job: Job) {
 impl RayonPool {
     /// A pool of `capacity` rayon threads, named `tp-rayon-<i>`.
     ///
-    /// Fails with a [`BuildError`] when `capacity` is 0 or a thread cannot be
-    /// started.
-    pub fn new(capacity: usize) -> Result<Self, BuildError> {
-        if capacity == 0 {
-            return Err(BuildError::zero("capacity"));
-        }
+    /// # Panics
+    ///
+    /// If `capacity` is 0 or above [`MAX_CAPACITY`](taskpool::MAX_CAPACITY),
+    /// or if a thread cannot be started; [`RayonPool::builder`] returns these
+    /// as a [`BuildError`].
+    pub fn new(capacity: usize) -> Self {
+        build_or_panic("RayonPool", capacity, |n| {
+            RayonPool::builder().capacity(n).build()
+        })
+    }
+
+    /// A [`Builder`] for a pool with non-default settings (default thread
+    /// name prefix `tp-rayon`).
+    pub fn builder() -> Builder<RayonPool> {
+        Builder::new("tp-rayon")
+    }
+}
+
+impl Builder<RayonPool> {
+    /// Starts the rayon pool's threads.
+    ///
+    /// # Errors
+    ///
+    /// A [`BuildError`] for a capacity of 0 or above the limit, a thread
+    /// name with a NUL byte, or a thread the OS refuses to start (rayon
+    /// stops the threads it started; they are joined).
+    pub fn build(self) -> Result<RayonPool, BuildError> {
+        let (capacity, prefix) = self.settings()?;
         let core = Core::new("rayon", capacity);
         let spawn_core = Arc::clone(&core);
         let built = rayon::ThreadPoolBuilder::new()
             .num_threads(capacity)
-            .thread_name(|i| format!("tp-rayon-{i}"))
+            .thread_name(move |i| format!("{prefix}-{i}"))
             .spawn_handler(move |thread| {
                 spawn_core.thread_spawning();
                 let core = Arc::clone(&spawn_core);

@@ -1,6 +1,7 @@
 //! [`ThreadPerTask`]: a new OS thread for every task, at most `capacity` at once.
 
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use std::thread;
@@ -8,6 +9,7 @@ use taskpool_utils::sync::Arc;
 
 use taskpool::{BuildError, PoolStats, SubmitError, Task, TaskPool, WaitError};
 
+use crate::builder::{build_or_panic, Builder};
 use crate::core::{enter_worker, Cap, Core, Mode};
 use crate::front::submit_wait_with;
 
@@ -20,10 +22,9 @@ use crate::front::submit_wait_with;
 /// use taskpool::{TaskPool, TaskPoolExt};
 /// use taskpool_baselines::ThreadPerTask;
 ///
-/// let pool = ThreadPerTask::new(2)?;
+/// let pool = ThreadPerTask::new(2);
 /// assert_eq!(pool.spawn(|| 6 * 7).unwrap().join().unwrap(), 42);
 /// pool.stop_wait();
-/// # Ok::<(), taskpool::BuildError>(())
 /// ```
 ///
 /// How the nine rules are kept:
@@ -55,7 +56,8 @@ use crate::front::submit_wait_with;
 ///    [`SubmitErrorKind::Overloaded`](taskpool::SubmitErrorKind::Overloaded), as
 ///    `try_submit` does.
 /// 8. **Drop**: dropping the last clone runs `stop_wait`.
-/// 9. **Configuration**: `capacity == 0` is a [`BuildError`]. A thread that
+/// 9. **Configuration**: a capacity of 0 or above the builder's
+///    [`capacity_limit`](Builder::capacity_limit) is a [`BuildError`]. A thread that
 ///    the OS refuses to start hands its task back in
 ///    [`SubmitErrorKind::Overloaded`](taskpool::SubmitErrorKind::Overloaded).
 #[derive(Clone)]
@@ -66,21 +68,30 @@ pub struct ThreadPerTask {
 /// The owning handle; dropping the last one runs `stop_wait` (rule 8).
 struct Inner {
     core: Arc<Core>,
+    /// The threads' name prefix; each is `prefix-N`.
+    prefix: String,
+    /// The `N` of the next thread's name.
+    spawned: AtomicUsize,
 }
 
 impl ThreadPerTask {
-    /// A pool that runs at most `capacity` tasks (threads) at once.
+    /// A pool that runs at most `capacity` tasks (threads) at once; its
+    /// threads are named `tp-thread-per-task-<n>`.
     ///
-    /// Fails with a [`BuildError`] when `capacity` is 0.
-    pub fn new(capacity: usize) -> Result<Self, BuildError> {
-        if capacity == 0 {
-            return Err(BuildError::zero("capacity"));
-        }
-        Ok(ThreadPerTask {
-            inner: Arc::new(Inner {
-                core: Core::new("thread-per-task", capacity),
-            }),
+    /// # Panics
+    ///
+    /// If `capacity` is 0 or above [`MAX_CAPACITY`](taskpool::MAX_CAPACITY);
+    /// [`ThreadPerTask::builder`] returns these as a [`BuildError`].
+    pub fn new(capacity: usize) -> Self {
+        build_or_panic("ThreadPerTask", capacity, |n| {
+            ThreadPerTask::builder().capacity(n).build()
         })
+    }
+
+    /// A [`Builder`] for a pool with non-default settings (default thread
+    /// name prefix `tp-thread-per-task`).
+    pub fn builder() -> Builder<ThreadPerTask> {
+        Builder::new("tp-thread-per-task")
     }
 
     fn submit_inner(&self, task: Task, block: bool) -> Result<(), SubmitError> {
@@ -95,8 +106,9 @@ impl ThreadPerTask {
         let slot = Arc::new(Mutex::new(Some(job)));
         let thread_slot = Arc::clone(&slot);
         let thread_core = Arc::clone(core);
+        let n = self.inner.spawned.fetch_add(1, Ordering::Relaxed);
         let spawned = thread::Builder::new()
-            .name("tp-thread-per-task".to_owned())
+            .name(format!("{}-{n}", self.inner.prefix))
             .spawn(move || {
                 enter_worker(&thread_core);
                 let job = thread_slot
@@ -123,6 +135,25 @@ impl ThreadPerTask {
                 }
             }
         }
+    }
+}
+
+impl Builder<ThreadPerTask> {
+    /// Makes the pool; it starts no thread until a task comes.
+    ///
+    /// # Errors
+    ///
+    /// A [`BuildError`] for a capacity of 0 or above the limit, or a thread
+    /// name with a NUL byte.
+    pub fn build(self) -> Result<ThreadPerTask, BuildError> {
+        let (capacity, prefix) = self.settings()?;
+        Ok(ThreadPerTask {
+            inner: Arc::new(Inner {
+                core: Core::new("thread-per-task", capacity),
+                prefix,
+                spawned: AtomicUsize::new(0),
+            }),
+        })
     }
 }
 

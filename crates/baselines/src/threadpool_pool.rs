@@ -7,6 +7,7 @@ use taskpool_utils::sync::Arc;
 
 use taskpool::BuildError;
 
+use crate::builder::{build_or_panic, Builder};
 use crate::core::{enter_worker, run_on_worker, Cap, Core, Job};
 use crate::front::{delegate_task_pool, Executor, Front};
 
@@ -17,10 +18,9 @@ use crate::front::{delegate_task_pool, Executor, Front};
 /// use taskpool::{TaskPool, TaskPoolExt};
 /// use taskpool_baselines::ThreadpoolPool;
 ///
-/// let pool = ThreadpoolPool::new(2)?;
+/// let pool = ThreadpoolPool::new(2);
 /// assert_eq!(pool.spawn(|| 6 * 7).unwrap().join().unwrap(), 42);
 /// pool.stop_wait();
-/// # Ok::<(), taskpool::BuildError>(())
 /// ```
 ///
 /// The `threadpool` crate cannot drop queued tasks, refuse tasks, or tell when
@@ -54,8 +54,10 @@ use crate::front::{delegate_task_pool, Executor, Front};
 ///    `wait_idle` on a pool thread returns at once; `submit_wait` there runs
 ///    the task inline on the caller's slot.
 /// 8. **Drop**: dropping the last clone runs `stop_wait`.
-/// 9. **Configuration**: `capacity == 0` is a [`BuildError`] (the crate itself
-///    would panic).
+/// 9. **Configuration**: a capacity of 0 (the crate itself would panic) or
+///    above the builder's [`capacity_limit`](Builder::capacity_limit) is a
+///    [`BuildError`]; so is a thread the OS refuses to start (the crate
+///    panics then; the panic is caught).
 #[derive(Clone)]
 pub struct ThreadpoolPool {
     front: Arc<Front<ThreadpoolExec>>,
@@ -75,18 +77,40 @@ impl Executor for ThreadpoolExec {
 }
 
 impl ThreadpoolPool {
-    /// A pool of `capacity` threads, named `tp-threadpool`.
+    /// A pool of `capacity` threads, named `tp-threadpool` (the crate gives
+    /// all its threads one name).
     ///
-    /// Fails with a [`BuildError`] when `capacity` is 0 or the threads cannot
-    /// be started.
-    pub fn new(capacity: usize) -> Result<Self, BuildError> {
-        if capacity == 0 {
-            return Err(BuildError::zero("capacity"));
-        }
+    /// # Panics
+    ///
+    /// If `capacity` is 0 or above [`MAX_CAPACITY`](taskpool::MAX_CAPACITY),
+    /// or if the threads cannot be started; [`ThreadpoolPool::builder`]
+    /// returns these as a [`BuildError`].
+    pub fn new(capacity: usize) -> Self {
+        build_or_panic("ThreadpoolPool", capacity, |n| {
+            ThreadpoolPool::builder().capacity(n).build()
+        })
+    }
+
+    /// A [`Builder`] for a pool with non-default settings (default thread
+    /// name `tp-threadpool`).
+    pub fn builder() -> Builder<ThreadpoolPool> {
+        Builder::new("tp-threadpool")
+    }
+}
+
+impl Builder<ThreadpoolPool> {
+    /// Starts the crate's pool and registers each of its threads.
+    ///
+    /// # Errors
+    ///
+    /// A [`BuildError`] for a capacity of 0 or above the limit, a thread
+    /// name with a NUL byte, or when the crate cannot start its threads.
+    pub fn build(self) -> Result<ThreadpoolPool, BuildError> {
+        let (capacity, name) = self.settings()?;
         let pool = panic::catch_unwind(|| {
             threadpool::Builder::new()
                 .num_threads(capacity)
-                .thread_name("tp-threadpool".to_owned())
+                .thread_name(name)
                 .build()
         })
         .map_err(|_| BuildError::new("the threadpool crate could not start its threads"))?;

@@ -707,6 +707,15 @@ fn rule9_zero_capacity_is_build_error<E: std::fmt::Display>(build: fn(usize) -> 
     let err = build(0).unwrap_err().to_string();
     assert!(err.contains("capacity"), "{err}");
     assert!(build(1).is_ok());
+    // An absurd capacity is refused before any thread starts.
+    let err = build(99_999_999).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "capacity must be at most {}",
+            taskpool::MAX_CAPACITY
+        )),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------- wait_idle
@@ -816,6 +825,12 @@ macro_rules! rules_for {
             fn rule9_zero_capacity_is_build_error() {
                 super::rule9_zero_capacity_is_build_error($build);
             }
+            /// `new(n)` is the panicking convenience over the builder.
+            #[test]
+            #[should_panic(expected = "capacity must be at least 1, got 0")]
+            fn new_panics_on_zero_capacity() {
+                let _ = make(0);
+            }
             #[test]
             fn wait_idle_waits_for_everything() {
                 super::wait_idle_waits_for_everything(make);
@@ -824,23 +839,20 @@ macro_rules! rules_for {
     };
 }
 
-rules_for!(rayon, "rayon", |c| RayonPool::new(c).unwrap(), |c| {
-    RayonPool::new(c).map(drop)
+rules_for!(rayon, "rayon", RayonPool::new, |c| {
+    RayonPool::builder().capacity(c).build().map(drop)
 });
-rules_for!(
-    threadpool,
-    "threadpool",
-    |c| ThreadpoolPool::new(c).unwrap(),
-    |c| ThreadpoolPool::new(c).map(drop)
-);
-rules_for!(channel, "channel", |c| ChannelPool::new(c).unwrap(), |c| {
-    ChannelPool::new(c).map(drop)
+rules_for!(threadpool, "threadpool", ThreadpoolPool::new, |c| {
+    ThreadpoolPool::builder().capacity(c).build().map(drop)
+});
+rules_for!(channel, "channel", ChannelPool::new, |c| {
+    ChannelPool::builder().capacity(c).build().map(drop)
 });
 rules_for!(
     thread_per_task,
     "thread-per-task",
-    |c| ThreadPerTask::new(c).unwrap(),
-    |c| ThreadPerTask::new(c).map(drop)
+    ThreadPerTask::new,
+    |c| ThreadPerTask::builder().capacity(c).build().map(drop)
 );
 
 /// Rayon only: tasks that block inside rayon primitives let their thread
@@ -849,7 +861,7 @@ rules_for!(
 fn rayon_nested_rayon_work_keeps_the_cap() {
     watchdog("rayon nesting", || {
         const CAP: usize = 2;
-        let pool = RayonPool::new(CAP).unwrap();
+        let pool = RayonPool::new(CAP);
         let active = Arc::new(AtomicUsize::new(0));
         let max = Arc::new(AtomicUsize::new(0));
         for _ in 0..200 {
@@ -879,7 +891,7 @@ fn rayon_nested_rayon_work_keeps_the_cap() {
 #[test]
 fn thread_per_task_submit_blocks_then_stop_refuses() {
     watchdog("thread-per-task blocking", || {
-        let pool = ThreadPerTask::new(1).unwrap();
+        let pool = ThreadPerTask::new(1);
         let gate = Gate::default();
         let held = Arc::new(Barrier::new(2));
         {
@@ -905,5 +917,65 @@ fn thread_per_task_submit_blocks_then_stop_refuses() {
         gate.open();
         stopper.join().unwrap();
         assert_eq!(pool.stats().completed, 1);
+    });
+}
+
+/// Every baseline's builder names its threads `PREFIX-N` (the `threadpool`
+/// crate's threads all carry the prefix itself).
+#[test]
+fn builders_name_threads_by_prefix() {
+    fn name_of(pool: &dyn TaskPool) -> String {
+        let (tx, rx) = std::sync::mpsc::channel();
+        pool.submit(Box::new(move || {
+            tx.send(thread::current().name().unwrap_or("").to_owned())
+                .unwrap();
+        }))
+        .unwrap();
+        let name = rx.recv().unwrap();
+        pool.stop_wait();
+        name
+    }
+    watchdog("thread names", || {
+        let numbered = |name: &str, prefix: &str| {
+            name.strip_prefix(prefix)
+                .and_then(|n| n.strip_prefix('-'))
+                .is_some_and(|n| n.parse::<usize>().is_ok())
+        };
+        let rayon = RayonPool::builder()
+            .capacity(1)
+            .thread_name("r")
+            .build()
+            .unwrap();
+        assert!(numbered(&name_of(&rayon), "r"));
+        let channel = ChannelPool::builder()
+            .capacity(1)
+            .thread_name("c")
+            .build()
+            .unwrap();
+        assert!(numbered(&name_of(&channel), "c"));
+        let per_task = ThreadPerTask::builder()
+            .capacity(1)
+            .thread_name("t")
+            .build()
+            .unwrap();
+        assert!(numbered(&name_of(&per_task), "t"));
+        let threadpool = ThreadpoolPool::builder()
+            .capacity(1)
+            .thread_name("p")
+            .build()
+            .unwrap();
+        assert_eq!(name_of(&threadpool), "p");
+        assert!(ChannelPool::builder().thread_name("a\0b").build().is_err());
+        // The limit is the builder's: lowered here, raised the same way.
+        let err = ChannelPool::builder()
+            .capacity(3)
+            .capacity_limit(2)
+            .build()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("capacity must be at most 2, got 3"),
+            "{err}"
+        );
     });
 }

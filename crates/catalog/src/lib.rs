@@ -25,5 +25,5 @@
 mod build;
 mod kind;
 
-pub use build::build;
+pub use build::{build, build_with_limit};
 pub use kind::{features_markdown, Features, ParseKindError, PoolKind};

@@ -92,3 +92,46 @@ fn feature_table_has_a_row_per_kind_matching_features() {
         assert_eq!(cells[5], kind.description());
     }
 }
+
+/// Every kind refuses an absurd capacity with a typed error before any
+/// thread starts (`choose rayon 99999999` must not swamp the machine), and
+/// the limit is the caller's to raise.
+#[test]
+fn every_kind_refuses_capacities_out_of_bounds() {
+    for &kind in PoolKind::ALL {
+        let err = build(kind, 99_999_999).err().expect("refused");
+        assert_eq!(
+            err.to_string(),
+            "capacity must be at most 4096, got 99999999 (the limit is the builder's capacity_limit)",
+            "{kind}"
+        );
+        let err = build(kind, 0).err().expect("refused");
+        assert_eq!(
+            err.to_string(),
+            "capacity must be at least 1, got 0",
+            "{kind}"
+        );
+        assert!(
+            taskpool_catalog::build_with_limit(kind, 3, 2).is_err(),
+            "{kind}"
+        );
+        let pool = taskpool_catalog::build_with_limit(kind, 2, 2).unwrap();
+        assert_eq!(pool.stats().capacity, 2, "{kind}");
+        pool.stop_wait();
+    }
+}
+
+/// The catalog's own error composes like every other.
+#[test]
+fn parse_kind_error_goes_into_anyhow() {
+    fn parse(name: &str) -> anyhow::Result<PoolKind> {
+        Ok(name.parse::<PoolKind>()?)
+    }
+    let err = parse("tokio").unwrap_err();
+    assert!(err.to_string().contains("unknown pool kind"), "{err}");
+    fn build_any(kind: PoolKind, n: usize) -> anyhow::Result<()> {
+        build(kind, n)?.stop_wait();
+        Ok(())
+    }
+    assert!(build_any(PoolKind::Channel, 0).is_err());
+}

@@ -26,7 +26,7 @@ fn purge_with_a_driven_clock_ends_every_worker_thread() {
         let pool = Pool::builder()
             .capacity(4)
             .expiry(expiry)
-            .disable_purge()
+            .purge(false)
             .clock(clock.clone())
             .build()
             .unwrap();
@@ -72,7 +72,7 @@ fn the_cap_holds_while_tune_races_with_submitters() {
     run_with_watchdog("tune race", WATCHDOG, || {
         let probe = Probe::new();
         probe.exclude_current_thread();
-        let pool = Pool::new(2).unwrap();
+        let pool = Pool::new(2);
         let stop = Arc::new(AtomicBool::new(false));
         let tuner = {
             let (pool, stop) = (pool.clone(), Arc::clone(&stop));
@@ -177,9 +177,9 @@ fn constant_purging_configuration_passes_the_suite() {
 fn multi_pool_passes_the_suite() {
     // One pool of one worker per unit of capacity, balanced by fewest tasks.
     suite("multi-pool", Admission::Block, |capacity| {
-        Ok(Box::new(MultiPool::new(
+        Ok(Box::new(MultiPool::with_builder(
             capacity,
-            1,
+            Pool::builder().capacity(1),
             LoadBalancing::LeastTasks,
         )?))
     });

@@ -29,7 +29,9 @@ fn spin(n: u32) {
 fn the_callback_pool_passes_the_suite_from_its_own_builder() {
     let config = Config::from_env();
     let summary = verify_build(
-        |capacity| Ok(Box::new(Pool::callback(capacity)?) as Box<dyn TaskPool>),
+        |capacity| {
+            Ok(Box::new(Pool::callback_builder().capacity(capacity).build()?) as Box<dyn TaskPool>)
+        },
         Admission::Block,
         &config,
     )
@@ -40,7 +42,7 @@ fn the_callback_pool_passes_the_suite_from_its_own_builder() {
 #[test]
 fn the_cap_follows_set_size_with_submitters_blocked() {
     run_with_watchdog("cap across set_size", WATCHDOG, || {
-        let pool = Arc::new(Pool::callback(4).unwrap());
+        let pool = Arc::new(Pool::callback(4));
         for n in [4, 1, 3, 2, 1, 4, 2] {
             pool.set_size(n).unwrap();
             let probe = Probe::new();
@@ -72,7 +74,7 @@ fn the_cap_follows_set_size_with_submitters_blocked() {
 #[test]
 fn retired_threads_have_exited_when_set_size_and_close_return() {
     run_with_watchdog("thread exit on shrink", WATCHDOG, || {
-        let pool = Pool::callback(3).unwrap();
+        let pool = Pool::callback(3);
         let probe = Probe::new();
         probe.exclude_current_thread();
         // Make every worker run a task: three tasks that wait for each other.

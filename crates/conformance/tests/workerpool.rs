@@ -22,8 +22,8 @@ fn reaping_with_a_driven_clock_ends_every_worker_thread() {
         let clock = ManualClock::new();
         let period = Duration::from_secs(2);
         let pool = WorkerPool::builder()
-            .max_workers(4)
-            .idle_timeout(Some(period))
+            .capacity(4)
+            .idle_timeout(period)
             .clock(clock.clone())
             .build()
             .unwrap();
@@ -52,8 +52,8 @@ fn an_idle_pool_drops_to_zero_threads_on_the_real_clock() {
         let probe = Probe::new();
         probe.exclude_current_thread();
         let pool = WorkerPool::builder()
-            .max_workers(3)
-            .idle_timeout(Some(Duration::from_millis(5)))
+            .capacity(3)
+            .idle_timeout(Duration::from_millis(5))
             .build()
             .unwrap();
         probe.occupy_workers(&pool, 3).unwrap();
@@ -71,8 +71,8 @@ fn the_cap_holds_while_workers_are_reaped_and_restarted() {
         let clock = ManualClock::new();
         let period = Duration::from_millis(10);
         let pool = WorkerPool::builder()
-            .max_workers(3)
-            .idle_timeout(Some(period))
+            .capacity(3)
+            .idle_timeout(period)
             .clock(clock.clone())
             .build()
             .unwrap();
@@ -111,7 +111,7 @@ fn bounded_blocking_configuration_passes_the_suite() {
         |capacity| {
             Ok(Box::new(
                 WorkerPool::builder()
-                    .max_workers(capacity)
+                    .capacity(capacity)
                     .max_queued(2)
                     .when_full(FullPolicy::Block)
                     .build()?,
@@ -131,7 +131,7 @@ fn bounded_rejecting_configuration_passes_the_suite() {
         |capacity| {
             Ok(Box::new(
                 WorkerPool::builder()
-                    .max_workers(capacity)
+                    .capacity(capacity)
                     .max_queued(1)
                     .when_full(FullPolicy::Reject)
                     .build()?,
@@ -153,8 +153,8 @@ fn constant_reaping_configuration_passes_the_suite() {
         |capacity| {
             Ok(Box::new(
                 WorkerPool::builder()
-                    .max_workers(capacity)
-                    .idle_timeout(Some(Duration::from_millis(1)))
+                    .capacity(capacity)
+                    .idle_timeout(Duration::from_millis(1))
                     .build()?,
             ) as Box<dyn TaskPool>)
         },

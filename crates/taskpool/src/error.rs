@@ -458,12 +458,12 @@ impl BuildError {
     /// let err = BuildError::too_large("capacity", 99_999_999, 4096);
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "capacity must be at most 4096, got 99999999 (raise the limit with capacity_limit if you mean it)"
+    ///     "capacity must be at most 4096, got 99999999 (the limit is the builder's capacity_limit)"
     /// );
     /// ```
     pub fn too_large(what: &str, value: usize, limit: usize) -> Self {
         BuildError::new(format!(
-            "{what} must be at most {limit}, got {value} (raise the limit with capacity_limit if you mean it)"
+            "{what} must be at most {limit}, got {value} (the limit is the builder's capacity_limit)"
         ))
     }
 

@@ -182,7 +182,8 @@ impl<R> std::error::Error for JoinTimeoutError<R> {}
 /// boxed [`Task`].
 pub trait TaskPoolExt: TaskPool {
     /// Runs `f` on the pool, like [`TaskPool::submit`] with the box made for
-    /// you (one allocation, the one `submit` needs anyway).
+    /// you (one allocation, the one `submit` needs anyway; none when `f` is
+    /// a [`Task`] already, see [`into_task`](crate::into_task)).
     ///
     /// A refused closure comes back boxed inside the [`SubmitError`].
     ///
@@ -197,7 +198,7 @@ pub trait TaskPoolExt: TaskPool {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.submit(Box::new(f))
+        self.submit(crate::into_task(f))
     }
 
     /// Like [`execute`](TaskPoolExt::execute), but never blocks: uses
@@ -206,7 +207,7 @@ pub trait TaskPoolExt: TaskPool {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.try_submit(Box::new(f))
+        self.try_submit(crate::into_task(f))
     }
 
     /// Runs `f` on the pool and hands back a handle to its result.

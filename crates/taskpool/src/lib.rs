@@ -64,6 +64,35 @@ pub use inline::InlinePool;
 /// A unit of work: run once, on some worker thread.
 pub type Task = Box<dyn FnOnce() + Send + 'static>;
 
+/// Boxes `f` into a [`Task`], or passes it through when it is a `Task`
+/// already.
+///
+/// The closure-taking submit methods (the pools' own `submit(f)`,
+/// [`TaskPoolExt::execute`]) go through this, so that handing them a task
+/// that came back in a [`SubmitError`] does not wrap it in a second box on
+/// every retry. The check is on the type, resolved at compile time.
+///
+/// ```
+/// let task: taskpool::Task = taskpool::into_task(|| println!("boxed once"));
+/// let again: taskpool::Task = taskpool::into_task(task); // the same box
+/// again();
+/// ```
+pub fn into_task<F>(f: F) -> Task
+where
+    F: FnOnce() + Send + 'static,
+{
+    let mut slot = Some(f);
+    if let Some(task) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<Task>>() {
+        if let Some(task) = task.take() {
+            return task;
+        }
+    }
+    match slot {
+        Some(f) => Box::new(f),
+        None => unreachable!("the slot is emptied only when it held a Task"),
+    }
+}
+
 /// A pool of threads that runs [`Task`]s.
 ///
 /// Object safe: use it as `Box<dyn TaskPool>` or `Arc<dyn TaskPool>`. See the

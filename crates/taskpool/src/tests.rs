@@ -184,6 +184,25 @@ fn capacity_checks_name_the_setting_and_the_limit() {
 }
 
 #[test]
+fn into_task_boxes_a_task_only_once() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&ran);
+    let task: Task = Box::new(move || {
+        r.fetch_add(1, Ordering::SeqCst);
+    });
+    let address = &*task as *const (dyn FnOnce() + Send) as *const u8;
+    let again = into_task(task);
+    let same = &*again as *const (dyn FnOnce() + Send) as *const u8;
+    assert_eq!(address, same, "a Task must pass through without a new box");
+    again();
+    let r = Arc::clone(&ran);
+    into_task(move || {
+        r.fetch_add(1, Ordering::SeqCst);
+    })();
+    assert_eq!(ran.load(Ordering::SeqCst), 2);
+}
+
+#[test]
 fn execute_boxes_a_closure_for_any_pool() {
     let pool: Box<dyn TaskPool> = Box::new(InlinePool::new());
     let ran = Arc::new(AtomicUsize::new(0));

@@ -22,7 +22,8 @@ use taskpool_utils::clock::ManualClock as Time;
 ///
 /// let clock = ManualClock::new();
 /// let pool = Pool::builder(|| taskpool_tunny::FnWorker::new(|x: u32| x + 1))
-///     .size(0) // no worker: every caller waits
+///     .capacity(0) // no worker: every caller waits
+///     .allow_empty(true)
 ///     .clock(clock.clone())
 ///     .build()
 ///     .unwrap();

@@ -117,6 +117,15 @@ impl Error for ProcessError {}
 pub enum ResizeError {
     /// The pool is closed (Go's `SetSize` panics on a closed pool).
     Closed,
+    /// The size asked for is above the pool's
+    /// [`capacity_limit`](crate::Builder::capacity_limit); the pool is
+    /// unchanged.
+    TooLarge {
+        /// The size asked for.
+        requested: usize,
+        /// The pool's limit.
+        limit: usize,
+    },
     /// The operating system refused a new worker thread. The workers started
     /// before the failure stay; [`Pool::size`](crate::Pool::size) says how many.
     Spawn(io::Error),
@@ -126,6 +135,11 @@ impl fmt::Debug for ResizeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ResizeError::Closed => f.write_str("Closed"),
+            ResizeError::TooLarge { requested, limit } => f
+                .debug_struct("TooLarge")
+                .field("requested", requested)
+                .field("limit", limit)
+                .finish(),
             ResizeError::Spawn(e) => f.debug_tuple("Spawn").field(e).finish(),
         }
     }
@@ -135,6 +149,10 @@ impl fmt::Display for ResizeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ResizeError::Closed => f.write_str("the pool is closed"),
+            ResizeError::TooLarge { requested, limit } => write!(
+                f,
+                "size must be at most {limit}, got {requested} (the pool's capacity_limit)"
+            ),
             ResizeError::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
         }
     }
@@ -144,7 +162,7 @@ impl Error for ResizeError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             ResizeError::Spawn(e) => Some(e),
-            ResizeError::Closed => None,
+            ResizeError::Closed | ResizeError::TooLarge { .. } => None,
         }
     }
 }

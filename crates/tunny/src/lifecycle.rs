@@ -38,7 +38,7 @@ fn spawn_worker<W: Worker>(
     });
     let shared = Arc::clone(inner);
     let spawned = thread::Builder::new()
-        .name(inner.thread_name.clone())
+        .name(format!("{}-{id}", inner.thread_name))
         .spawn(move || worker_main(&shared, idx, worker));
     match spawned {
         Ok(handle) => {

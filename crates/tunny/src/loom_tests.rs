@@ -90,7 +90,7 @@ fn fixture(n: usize) -> Fixture {
                 terminated: t.clone(),
             }
         })
-        .size(n)
+        .capacity(n)
         .clock(clock.clone())
         .build()
         .unwrap()
@@ -228,7 +228,7 @@ fn loom_tests_a_queued_caller_times_out_while_another_is_served() {
 fn loom_tests_two_jobs_closing_from_inside_do_not_wait_for_each_other() {
     use taskpool::TaskPool;
     model(|| {
-        let pool = Pool::callback(2).unwrap();
+        let pool = Pool::callback(2);
         let mut accepted = 0;
         for _ in 0..2 {
             let inner = pool.clone();

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
-use taskpool::{BuildError, PoolStats};
+use taskpool::{check_capacity, BuildError, PoolStats};
 use taskpool_utils::sync::{lock, Arc, Condvar, Mutex};
 use taskpool_utils::worker_mark::PoolId;
 
@@ -28,6 +28,8 @@ pub struct Pool<W: Worker> {
 /// Closes the pool when the last user handle goes (workers hold `Inner`, not this).
 struct Handle<W: Worker> {
     inner: Arc<Inner<W>>,
+    /// The largest size `set_size` accepts (the builder's `capacity_limit`).
+    capacity_limit: usize,
 }
 
 impl<W: Worker> Drop for Handle<W> {
@@ -46,21 +48,33 @@ impl<W: Worker> Clone for Pool<W> {
 
 impl<W: Worker> Pool<W> {
     /// Starts `n` workers, each built by `factory` (called `n` times, on this
-    /// thread, before this returns). `n` may be zero (callers then wait until
-    /// [`set_size`](Pool::set_size) adds workers), like tunny's `New`.
+    /// thread, before this returns), like tunny's `New`.
+    ///
+    /// ```
+    /// let pool = taskpool_tunny::Pool::new(2, || taskpool_tunny::FnWorker::new(|x: u8| x * 2));
+    /// assert_eq!(pool.process(21), Ok(42));
+    /// ```
     ///
     /// # Panics
     ///
-    /// If `factory` panics (the panic is passed on), or if the operating
-    /// system refuses a thread (like [`std::thread::spawn`]); use
-    /// [`Pool::builder`] to get that as an error instead.
+    /// If `n` is 0 or above [`MAX_CAPACITY`](taskpool::MAX_CAPACITY), if
+    /// `factory` panics (the panic is passed on), or if the operating system
+    /// refuses a thread (like [`std::thread::spawn`]). [`Pool::builder`]
+    /// returns the bad sizes and the refused thread as a [`BuildError`]
+    /// instead, and builds an empty pool (tunny's `New(0, …)`) when asked
+    /// with [`allow_empty`](Builder::allow_empty).
+    ///
+    /// ```should_panic
+    /// // panics: capacity must be at least 1
+    /// let pool = taskpool_tunny::Pool::new(0, || taskpool_tunny::FnWorker::new(|x: u8| x));
+    /// ```
     pub fn new<F>(n: usize, factory: F) -> Self
     where
         F: Fn() -> W + Send + Sync + 'static,
     {
-        match Pool::builder(factory).size(n).build() {
+        match Pool::builder(factory).capacity(n).build() {
             Ok(pool) => pool,
-            Err(e) => panic!("{e}"),
+            Err(e) => panic!("taskpool_tunny::Pool::new: {e}"),
         }
     }
 
@@ -333,16 +347,37 @@ impl<W: Worker> Pool<W> {
     /// job: that one leaves after its job). Concurrent calls: the last
     /// request wins.
     ///
+    /// `set_size(0)` is allowed, as in Go: the pool keeps no worker, and
+    /// callers wait in line until a later `set_size` adds some.
+    ///
     /// # Errors
     ///
     /// [`ResizeError::Closed`] on a closed pool (tunny panics),
+    /// [`ResizeError::TooLarge`] above the builder's
+    /// [`capacity_limit`](Builder::capacity_limit) (the pool is unchanged),
     /// [`ResizeError::Spawn`] if a thread could not be started.
     ///
     /// # Panics
     ///
     /// If the factory panics; the panic is passed on and the workers already
     /// running stay.
+    ///
+    /// ```
+    /// use taskpool_tunny::{Pool, ResizeError};
+    /// let pool = Pool::with_fn(1, |x: u8| x);
+    /// pool.set_size(3).unwrap();
+    /// assert_eq!(pool.size(), 3);
+    /// assert!(matches!(pool.set_size(1_000_000), Err(ResizeError::TooLarge { .. })));
+    /// assert_eq!(pool.size(), 3);
+    /// ```
     pub fn set_size(&self, n: usize) -> Result<(), ResizeError> {
+        let limit = self.handle.capacity_limit;
+        if n > limit {
+            return Err(ResizeError::TooLarge {
+                requested: n,
+                limit,
+            });
+        }
         set_size(self.inner(), n)
     }
 
@@ -423,7 +458,9 @@ where
     ///
     /// # Panics
     ///
-    /// If the operating system refuses a thread.
+    /// Like [`Pool::new`]: if `n` is 0 or above
+    /// [`MAX_CAPACITY`](taskpool::MAX_CAPACITY), or if the operating system
+    /// refuses a thread.
     pub fn with_fn(n: usize, f: F) -> Self {
         let worker = FnWorker::new(f);
         Pool::new(n, move || worker.clone())
@@ -440,18 +477,31 @@ impl<W: Worker> fmt::Debug for Pool<W> {
 }
 
 impl<W: Worker> Builder<W> {
-    /// Starts the pool: builds `size` workers on this thread and starts a
+    /// Starts the pool: builds `capacity` workers on this thread and starts a
     /// thread for each.
     ///
     /// # Errors
     ///
-    /// A [`BuildError`] if the operating system refused a thread (the workers
+    /// A [`BuildError`] for a capacity of 0 (unless
+    /// [`allow_empty`](Builder::allow_empty)) or above the
+    /// [`capacity_limit`](Builder::capacity_limit), a thread name with a NUL
+    /// byte, or if the operating system refused a thread (the workers
     /// already started are stopped again).
     ///
     /// # Panics
     ///
     /// If the factory panics (the panic is passed on).
     pub fn build(self) -> Result<Pool<W>, BuildError> {
+        let size = match self.capacity {
+            Some(0) if self.allow_empty => 0,
+            Some(n) => check_capacity("capacity", n, self.capacity_limit)?,
+            None => std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .clamp(1, self.capacity_limit.max(1)),
+        };
+        if self.thread_name.contains('\0') {
+            return Err(BuildError::new("thread_name must not contain a NUL byte"));
+        }
         let inner = Arc::new(Inner {
             id: PoolId::new(),
             state: Mutex::new(State {
@@ -476,15 +526,20 @@ impl<W: Worker> Builder<W> {
             thread_name: self.thread_name,
         });
         let pool = Pool {
-            handle: Arc::new(Handle { inner }),
+            handle: Arc::new(Handle {
+                inner,
+                capacity_limit: self.capacity_limit,
+            }),
         };
-        match set_size(pool.inner(), self.size) {
+        match set_size(pool.inner(), size) {
             Ok(()) => Ok(pool),
             Err(ResizeError::Spawn(e)) => Err(BuildError::with_source(
                 "could not start a tunny worker thread",
                 e,
             )),
-            Err(ResizeError::Closed) => unreachable!("a new pool is open"),
+            Err(ResizeError::Closed | ResizeError::TooLarge { .. }) => {
+                unreachable!("a new pool is open, and its size was checked")
+            }
         }
     }
 }

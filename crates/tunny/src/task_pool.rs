@@ -1,6 +1,6 @@
 //! The [`TaskPool`] face: a pool of [`CallbackWorker`]s runs boxed closures.
 
-use taskpool::{BuildError, PoolStats, SubmitError, Task, TaskPool, WaitError};
+use taskpool::{PoolStats, SubmitError, Task, TaskPool, WaitError};
 
 use crate::call::Refusal;
 use crate::rendezvous::{Admit, Until};
@@ -12,20 +12,36 @@ impl Pool<CallbackWorker> {
     ///
     /// ```
     /// use taskpool::{TaskPool, TaskPoolExt};
-    /// let pool = taskpool_tunny::Pool::callback(2).unwrap();
+    /// let pool = taskpool_tunny::Pool::callback(2);
     /// let answer = pool.spawn(|| 6 * 7).unwrap();
     /// assert_eq!(answer.join().unwrap(), 42);
     /// pool.stop_wait();
     /// ```
     ///
-    /// # Errors
+    /// # Panics
     ///
-    /// A [`BuildError`] for a zero capacity, or if a thread could not be started.
-    pub fn callback(capacity: usize) -> Result<Self, BuildError> {
-        if capacity == 0 {
-            return Err(BuildError::zero("capacity"));
+    /// Like [`Pool::new`]: if `capacity` is 0 or above
+    /// [`MAX_CAPACITY`](taskpool::MAX_CAPACITY), or if a thread could not be
+    /// started. [`Pool::callback_builder`] returns these as a
+    /// [`BuildError`].
+    pub fn callback(capacity: usize) -> Self {
+        match Pool::callback_builder().capacity(capacity).build() {
+            Ok(pool) => pool,
+            Err(e) => panic!("taskpool_tunny::Pool::callback: {e}"),
         }
-        Pool::builder(|| CallbackWorker).size(capacity).build()
+    }
+
+    /// A [`Builder`](crate::Builder) for a pool of [`CallbackWorker`]s, the
+    /// [`TaskPool`] face with non-default settings.
+    ///
+    /// ```
+    /// let err = taskpool_tunny::Pool::callback_builder().capacity(0).build().unwrap_err();
+    /// assert_eq!(err.to_string(), "capacity must be at least 1, got 0");
+    /// let pool = taskpool_tunny::Pool::callback_builder().capacity(2).thread_name("cb").build()?;
+    /// # Ok::<(), taskpool::BuildError>(())
+    /// ```
+    pub fn callback_builder() -> crate::Builder<CallbackWorker> {
+        Pool::builder(|| CallbackWorker)
     }
 }
 

@@ -146,7 +146,7 @@ fn pool_on(n: usize, shared: Shared, clock: ManualClock) -> (Pool<Probe>, Arc<Sh
                 shared: Arc::clone(&shared),
             }
         })
-        .size(n)
+        .capacity(n)
         .clock(clock)
         .build()
         .unwrap()

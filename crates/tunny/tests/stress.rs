@@ -217,7 +217,7 @@ fn many_submitters_on_the_taskpool_face_run_every_task_once() {
         const SUBMITTERS: usize = 8;
         const CAP: usize = 3;
         let per = 2_000 * scale();
-        let pool = Arc::new(Pool::callback(CAP).unwrap());
+        let pool = Arc::new(Pool::callback(CAP));
         let runs = Arc::new(AtomicUsize::new(0));
         let running = Arc::new(AtomicUsize::new(0));
         let max_running = Arc::new(AtomicUsize::new(0));

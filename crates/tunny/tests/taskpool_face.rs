@@ -15,14 +15,20 @@ use taskpool_tunny::Pool;
 
 #[test]
 fn zero_capacity_is_a_build_error() {
-    let err = Pool::callback(0).unwrap_err();
+    let err = Pool::callback_builder().capacity(0).build().unwrap_err();
     assert_eq!(err.to_string(), "capacity must be at least 1, got 0");
+}
+
+#[test]
+#[should_panic(expected = "capacity must be at least 1, got 0")]
+fn callback_of_zero_panics() {
+    let _ = Pool::callback(0);
 }
 
 #[test]
 fn submit_blocks_until_a_worker_accepts_and_try_submit_refuses() {
     watchdog("blocking submit", || {
-        let pool = Arc::new(Pool::callback(1).unwrap());
+        let pool = Arc::new(Pool::callback(1));
         assert_eq!(pool.name(), "tunny");
         let (release_tx, release_rx) = bounded::<()>(0);
         pool.submit(Box::new(move || {
@@ -69,7 +75,7 @@ fn submit_blocks_until_a_worker_accepts_and_try_submit_refuses() {
 #[test]
 fn a_submitter_blocked_at_stop_gets_its_task_back() {
     watchdog("blocked submitter at stop", || {
-        let pool = Arc::new(Pool::callback(1).unwrap());
+        let pool = Arc::new(Pool::callback(1));
         let (release_tx, release_rx) = bounded::<()>(0);
         pool.submit(Box::new(move || {
             let _ = release_rx.recv();
@@ -102,7 +108,7 @@ fn a_submitter_blocked_at_stop_gets_its_task_back() {
 #[test]
 fn submit_wait_reports_panics_and_the_pool_keeps_its_capacity() {
     watchdog("submit_wait panic", || {
-        let pool = Pool::callback(2).unwrap();
+        let pool = Pool::callback(2);
         let err = pool
             .submit_wait(Box::new(|| panic!("task blew up")))
             .unwrap_err();
@@ -122,7 +128,7 @@ fn submit_wait_reports_panics_and_the_pool_keeps_its_capacity() {
 #[test]
 fn stop_from_inside_a_task_does_not_wait_for_that_task() {
     watchdog("stop from inside", || {
-        let pool = Arc::new(Pool::callback(2).unwrap());
+        let pool = Arc::new(Pool::callback(2));
         let (tx, rx) = mpsc::channel();
         let inner = Arc::clone(&pool);
         pool.submit(Box::new(move || {
@@ -141,7 +147,7 @@ fn stop_from_inside_a_task_does_not_wait_for_that_task() {
 #[test]
 fn submit_from_inside_a_task_refuses_instead_of_waiting_for_itself() {
     watchdog("submit from inside", || {
-        let pool = Arc::new(Pool::callback(1).unwrap());
+        let pool = Arc::new(Pool::callback(1));
         let (tx, rx) = mpsc::channel();
         let inner = Arc::clone(&pool);
         pool.submit(Box::new(move || {
@@ -161,7 +167,7 @@ fn submit_from_inside_a_task_refuses_instead_of_waiting_for_itself() {
 #[test]
 fn dropping_the_last_handle_inside_a_task_does_not_deadlock() {
     watchdog("drop inside", || {
-        let pool = Pool::callback(2).unwrap();
+        let pool = Pool::callback(2);
         let (tx, rx) = mpsc::channel();
         let done = Arc::new(AtomicUsize::new(0));
         for _ in 0..4 {
@@ -192,7 +198,7 @@ fn dropping_the_last_handle_inside_a_task_does_not_deadlock() {
 fn dropping_the_last_handle_runs_every_accepted_task() {
     watchdog("drop = stop_wait", || {
         let done = Arc::new(AtomicUsize::new(0));
-        let pool = Pool::callback(3).unwrap();
+        let pool = Pool::callback(3);
         for _ in 0..100 {
             let done = Arc::clone(&done);
             pool.submit(Box::new(move || {
@@ -208,7 +214,7 @@ fn dropping_the_last_handle_runs_every_accepted_task() {
 #[test]
 fn wait_idle_waits_for_running_tasks() {
     watchdog("wait_idle", || {
-        let pool = Arc::new(Pool::callback(2).unwrap());
+        let pool = Arc::new(Pool::callback(2));
         let (release_tx, release_rx) = bounded::<()>(0);
         pool.submit(Box::new(move || {
             let _ = release_rx.recv();
@@ -235,7 +241,7 @@ fn wait_idle_waits_for_running_tasks() {
 #[test]
 fn two_tasks_stopping_from_inside_do_not_wait_for_each_other() {
     watchdog("two stops from inside", || {
-        let pool = Arc::new(Pool::callback(3).unwrap());
+        let pool = Arc::new(Pool::callback(3));
         let both = Arc::new(std::sync::Barrier::new(2));
         let (tx, rx) = mpsc::channel();
         for graceful in [false, true] {

@@ -113,7 +113,7 @@ impl Worker for BlockUntilInterrupted {
 #[test]
 fn test_callback_job() {
     watchdog("callback job", || {
-        let pool = Pool::callback(10).unwrap();
+        let pool = Pool::callback(10);
         let counter = Arc::new(AtomicUsize::new(0));
         for _ in 0..10 {
             let counter = Arc::clone(&counter);
@@ -305,6 +305,7 @@ fn test_custom_worker() {
                     terminated: Arc::clone(&terminated),
                 }
             })
+            .capacity(1)
             .clock(clock.clone())
             .build()
             .unwrap()

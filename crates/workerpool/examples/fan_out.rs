@@ -22,7 +22,7 @@ fn work(n: u64) -> u64 {
 
 fn main() {
     let pool = WorkerPool::builder()
-        .max_workers(4)
+        .capacity(4)
         .max_queued(16)
         .when_full(FullPolicy::Block)
         .build()
@@ -32,10 +32,10 @@ fn main() {
     for n in 0..2_000u64 {
         let done = Arc::clone(&done);
         // Blocks while 16 jobs wait: that is the back-pressure.
-        pool.submit(Box::new(move || {
+        pool.submit(move || {
             std::hint::black_box(work(n));
             done.fetch_add(1, Ordering::Relaxed);
-        }))
+        })
         .expect("the pool is running");
         most_waiting = most_waiting.max(pool.waiting_queue_size());
     }

@@ -38,10 +38,10 @@ fn main() {
     // The service loop: keep producing jobs until interrupted.
     while INTERRUPTS.load(SeqCst) == 0 {
         let finished = Arc::clone(&finished);
-        pool.submit(Box::new(move || {
+        pool.submit(move || {
             thread::sleep(Duration::from_millis(20)); // a job of work
             finished.fetch_add(1, SeqCst);
-        }))
+        })
         .expect("the pool is running");
         accepted += 1;
         thread::sleep(Duration::from_millis(1));

@@ -60,7 +60,7 @@ fn main() -> std::io::Result<()> {
     let dir = make_tree()?;
     // Bounded: `submit` waits while 8 files are already queued.
     let pool = WorkerPool::builder()
-        .max_workers(3)
+        .capacity(3)
         .max_queued(8)
         .when_full(FullPolicy::Block)
         .build()
@@ -70,10 +70,10 @@ fn main() -> std::io::Result<()> {
     for entry in fs::read_dir(&dir)? {
         let path = entry?.path();
         let findings = Arc::clone(&findings);
-        pool.submit(Box::new(move || {
+        pool.submit(move || {
             let found = lint(&path);
             findings.lock().unwrap().extend(found);
-        }))
+        })
         .expect("the pool is running");
         most_waiting = most_waiting.max(pool.waiting_queue_size());
     }

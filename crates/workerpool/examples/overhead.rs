@@ -12,7 +12,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use taskpool::Task;
+use taskpool::{Task, TaskPool};
 use taskpool_workerpool::WorkerPool;
 
 const TASKS: usize = 100_000;
@@ -117,7 +117,7 @@ fn submit_parked() {
         let guard = pool.pause();
         let start = Instant::now();
         for _ in 0..TASKS {
-            pool.submit(Box::new(|| {})).unwrap();
+            pool.submit(|| {}).unwrap();
         }
         let workerpool = start.elapsed().as_nanos() as f64 / TASKS as f64;
         drop(guard);
@@ -147,7 +147,7 @@ fn w2_sleep() {
         let pool = WorkerPool::new(100);
         let start = Instant::now();
         for _ in 0..10_000 {
-            pool.submit(Box::new(|| thread::sleep(Duration::from_millis(1))))
+            pool.submit(|| thread::sleep(Duration::from_millis(1)))
                 .unwrap();
         }
         pool.stop_wait();
@@ -193,7 +193,7 @@ fn main() {
             }
             "workerpool" => {
                 let pool = WorkerPool::new(2);
-                let m = measure(|t| pool.submit(t).unwrap());
+                let m = measure(|t| TaskPool::submit(&pool, t).unwrap());
                 pool.stop_wait();
                 m
             }
@@ -208,7 +208,7 @@ fn main() {
     drop(channel);
 
     let pool = WorkerPool::new(2);
-    let (w_task, w_submit) = measure(|t| pool.submit(t).unwrap());
+    let (w_task, w_submit) = measure(|t| TaskPool::submit(&pool, t).unwrap());
     pool.stop_wait();
 
     println!("W1 trivial, capacity 2, {TASKS} tasks, median of {RUNS} runs (ns per task):");

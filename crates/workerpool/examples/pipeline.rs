@@ -15,12 +15,12 @@ use taskpool_workerpool::WorkerPool;
 
 fn main() {
     let parse = WorkerPool::builder()
-        .max_workers(4)
+        .capacity(4)
         .thread_name("parse")
         .build()
         .expect("valid configuration");
     let aggregate = WorkerPool::builder()
-        .max_workers(1)
+        .capacity(1)
         .thread_name("aggregate")
         .build()
         .expect("valid configuration");
@@ -36,7 +36,7 @@ fn main() {
         let chunk = chunk.to_vec();
         let (next, totals) = (aggregate.clone(), Arc::clone(&totals));
         parse
-            .submit(Box::new(move || {
+            .submit(move || {
                 // Stage one: parse and pre-aggregate this chunk.
                 let mut partial: BTreeMap<String, u64> = BTreeMap::new();
                 for line in &chunk {
@@ -53,7 +53,7 @@ fn main() {
                     }
                 }))
                 .expect("stage two outlives stage one");
-            }))
+            })
             .expect("the pool is running");
     }
 

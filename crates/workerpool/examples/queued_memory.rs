@@ -41,10 +41,10 @@ fn main() {
     let (started_tx, started_rx) = mpsc::channel();
     for _ in 0..2 {
         let (rx, started) = (Arc::clone(&release_rx), started_tx.clone());
-        pool.submit(Box::new(move || {
+        pool.submit(move || {
             started.send(()).unwrap();
             let _ = rx.lock().unwrap().recv();
-        }))
+        })
         .unwrap();
     }
     for _ in 0..2 {
@@ -54,15 +54,15 @@ fn main() {
     let before = peak_rss();
     for _ in 0..TASKS {
         if zst {
-            pool.submit(Box::new(|| {
+            pool.submit(|| {
                 RAN.fetch_add(1, Ordering::Relaxed);
-            }))
+            })
             .unwrap();
         } else {
             let counter = Arc::clone(&counter);
-            pool.submit(Box::new(move || {
+            pool.submit(move || {
                 counter.fetch_add(1, Ordering::Relaxed);
-            }))
+            })
             .unwrap();
         }
     }

@@ -47,7 +47,7 @@ fn main() -> std::io::Result<()> {
         let path = entry?.path();
         let tx = tx.clone();
         files += 1;
-        pool.submit(Box::new(move || {
+        pool.submit(move || {
             let mut counts: HashMap<String, usize> = HashMap::new();
             let text = fs::read_to_string(&path).unwrap_or_default();
             for word in text.split_whitespace() {
@@ -55,7 +55,7 @@ fn main() -> std::io::Result<()> {
             }
             // The receiver outlives the pool's work; ignore a closed channel.
             let _ = tx.send(counts);
-        }))
+        })
         .expect("the pool is running");
     }
     drop(tx);

@@ -5,6 +5,8 @@ use std::any::Any;
 use std::fmt;
 use std::time::Duration;
 
+use taskpool::MAX_CAPACITY;
+
 use crate::ManualClock;
 
 /// A panic handler as the pool stores it.
@@ -31,20 +33,22 @@ pub enum FullPolicy {
 /// use std::time::Duration;
 /// use taskpool_workerpool::WorkerPool;
 ///
-/// let err = WorkerPool::builder().max_workers(0).build().unwrap_err();
-/// assert_eq!(err.to_string(), "max_workers must be at least 1, got 0");
+/// let err = WorkerPool::builder().capacity(0).build().unwrap_err();
+/// assert_eq!(err.to_string(), "capacity must be at least 1, got 0");
 ///
 /// let pool = WorkerPool::builder()
-///     .max_workers(2)
-///     .idle_timeout(None) // never reap idle workers
+///     .capacity(2)
+///     .reap_idle(false) // never reap idle workers
 ///     .panic_handler(|payload| eprintln!("task panicked: {:?}", taskpool::panic_message(&*payload)))
 ///     .build()
 ///     .unwrap();
 /// pool.stop_wait();
 /// ```
 pub struct Builder {
-    pub(crate) max_workers: Option<usize>,
-    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) capacity: Option<usize>,
+    pub(crate) capacity_limit: usize,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) reap_idle: bool,
     pub(crate) thread_name: String,
     pub(crate) panic_handler: Option<PanicHandler>,
     pub(crate) max_queued: Option<usize>,
@@ -60,12 +64,16 @@ impl Default for Builder {
 
 impl Builder {
     /// The defaults: as many workers as the machine has cores
-    /// (`std::thread::available_parallelism`), [`DEFAULT_IDLE_TIMEOUT`], unbounded
-    /// queue, threads named `workerpool-N`, no panic handler, system clock.
+    /// (`std::thread::available_parallelism`, at most the capacity limit,
+    /// [`MAX_CAPACITY`]), idle workers reaped after
+    /// [`DEFAULT_IDLE_TIMEOUT`], unbounded queue, threads named
+    /// `workerpool-N`, no panic handler, system clock.
     pub fn new() -> Self {
         Builder {
-            max_workers: None,
-            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+            capacity: None,
+            capacity_limit: MAX_CAPACITY,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            reap_idle: true,
             thread_name: "workerpool".to_owned(),
             panic_handler: None,
             max_queued: None,
@@ -74,22 +82,48 @@ impl Builder {
         }
     }
 
-    /// The most worker threads that run at once (at least 1).
-    pub fn max_workers(mut self, max_workers: usize) -> Self {
-        self.max_workers = Some(max_workers);
+    /// The most worker threads that run at once (Go's `maxWorkers`): at
+    /// least 1, at most the [`capacity_limit`](Builder::capacity_limit).
+    /// Workers start only when tasks need them.
+    pub fn capacity(mut self, n: usize) -> Self {
+        self.capacity = Some(n);
+        self
+    }
+
+    /// The largest capacity `build` accepts (default [`MAX_CAPACITY`]);
+    /// raise it when a pool really needs more threads.
+    ///
+    /// ```
+    /// use taskpool_workerpool::WorkerPool;
+    /// assert!(WorkerPool::builder().capacity(10_000).build().is_err());
+    /// let pool = WorkerPool::builder().capacity(10_000).capacity_limit(10_000).build().unwrap();
+    /// assert_eq!(pool.max_workers(), 10_000);
+    /// ```
+    pub fn capacity_limit(mut self, limit: usize) -> Self {
+        self.capacity_limit = limit;
         self
     }
 
     /// After traffic stops, one idle worker exits per `timeout` until none is
-    /// left. `None` keeps idle workers until shutdown. A zero timeout is an
-    /// error (use `None` to disable reaping).
-    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+    /// left (default [`DEFAULT_IDLE_TIMEOUT`]; Go's `WithIdleTimeout`). A
+    /// zero timeout is an error; a huge one (up to `Duration::MAX`) means
+    /// practically never; [`reap_idle(false)`](Builder::reap_idle) says so.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
         self
     }
 
+    /// Whether idle workers are reaped after the
+    /// [`idle_timeout`](Builder::idle_timeout) (default `true`). With
+    /// `false` they stay until shutdown.
+    pub fn reap_idle(mut self, yes: bool) -> Self {
+        self.reap_idle = yes;
+        self
+    }
+
     /// Prefix of the thread names: workers are `PREFIX-N`, the dispatcher is
-    /// `PREFIX-dispatcher`.
+    /// `PREFIX-dispatcher` (default prefix `workerpool`). A prefix with a NUL
+    /// byte is refused by `build`.
     pub fn thread_name(mut self, prefix: impl Into<String>) -> Self {
         self.thread_name = prefix.into();
         self
@@ -108,7 +142,9 @@ impl Builder {
 
     /// Bounds the tasks accepted but not yet started to `n` (at least 1);
     /// what `submit` does beyond that is [`when_full`](Builder::when_full).
-    /// The default is unbounded, like the Go original.
+    /// The default is unbounded, like the Go original. The bound reserves
+    /// no memory, so any `n` is accepted (`usize::MAX` amounts to
+    /// unbounded, with the bookkeeping of a bound).
     pub fn max_queued(mut self, n: usize) -> Self {
         self.max_queued = Some(n);
         self
@@ -133,8 +169,10 @@ impl Builder {
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
-            .field("max_workers", &self.max_workers)
+            .field("capacity", &self.capacity)
+            .field("capacity_limit", &self.capacity_limit)
             .field("idle_timeout", &self.idle_timeout)
+            .field("reap_idle", &self.reap_idle)
             .field("thread_name", &self.thread_name)
             .field("panic_handler", &self.panic_handler.is_some())
             .field("max_queued", &self.max_queued)

@@ -24,12 +24,12 @@ use taskpool_utils::clock::ManualClock as Time;
 ///
 /// let clock = ManualClock::new();
 /// let pool = WorkerPool::builder()
-///     .max_workers(2)
-///     .idle_timeout(Some(Duration::from_secs(2)))
+///     .capacity(2)
+///     .idle_timeout(Duration::from_secs(2))
 ///     .clock(clock.clone())
 ///     .build()
 ///     .unwrap();
-/// pool.submit_wait(Box::new(|| {})).unwrap();
+/// pool.submit_wait(|| {}).unwrap();
 /// assert_eq!(clock.now(), Duration::ZERO);
 /// clock.advance(Duration::from_secs(2)); // one idle period: one worker retires
 /// assert_eq!(clock.now(), Duration::from_secs(2));

@@ -6,7 +6,7 @@
 //!
 //! let pool = WorkerPool::new(2);
 //! for name in ["alpha", "beta", "gamma", "delta", "epsilon"] {
-//!     pool.submit(Box::new(move || println!("handling request {name}"))).unwrap();
+//!     pool.submit(move || println!("handling request {name}")).unwrap();
 //! }
 //! pool.stop_wait(); // every accepted task has run, every thread has exited
 //! ```

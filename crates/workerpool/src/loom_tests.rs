@@ -22,8 +22,8 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
 
 fn pool(max_workers: usize) -> WorkerPool {
     WorkerPool::builder()
-        .max_workers(max_workers)
-        .idle_timeout(None)
+        .capacity(max_workers)
+        .reap_idle(false)
         .build()
         .unwrap()
 }
@@ -120,10 +120,10 @@ fn loom_tests_cap_holds() {
         let running = Arc::new(AtomicUsize::new(0));
         for _ in 0..2 {
             let running = Arc::clone(&running);
-            pool.submit(Box::new(move || {
+            pool.submit(move || {
                 assert_eq!(running.fetch_add(1, Ordering::SeqCst), 0, "cap exceeded");
                 running.fetch_sub(1, Ordering::SeqCst);
-            }))
+            })
             .unwrap();
         }
         pool.stop_wait();
@@ -139,8 +139,8 @@ fn loom_tests_reap_races_submit() {
         let clock = ManualClock::new();
         let period = Duration::from_secs(1);
         let pool = WorkerPool::builder()
-            .max_workers(1)
-            .idle_timeout(Some(period))
+            .capacity(1)
+            .idle_timeout(period)
             .clock(clock.clone())
             .build()
             .unwrap();
@@ -151,11 +151,11 @@ fn loom_tests_reap_races_submit() {
         let running = Arc::new(AtomicUsize::new(0));
         for _ in 0..2 {
             let (running, count) = (Arc::clone(&running), Arc::clone(&count));
-            pool.submit(Box::new(move || {
+            pool.submit(move || {
                 assert_eq!(running.fetch_add(1, Ordering::SeqCst), 0, "cap exceeded");
                 count.fetch_add(1, Ordering::SeqCst);
                 running.fetch_sub(1, Ordering::SeqCst);
-            }))
+            })
             .unwrap();
         }
         ticker.join().unwrap();
@@ -173,9 +173,9 @@ fn loom_tests_wait_idle_covers_children() {
         let count = Arc::new(AtomicUsize::new(0));
         let inner = pool.clone();
         let child_count = Arc::clone(&count);
-        pool.submit(Box::new(move || {
+        pool.submit(move || {
             inner.submit(counting_task(&child_count)).unwrap();
-        }))
+        })
         .unwrap();
         pool.wait_idle();
         assert_eq!(count.load(Ordering::SeqCst), 1);

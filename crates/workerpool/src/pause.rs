@@ -110,7 +110,7 @@ impl Pauses {
 /// use taskpool_workerpool::WorkerPool;
 /// let pool = WorkerPool::new(2);
 /// let guard = pool.pause();
-/// pool.submit(Box::new(|| {})).unwrap();
+/// pool.submit(|| {}).unwrap();
 /// assert_eq!(pool.waiting_queue_size(), 1); // held back while paused
 /// drop(guard);
 /// pool.wait_idle();

@@ -3,9 +3,9 @@
 //! the dispatcher in `dispatch.rs`, the workers in `worker_loop.rs`.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use taskpool::{Admission, BuildError, PoolStats, SubmitError, Task, WaitError};
+use taskpool::{check_capacity, Admission, BuildError, PoolStats, SubmitError, Task, WaitError};
 use taskpool_utils::clock::Clock;
 use taskpool_utils::sync::{lock, thread, Arc, Ordering};
 
@@ -32,9 +32,9 @@ use crate::{Builder, FullPolicy};
 /// let count = Arc::new(AtomicUsize::new(0));
 /// for _ in 0..100 {
 ///     let count = Arc::clone(&count);
-///     pool.submit(Box::new(move || {
+///     pool.submit(move || {
 ///         count.fetch_add(1, Ordering::Relaxed);
-///     }))
+///     })
 ///     .unwrap();
 /// }
 /// pool.wait_idle();
@@ -50,25 +50,27 @@ impl WorkerPool {
     /// A pool of at most `max_workers` threads, with the defaults of
     /// [`Builder`]: unbounded queue, [`DEFAULT_IDLE_TIMEOUT`](crate::DEFAULT_IDLE_TIMEOUT).
     ///
-    /// # Panics
-    ///
-    /// If `max_workers` is 0 (the Go original silently uses 1; use
-    /// [`WorkerPool::builder`] to get an error instead), or if the dispatcher
-    /// thread cannot be started.
-    ///
     /// ```
     /// let pool = taskpool_workerpool::WorkerPool::new(8);
     /// assert_eq!(pool.max_workers(), 8);
     /// assert_eq!(pool.stats().workers, 0); // workers start lazily
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `max_workers` is 0 (the Go original silently uses 1) or above
+    /// [`MAX_CAPACITY`](taskpool::MAX_CAPACITY), or if the dispatcher thread
+    /// cannot be started. [`WorkerPool::builder`] returns these as a
+    /// [`BuildError`] instead (and takes a higher
+    /// [`capacity_limit`](Builder::capacity_limit)).
+    ///
+    /// ```should_panic
+    /// let pool = taskpool_workerpool::WorkerPool::new(0); // panics: capacity must be at least 1
+    /// ```
     pub fn new(max_workers: usize) -> Self {
-        assert!(
-            max_workers > 0,
-            "WorkerPool::new: max_workers must be at least 1, got 0"
-        );
-        match Builder::new().max_workers(max_workers).build() {
+        match Builder::new().capacity(max_workers).build() {
             Ok(pool) => pool,
-            Err(err) => panic!("WorkerPool::new: {err}"),
+            Err(err) => panic!("taskpool_workerpool::WorkerPool::new: {err}"),
         }
     }
 
@@ -78,8 +80,8 @@ impl WorkerPool {
     /// use std::time::Duration;
     /// use taskpool_workerpool::{FullPolicy, WorkerPool};
     /// let pool = WorkerPool::builder()
-    ///     .max_workers(4)
-    ///     .idle_timeout(Some(Duration::from_secs(10)))
+    ///     .capacity(4)
+    ///     .idle_timeout(Duration::from_secs(10))
     ///     .max_queued(1000)
     ///     .when_full(FullPolicy::Reject)
     ///     .thread_name("ingest")
@@ -91,7 +93,12 @@ impl WorkerPool {
         Builder::new()
     }
 
-    /// Hands a task to the pool.
+    /// Runs `f` on the pool: hands it to a waiting worker, starts a worker
+    /// for it, or queues it.
+    ///
+    /// Takes any closure (boxed once: the queue holds boxes); a [`Task`],
+    /// such as one handed back by an earlier refusal, goes in as it is
+    /// ([`taskpool::into_task`]).
     ///
     /// Never blocks on an unbounded pool. With [`Builder::max_queued`] and
     /// [`FullPolicy::Block`] it waits while the queue is full, except when
@@ -102,15 +109,18 @@ impl WorkerPool {
     /// is inside the error and never runs.
     ///
     /// ```
-    /// use taskpool_workerpool::{SubmitError, WorkerPool};
+    /// use taskpool_workerpool::WorkerPool;
     /// let pool = WorkerPool::new(1);
-    /// pool.submit(Box::new(|| println!("hi"))).unwrap();
+    /// pool.submit(|| println!("hi")).unwrap();
     /// pool.stop_wait();
-    /// let err = pool.submit(Box::new(|| println!("never"))).unwrap_err();
+    /// let err = pool.submit(|| println!("never")).unwrap_err();
     /// assert!(err.is_stopped());
     /// ```
-    pub fn submit(&self, task: Task) -> Result<(), SubmitError> {
-        self.handle.submit(task, Admit::Policy)
+    pub fn submit<F>(&self, f: F) -> Result<(), SubmitError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.handle.submit(taskpool::into_task(f), Admit::Policy)
     }
 
     /// Like [`submit`](WorkerPool::submit), but never blocks: a full bounded
@@ -120,14 +130,17 @@ impl WorkerPool {
     /// use taskpool_workerpool::WorkerPool;
     /// let pool = WorkerPool::new(1);
     /// let guard = pool.pause();
-    /// assert!(pool.try_submit(Box::new(|| {})).is_ok()); // unbounded: queued
+    /// assert!(pool.try_submit(|| {}).is_ok()); // unbounded: queued
     /// drop(guard);
     /// ```
-    pub fn try_submit(&self, task: Task) -> Result<(), SubmitError> {
-        self.handle.submit(task, Admit::Try)
+    pub fn try_submit<F>(&self, f: F) -> Result<(), SubmitError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.handle.submit(taskpool::into_task(f), Admit::Try)
     }
 
-    /// Submits `task` and blocks until it has finished.
+    /// Runs `f` on the pool and blocks until it has finished.
     ///
     /// A panic in the task comes back as [`WaitError::Panicked`]; a refusal as
     /// [`WaitError::Rejected`]; a task dropped unstarted by
@@ -140,13 +153,23 @@ impl WorkerPool {
     /// one worker a nested `submit_wait` always refuses).
     ///
     /// ```
-    /// use taskpool_workerpool::{WaitError, WorkerPool};
+    /// use taskpool_workerpool::WorkerPool;
     /// let pool = WorkerPool::new(2);
-    /// pool.submit_wait(Box::new(|| println!("done before submit_wait returns"))).unwrap();
-    /// let err = pool.submit_wait(Box::new(|| panic!("boom"))).unwrap_err();
+    /// pool.submit_wait(|| println!("done before submit_wait returns")).unwrap();
+    /// let err = pool.submit_wait(|| panic!("boom")).unwrap_err();
+    /// assert!(err.is_panic());
     /// assert_eq!(err.panic_message(), Some("boom"));
     /// ```
-    pub fn submit_wait(&self, task: Task) -> Result<(), WaitError> {
+    pub fn submit_wait<F>(&self, f: F) -> Result<(), WaitError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.submit_wait_task(taskpool::into_task(f))
+    }
+
+    /// `submit_wait` of a boxed task (the `TaskPool` face's, without a
+    /// second box).
+    pub(crate) fn submit_wait_task(&self, task: Task) -> Result<(), WaitError> {
         let inner = &self.handle.inner;
         let nested = inner.on_own_thread();
         if nested {
@@ -157,7 +180,7 @@ impl WorkerPool {
             }
         }
         let (wrapped, handle) = taskpool::task_with_handle(task);
-        let result = match self.submit(wrapped) {
+        let result = match self.handle.submit(wrapped, Admit::Policy) {
             Ok(()) => handle.join().map_err(WaitError::from),
             Err(refused) => {
                 drop(handle);
@@ -197,7 +220,7 @@ impl WorkerPool {
     /// let ran = Arc::new(AtomicUsize::new(0));
     /// for _ in 0..10 {
     ///     let ran = Arc::clone(&ran);
-    ///     pool.submit(Box::new(move || { ran.fetch_add(1, Ordering::SeqCst); })).unwrap();
+    ///     pool.submit(move || { ran.fetch_add(1, Ordering::SeqCst); }).unwrap();
     /// }
     /// pool.stop_wait();
     /// assert_eq!(ran.load(Ordering::SeqCst), 10);
@@ -230,7 +253,7 @@ impl WorkerPool {
     ///
     /// ```
     /// let pool = taskpool_workerpool::WorkerPool::new(2);
-    /// pool.submit(Box::new(|| std::thread::yield_now())).unwrap();
+    /// pool.submit(|| std::thread::yield_now()).unwrap();
     /// pool.wait_idle();
     /// assert_eq!(pool.stats().running, 0);
     /// assert_eq!(pool.stats().completed, 1);
@@ -272,7 +295,7 @@ impl WorkerPool {
     ///
     /// ```
     /// let pool = taskpool_workerpool::WorkerPool::new(2);
-    /// pool.submit_wait(Box::new(|| {})).unwrap();
+    /// pool.submit_wait(|| {}).unwrap();
     /// pool.wait_idle();
     /// let stats = pool.stats();
     /// assert_eq!((stats.capacity, stats.completed, stats.running), (2, 1, 0));
@@ -333,7 +356,7 @@ impl WorkerPool {
     /// let guard = pool.pause();
     /// let ran = Arc::new(AtomicBool::new(false));
     /// let flag = Arc::clone(&ran);
-    /// pool.submit(Box::new(move || flag.store(true, Ordering::SeqCst))).unwrap();
+    /// pool.submit(move || flag.store(true, Ordering::SeqCst)).unwrap();
     /// assert!(!ran.load(Ordering::SeqCst));
     /// drop(guard);
     /// pool.wait_idle();
@@ -370,21 +393,24 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// A [`BuildError`] naming the setting for `max_workers(0)`,
-    /// `max_queued(0)`, a zero idle timeout, `when_full` without `max_queued`,
-    /// a thread name containing a NUL byte, or when the dispatcher thread
-    /// cannot be started.
+    /// A [`BuildError`] naming the setting for a capacity of 0 or above the
+    /// [`capacity_limit`](Builder::capacity_limit), `max_queued(0)`, a zero
+    /// idle timeout, `when_full` without `max_queued`, a thread name
+    /// containing a NUL byte, or when the dispatcher thread cannot be
+    /// started.
     pub fn build(self) -> Result<WorkerPool, BuildError> {
-        let max_workers = match self.max_workers {
-            Some(0) => return Err(BuildError::zero("max_workers")),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        let max_workers = match self.capacity {
+            Some(n) => check_capacity("capacity", n, self.capacity_limit)?,
+            None => std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .clamp(1, self.capacity_limit.max(1)),
         };
-        if self.idle_timeout == Some(Duration::ZERO) {
+        if self.idle_timeout.is_zero() {
             return Err(BuildError::new(
-                "idle_timeout must be longer than zero; use None to disable idle reaping",
+                "idle_timeout must be longer than zero; use reap_idle(false) to keep idle workers",
             ));
         }
+        let idle_timeout = self.reap_idle.then_some(self.idle_timeout);
         let limit = match (self.max_queued, self.when_full) {
             (Some(0), _) => return Err(BuildError::zero("max_queued")),
             (Some(n), policy) => Some((n, policy.unwrap_or(FullPolicy::Block))),
@@ -419,7 +445,7 @@ impl Builder {
             rx,
             clock,
             ticks,
-            self.idle_timeout,
+            idle_timeout,
             self.thread_name.clone(),
         );
         let handle = thread::Builder::new()

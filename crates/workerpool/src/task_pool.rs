@@ -2,6 +2,7 @@
 
 use taskpool::{PoolStats, SubmitError, Task, TaskPool, WaitError};
 
+use crate::bound::Admit;
 use crate::WorkerPool;
 
 impl TaskPool for WorkerPool {
@@ -10,11 +11,11 @@ impl TaskPool for WorkerPool {
     }
 
     fn submit(&self, task: Task) -> Result<(), SubmitError> {
-        WorkerPool::submit(self, task)
+        self.handle.submit(task, Admit::Policy)
     }
 
     fn submit_wait(&self, task: Task) -> Result<(), WaitError> {
-        WorkerPool::submit_wait(self, task)
+        self.submit_wait_task(task)
     }
 
     fn stop(&self) {
@@ -34,7 +35,7 @@ impl TaskPool for WorkerPool {
     }
 
     fn try_submit(&self, task: Task) -> Result<(), SubmitError> {
-        WorkerPool::try_submit(self, task)
+        self.handle.submit(task, Admit::Try)
     }
 
     fn wait_idle(&self) {

@@ -16,10 +16,10 @@ fn occupy(pool: &WorkerPool, n: usize, latch: &Latch) {
     let (tx, rx) = mpsc::channel();
     for _ in 0..n {
         let (tx, latch) = (tx.clone(), latch.clone());
-        pool.submit(Box::new(move || {
+        pool.submit(move || {
             tx.send(()).unwrap();
             latch.wait();
-        }))
+        })
         .unwrap();
     }
     for _ in 0..n {
@@ -31,14 +31,14 @@ fn occupy(pool: &WorkerPool, n: usize, latch: &Latch) {
 fn builder_refuses_bad_configuration() {
     let msg = |b: crate::Builder| b.build().unwrap_err().to_string();
     assert_eq!(
-        msg(WorkerPool::builder().max_workers(0)),
+        msg(WorkerPool::builder().capacity(0)),
         "max_workers must be at least 1, got 0"
     );
     assert_eq!(
-        msg(WorkerPool::builder().max_workers(1).max_queued(0)),
+        msg(WorkerPool::builder().capacity(1).max_queued(0)),
         "max_queued must be at least 1, got 0"
     );
-    assert!(msg(WorkerPool::builder().idle_timeout(Some(Duration::ZERO))).contains("idle_timeout"));
+    assert!(msg(WorkerPool::builder().idle_timeout(Duration::ZERO)).contains("idle_timeout"));
     assert!(msg(WorkerPool::builder().when_full(FullPolicy::Reject)).contains("max_queued"));
     assert!(msg(WorkerPool::builder().thread_name("a\0b")).contains("NUL"));
 }
@@ -63,8 +63,8 @@ fn default_builder_uses_the_core_count() {
 fn workers_start_lazily_and_are_named() {
     watchdog("lazy", || {
         let pool = WorkerPool::builder()
-            .max_workers(3)
-            .idle_timeout(None)
+            .capacity(3)
+            .reap_idle(false)
             .thread_name("lazy")
             .build()
             .unwrap();
@@ -87,8 +87,7 @@ fn one_worker_runs_tasks_in_submission_order() {
         let order = Arc::new(Mutex::new(Vec::new()));
         for i in 0..1000 {
             let order = Arc::clone(&order);
-            pool.submit(Box::new(move || order.lock().unwrap().push(i)))
-                .unwrap();
+            pool.submit(move || order.lock().unwrap().push(i)).unwrap();
         }
         pool.stop_wait();
         assert_eq!(*order.lock().unwrap(), (0..1000).collect::<Vec<_>>());
@@ -99,7 +98,7 @@ fn one_worker_runs_tasks_in_submission_order() {
 fn bounded_reject_refuses_when_full_and_hands_the_task_back() {
     watchdog("bounded reject", || {
         let pool = WorkerPool::builder()
-            .max_workers(1)
+            .capacity(1)
             .max_queued(2)
             .when_full(FullPolicy::Reject)
             .build()
@@ -107,24 +106,21 @@ fn bounded_reject_refuses_when_full_and_hands_the_task_back() {
         assert_eq!(pool.admission(), taskpool::Admission::Reject);
         let latch = Latch::default();
         occupy(&pool, 1, &latch);
-        pool.submit(Box::new(|| {})).unwrap();
-        pool.submit(Box::new(|| {})).unwrap();
+        pool.submit(|| {}).unwrap();
+        pool.submit(|| {}).unwrap();
         let ran = Arc::new(AtomicUsize::new(0));
         let r = Arc::clone(&ran);
         let err = pool
-            .submit(Box::new(move || {
+            .submit(move || {
                 r.fetch_add(1, Ordering::SeqCst);
-            }))
+            })
             .unwrap_err();
         assert!(err.is_overloaded());
-        assert!(pool
-            .try_submit(Box::new(|| {}))
-            .unwrap_err()
-            .is_overloaded());
+        assert!(pool.try_submit(|| {}).unwrap_err().is_overloaded());
         latch.open();
         pool.wait_idle();
         // Space again once the queue drained.
-        pool.submit(Box::new(|| {})).unwrap();
+        pool.submit(|| {}).unwrap();
         pool.stop_wait();
         assert_eq!(ran.load(Ordering::SeqCst), 0);
         err.into_task()();
@@ -136,24 +132,21 @@ fn bounded_reject_refuses_when_full_and_hands_the_task_back() {
 fn bounded_block_waits_for_space_and_stop_releases_it() {
     watchdog("bounded block", || {
         let pool = WorkerPool::builder()
-            .max_workers(1)
+            .capacity(1)
             .max_queued(1)
             .build()
             .unwrap();
         assert_eq!(pool.admission(), taskpool::Admission::Block);
         let latch = Latch::default();
         occupy(&pool, 1, &latch);
-        pool.submit(Box::new(|| {})).unwrap(); // fills the queue
-        assert!(pool
-            .try_submit(Box::new(|| {}))
-            .unwrap_err()
-            .is_overloaded());
+        pool.submit(|| {}).unwrap(); // fills the queue
+        assert!(pool.try_submit(|| {}).unwrap_err().is_overloaded());
         // A blocking submit waits until the queued task starts.
         let (tx, rx) = mpsc::channel();
         let blocked = {
             let pool = pool.clone();
             thread::spawn(move || {
-                let r = pool.submit(Box::new(|| {}));
+                let r = pool.submit(|| {});
                 tx.send(r.is_ok()).unwrap();
             })
         };
@@ -166,10 +159,10 @@ fn bounded_block_waits_for_space_and_stop_releases_it() {
         // A submitter blocked on a full queue is refused with Stopped by stop.
         let latch = Latch::default();
         occupy(&pool, 1, &latch);
-        pool.submit(Box::new(|| {})).unwrap();
+        pool.submit(|| {}).unwrap();
         let blocked = {
             let pool = pool.clone();
-            thread::spawn(move || pool.submit(Box::new(|| {})).map_err(|e| e.is_stopped()))
+            thread::spawn(move || pool.submit(|| {}).map_err(|e| e.is_stopped()))
         };
         wait_until("the submitter blocks", || {
             pool.handle.inner.bound.space_waiters.load(Ordering::SeqCst) == 1
@@ -189,15 +182,15 @@ fn bounded_block_waits_for_space_and_stop_releases_it() {
 fn blocking_submit_from_own_task_on_a_full_queue_refuses() {
     watchdog("nested blocking submit", || {
         let pool = WorkerPool::builder()
-            .max_workers(1)
+            .capacity(1)
             .max_queued(1)
             .build()
             .unwrap();
         let inner = pool.clone();
         let result = pool
             .spawn(move || {
-                inner.submit(Box::new(|| {})).unwrap(); // fills the queue
-                inner.submit(Box::new(|| {})).map_err(|e| e.is_overloaded())
+                inner.submit(|| {}).unwrap(); // fills the queue
+                inner.submit(|| {}).map_err(|e| e.is_overloaded())
             })
             .unwrap()
             .join()
@@ -215,7 +208,7 @@ fn nested_submit_wait_refuses_only_when_it_could_deadlock() {
         let refused = one
             .spawn(move || {
                 matches!(
-                    inner.submit_wait(Box::new(|| {})),
+                    inner.submit_wait(|| {}),
                     Err(WaitError::Rejected(ref e)) if e.is_overloaded()
                 )
             })
@@ -228,7 +221,7 @@ fn nested_submit_wait_refuses_only_when_it_could_deadlock() {
         let two = WorkerPool::new(2);
         let inner = two.clone();
         let ok = two
-            .spawn(move || inner.submit_wait(Box::new(|| {})).is_ok())
+            .spawn(move || inner.submit_wait(|| {}).is_ok())
             .unwrap()
             .join()
             .unwrap();
@@ -245,7 +238,7 @@ fn stop_from_inside_a_task_does_not_wait_for_itself() {
             let inner = pool.clone();
             let ran_after = Arc::new(AtomicUsize::new(0));
             let r = Arc::clone(&ran_after);
-            pool.submit(Box::new(move || {
+            pool.submit(move || {
                 if graceful {
                     inner.stop_wait();
                 } else {
@@ -254,7 +247,7 @@ fn stop_from_inside_a_task_does_not_wait_for_itself() {
                 assert!(inner.is_stopped());
                 assert!(inner.submit(Box::new(|| {})).unwrap_err().is_stopped());
                 r.fetch_add(1, Ordering::SeqCst);
-            }))
+            })
             .unwrap();
             // From outside, waiting works and sees the task finish.
             pool.stop_wait();
@@ -276,19 +269,19 @@ fn dropping_the_last_handle_inside_a_task_stops_without_deadlock() {
         let count = Arc::new(AtomicUsize::new(0));
         for _ in 0..10 {
             let count = Arc::clone(&count);
-            last.submit(Box::new(move || {
+            last.submit(move || {
                 count.fetch_add(1, Ordering::SeqCst);
-            }))
+            })
             .unwrap();
         }
         let holder = last.clone();
         drop(last);
         holder
             .clone()
-            .submit(Box::new(move || {
+            .submit(move || {
                 drop(holder); // the last handle goes away on a worker
                 tx.send(()).unwrap();
-            }))
+            })
             .unwrap();
         rx.recv().unwrap();
         wait_until("the pool shut itself down", || {
@@ -307,7 +300,7 @@ fn dropping_the_last_handle_in_an_abandoned_tasks_destructor() {
         occupy(&pool, 1, &latch);
         struct HoldsPool(#[allow(dead_code)] WorkerPool);
         let holder = HoldsPool(pool.clone());
-        pool.submit(Box::new(move || drop(holder))).unwrap();
+        pool.submit(move || drop(holder)).unwrap();
         let stopper = {
             let pool = pool.clone();
             thread::spawn(move || pool.stop())
@@ -327,7 +320,7 @@ fn panics_are_caught_counted_and_handed_to_the_handler() {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let s = Arc::clone(&seen);
         let pool = WorkerPool::builder()
-            .max_workers(2)
+            .capacity(2)
             .panic_handler(move |p| {
                 s.lock()
                     .unwrap()
@@ -336,8 +329,7 @@ fn panics_are_caught_counted_and_handed_to_the_handler() {
             .build()
             .unwrap();
         for i in 0..10 {
-            pool.submit(Box::new(move || panic!("task {i} failed")))
-                .unwrap();
+            pool.submit(move || panic!("task {i} failed")).unwrap();
         }
         pool.wait_idle();
         let stats = pool.stats();
@@ -347,7 +339,7 @@ fn panics_are_caught_counted_and_handed_to_the_handler() {
         let latch = Latch::default();
         occupy(&pool, 2, &latch);
         latch.open();
-        let err = pool.submit_wait(Box::new(|| panic!("waited"))).unwrap_err();
+        let err = pool.submit_wait(|| panic!("waited")).unwrap_err();
         assert_eq!(err.panic_message(), Some("waited"));
         pool.stop_wait();
         let seen = seen.lock().unwrap();
@@ -361,13 +353,13 @@ fn panics_are_caught_counted_and_handed_to_the_handler() {
 fn a_panicking_handler_does_not_kill_the_worker() {
     watchdog("panicking handler", || {
         let pool = WorkerPool::builder()
-            .max_workers(1)
-            .idle_timeout(None)
+            .capacity(1)
+            .reap_idle(false)
             .panic_handler(|_| panic!("handler fails too"))
             .build()
             .unwrap();
-        pool.submit(Box::new(|| panic!("task fails"))).unwrap();
-        pool.submit_wait(Box::new(|| {})).unwrap();
+        pool.submit(|| panic!("task fails")).unwrap();
+        pool.submit_wait(|| {}).unwrap();
         assert_eq!(pool.stats().workers, 1);
         pool.stop_wait();
     });
@@ -379,8 +371,8 @@ fn idle_workers_are_reaped_one_per_period_down_to_zero() {
         let clock = ManualClock::new();
         let period = Duration::from_millis(100);
         let pool = WorkerPool::builder()
-            .max_workers(3)
-            .idle_timeout(Some(period))
+            .capacity(3)
+            .idle_timeout(period)
             .clock(clock.clone())
             .build()
             .unwrap();
@@ -393,7 +385,7 @@ fn idle_workers_are_reaped_one_per_period_down_to_zero() {
         clock.advance(period);
         assert_eq!(pool.stats().workers, 0);
         // Still usable: a new worker starts on demand.
-        pool.submit_wait(Box::new(|| {})).unwrap();
+        pool.submit_wait(|| {}).unwrap();
         assert_eq!(pool.stats().workers, 1);
         pool.stop_wait();
         // The stopped pool no longer answers ticks; advancing is harmless.
@@ -407,14 +399,14 @@ fn activity_restarts_the_idle_period() {
         let clock = ManualClock::new();
         let period = Duration::from_secs(2);
         let pool = WorkerPool::builder()
-            .max_workers(1)
-            .idle_timeout(Some(period))
+            .capacity(1)
+            .idle_timeout(period)
             .clock(clock.clone())
             .build()
             .unwrap();
-        pool.submit_wait(Box::new(|| {})).unwrap();
+        pool.submit_wait(|| {}).unwrap();
         clock.advance(period / 2);
-        pool.submit_wait(Box::new(|| {})).unwrap(); // arrives at t = 1 s
+        pool.submit_wait(|| {}).unwrap(); // arrives at t = 1 s
         clock.advance(period / 2); // t = 2 s: idle only 1 s
         assert_eq!(pool.stats().workers, 1);
         clock.advance(period / 2); // t = 3 s: idle 2 s
@@ -427,8 +419,8 @@ fn activity_restarts_the_idle_period() {
 fn real_clock_reaps_too() {
     watchdog("system clock", || {
         let pool = WorkerPool::builder()
-            .max_workers(2)
-            .idle_timeout(Some(Duration::from_millis(5)))
+            .capacity(2)
+            .idle_timeout(Duration::from_millis(5))
             .build()
             .unwrap();
         drop(pool.pause());
@@ -449,9 +441,9 @@ fn wait_idle_inside_a_task_ignores_the_caller() {
                 for _ in 0..5 {
                     let c = Arc::clone(&c);
                     inner
-                        .submit(Box::new(move || {
+                        .submit(move || {
                             c.fetch_add(1, Ordering::SeqCst);
-                        }))
+                        })
                         .unwrap();
                 }
                 inner.wait_idle();
@@ -468,7 +460,7 @@ fn wait_idle_inside_a_task_ignores_the_caller() {
 fn wait_idle_on_a_stopped_pool_returns() {
     watchdog("wait_idle after stop", || {
         let pool = WorkerPool::new(2);
-        pool.submit(Box::new(|| {})).unwrap();
+        pool.submit(|| {}).unwrap();
         pool.stop();
         pool.wait_idle();
         assert_eq!(pool.stats().workers, 0);
@@ -511,7 +503,7 @@ fn clones_share_one_pool_and_stats_add_up() {
     watchdog("clones", || {
         let pool = WorkerPool::new(2);
         let other = pool.clone();
-        other.submit_wait(Box::new(|| {})).unwrap();
+        other.submit_wait(|| {}).unwrap();
         // The worker counts the task just after the waiter saw it finish.
         pool.wait_idle();
         assert_eq!(pool.stats().completed, 1);
@@ -565,9 +557,9 @@ fn stop_drops_a_long_queue_promptly_even_while_the_dispatcher_rests() {
         // Far more than the resting threshold: the dispatcher rests.
         for _ in 0..5_000 {
             let ran = Arc::clone(&ran);
-            pool.submit(Box::new(move || {
+            pool.submit(move || {
                 ran.fetch_add(1, Ordering::SeqCst);
-            }))
+            })
             .unwrap();
         }
         let stopper = {
@@ -590,15 +582,15 @@ fn a_clock_tick_reaches_a_resting_dispatcher() {
     watchdog("tick while resting", || {
         let clock = ManualClock::new();
         let pool = WorkerPool::builder()
-            .max_workers(1)
-            .idle_timeout(Some(Duration::from_secs(1)))
+            .capacity(1)
+            .idle_timeout(Duration::from_secs(1))
             .clock(clock.clone())
             .build()
             .unwrap();
         let latch = Latch::default();
         occupy(&pool, 1, &latch);
         for _ in 0..3_000 {
-            pool.submit(Box::new(|| {})).unwrap();
+            pool.submit(|| {}).unwrap();
         }
         // Returns only once the dispatcher has read the tick.
         clock.advance(Duration::from_secs(5));
@@ -623,9 +615,9 @@ fn submitters_never_leave_the_dispatcher_far_behind() {
             move |pool: &WorkerPool| {
                 for _ in 0..PER_SUBMITTER {
                     let ran = Arc::clone(&ran);
-                    pool.submit(Box::new(move || {
+                    pool.submit(move || {
                         ran.fetch_add(1, Ordering::Relaxed);
-                    }))
+                    })
                     .unwrap();
                 }
             }
@@ -635,10 +627,10 @@ fn submitters_never_leave_the_dispatcher_far_behind() {
         let (inside_done, inside_rx) = mpsc::channel();
         {
             let (inner, submit_many) = (pool.clone(), submit_many.clone());
-            pool.submit(Box::new(move || {
+            pool.submit(move || {
                 submit_many(&inner);
                 inside_done.send(()).unwrap();
-            }))
+            })
             .unwrap();
         }
         let outside = {

@@ -184,7 +184,7 @@ fn concurrent_stoppers_and_submitters_on_a_bounded_blocking_queue() {
     for round in 0..10 * scale() {
         watchdog("bounded block under stop", move || {
             let pool = WorkerPool::builder()
-                .max_workers(2)
+                .capacity(2)
                 .max_queued(4)
                 .when_full(FullPolicy::Block)
                 .build()
@@ -243,7 +243,7 @@ fn nested_submissions_from_tasks_all_run() {
         let count = Arc::new(AtomicUsize::new(0));
         for _ in 0..200 * scale() {
             let (inner, count) = (pool.clone(), Arc::clone(&count));
-            pool.submit(Box::new(move || {
+            pool.submit(move || {
                 for _ in 0..3 {
                     let count = Arc::clone(&count);
                     // Tasks submitted by tasks are accepted while the pool runs.
@@ -251,7 +251,7 @@ fn nested_submissions_from_tasks_all_run() {
                         count.fetch_add(1, Ordering::SeqCst);
                     }));
                 }
-            }))
+            })
             .unwrap();
         }
         pool.wait_idle();
@@ -270,7 +270,7 @@ fn wait_idle_covers_children_of_earlier_tasks() {
             for t in 0..4 {
                 let (inner, finished) = (pool.clone(), Arc::clone(&finished));
                 expected += 2;
-                pool.submit(Box::new(move || {
+                pool.submit(move || {
                     let f = Arc::clone(&finished);
                     inner
                         .submit(Box::new(move || {
@@ -281,7 +281,7 @@ fn wait_idle_covers_children_of_earlier_tasks() {
                         }))
                         .unwrap();
                     finished.fetch_add(1, Ordering::SeqCst);
-                }))
+                })
                 .unwrap();
             }
             pool.wait_idle();

@@ -21,10 +21,10 @@ fn occupy(pool: &WorkerPool, n: usize, release: &Latch) {
     for _ in 0..n {
         let started = started_tx.clone();
         let release = release.clone();
-        pool.submit(Box::new(move || {
+        pool.submit(move || {
             started.send(()).unwrap();
             release.wait();
-        }))
+        })
         .unwrap();
     }
     for _ in 0..n {
@@ -40,7 +40,7 @@ fn test_example() {
         let (tx, rx) = mpsc::channel();
         for r in requests {
             let tx = tx.clone();
-            pool.submit(Box::new(move || tx.send(r).unwrap())).unwrap();
+            pool.submit(move || tx.send(r).unwrap()).unwrap();
         }
         pool.stop_wait();
         drop(tx);
@@ -53,7 +53,7 @@ fn test_example() {
 fn test_max_workers() {
     // Go turns 0 into 1; here the builder refuses it (and `new(0)` panics, see
     // the unit tests).
-    let err = WorkerPool::builder().max_workers(0).build().unwrap_err();
+    let err = WorkerPool::builder().capacity(0).build().unwrap_err();
     assert_eq!(err.to_string(), "max_workers must be at least 1, got 0");
 
     watchdog("max workers", || {
@@ -75,14 +75,14 @@ fn test_reuse_workers() {
     watchdog("reuse workers", || {
         // No reaping: the count must not depend on how slow the machine is.
         let pool = WorkerPool::builder()
-            .max_workers(5)
-            .idle_timeout(None)
+            .capacity(5)
+            .reap_idle(false)
             .build()
             .unwrap();
         for _ in 0..10 {
             let release = Latch::new();
             let r = release.clone();
-            pool.submit(Box::new(move || r.wait())).unwrap();
+            pool.submit(move || r.wait()).unwrap();
             release.open();
             // Once idle, the one worker waits for work; the next task is given
             // to it rather than to a new worker.
@@ -99,8 +99,8 @@ fn test_worker_timeout() {
         let clock = ManualClock::new();
         let idle = Duration::from_secs(1);
         let pool = WorkerPool::builder()
-            .max_workers(MAX)
-            .idle_timeout(Some(idle))
+            .capacity(MAX)
+            .idle_timeout(idle)
             .clock(clock.clone())
             .build()
             .unwrap();
@@ -135,8 +135,8 @@ fn test_worker_no_timeout() {
     watchdog("worker no timeout", || {
         let clock = ManualClock::new();
         let pool = WorkerPool::builder()
-            .max_workers(MAX)
-            .idle_timeout(None)
+            .capacity(MAX)
+            .reap_idle(false)
             .clock(clock.clone())
             .build()
             .unwrap();
@@ -169,11 +169,11 @@ fn test_stop() {
         for _ in 0..MAX {
             let (release, finished, started) =
                 (release.clone(), Arc::clone(&finished), started_tx.clone());
-            pool.submit(Box::new(move || {
+            pool.submit(move || {
                 started.send(()).unwrap();
                 release.wait();
                 finished.fetch_add(1, Ordering::SeqCst);
-            }))
+            })
             .unwrap();
         }
         for _ in 0..5 {
@@ -203,10 +203,10 @@ fn test_stop_wait() {
         let finished = Arc::new(AtomicUsize::new(0));
         for _ in 0..MAX {
             let (release, finished) = (release.clone(), Arc::clone(&finished));
-            pool.submit(Box::new(move || {
+            pool.submit(move || {
                 release.wait();
                 finished.fetch_add(1, Ordering::SeqCst);
-            }))
+            })
             .unwrap();
         }
         let stopper = {
@@ -237,10 +237,10 @@ fn test_submit_wait() {
         let done1 = Arc::new(AtomicBool::new(false));
         {
             let (release, done1) = (release.clone(), Arc::clone(&done1));
-            pool.submit(Box::new(move || {
+            pool.submit(move || {
                 release.wait();
                 done1.store(true, Ordering::SeqCst);
-            }))
+            })
             .unwrap();
         }
         // submit returned while its task is still blocked.
@@ -248,7 +248,7 @@ fn test_submit_wait() {
         release.open();
         let done2 = Arc::new(AtomicBool::new(false));
         let d2 = Arc::clone(&done2);
-        pool.submit_wait(Box::new(move || d2.store(true, Ordering::SeqCst)))
+        pool.submit_wait(move || d2.store(true, Ordering::SeqCst))
             .unwrap();
         assert!(done2.load(Ordering::SeqCst), "submit_wait returned early");
         pool.stop();
@@ -271,11 +271,11 @@ fn test_overflow() {
         for _ in 0..64 {
             let (release, ran) = (release.clone(), Arc::clone(&ran));
             let count = Count(Arc::clone(&dropped));
-            pool.submit(Box::new(move || {
+            pool.submit(move || {
                 let _count = count;
                 ran.fetch_add(1, Ordering::SeqCst);
                 release.wait();
-            }))
+            })
             .unwrap();
         }
         wait_until("62 tasks wait", || pool.waiting_queue_size() == 62);
@@ -338,7 +338,7 @@ fn test_waiting_queue_size_race() {
                 let (pool, most) = (pool.clone(), Arc::clone(&most));
                 thread::spawn(move || {
                     for _ in 0..TASKS {
-                        pool.submit(Box::new(|| {})).unwrap();
+                        pool.submit(|| {}).unwrap();
                         let seen = pool.waiting_queue_size();
                         let mut most = most.lock().unwrap();
                         *most = (*most).max(seen);
@@ -368,10 +368,10 @@ fn test_pause() {
         // Pause returns only after every earlier task has run.
         let ran = Arc::new(AtomicBool::new(false));
         let r = Arc::clone(&ran);
-        pool.submit(Box::new(move || {
+        pool.submit(move || {
             thread::yield_now();
             r.store(true, Ordering::SeqCst);
-        }))
+        })
         .unwrap();
         let guard = pool.pause();
         assert!(
@@ -382,7 +382,7 @@ fn test_pause() {
         // A task submitted while paused waits in the queue.
         let ran = Arc::new(AtomicBool::new(false));
         let r = Arc::clone(&ran);
-        pool.submit(Box::new(move || r.store(true, Ordering::SeqCst)))
+        pool.submit(move || r.store(true, Ordering::SeqCst))
             .unwrap();
         wait_until("the task is queued", || pool.waiting_queue_size() == 1);
         assert!(!ran.load(Ordering::SeqCst), "ran while paused");
@@ -429,7 +429,7 @@ fn test_pause() {
         };
         let ran = Arc::new(AtomicBool::new(false));
         let r = Arc::clone(&ran);
-        pool.submit(Box::new(move || r.store(true, Ordering::SeqCst)))
+        pool.submit(move || r.store(true, Ordering::SeqCst))
             .unwrap();
         pool.stop_wait();
         assert!(
@@ -461,11 +461,11 @@ fn test_worker_leak() {
         let threads = Arc::new(Mutex::new(HashSet::new()));
         for _ in 0..100 {
             let threads = Arc::clone(&threads);
-            pool.submit(Box::new(move || {
+            pool.submit(move || {
                 // Touch the canary so the thread runs its destructor on exit.
                 CANARY.with(|_| {});
                 threads.lock().unwrap().insert(thread::current().id());
-            }))
+            })
             .unwrap();
         }
         // Stop while work is under way (at least one worker running).
@@ -489,19 +489,19 @@ fn test_panic_do() {
 
         let r = Arc::clone(&ran);
         let err = pool
-            .submit(Box::new(move || r.store(true, Ordering::SeqCst)))
+            .submit(move || r.store(true, Ordering::SeqCst))
             .unwrap_err();
         assert!(err.is_stopped(), "{err:?}");
 
         let r = Arc::clone(&ran);
         let err = pool
-            .try_submit(Box::new(move || r.store(true, Ordering::SeqCst)))
+            .try_submit(move || r.store(true, Ordering::SeqCst))
             .unwrap_err();
         assert!(err.is_stopped());
 
         let r = Arc::clone(&ran);
         let err = pool
-            .submit_wait(Box::new(move || r.store(true, Ordering::SeqCst)))
+            .submit_wait(move || r.store(true, Ordering::SeqCst))
             .unwrap_err();
         assert!(matches!(err, WaitError::Rejected(ref e) if e.is_stopped()));
         assert!(!ran.load(Ordering::SeqCst), "a refused task ran");
@@ -509,7 +509,7 @@ fn test_panic_do() {
         // The refused task comes back and can be run by the caller.
         let r = Arc::clone(&ran);
         let task = pool
-            .submit(Box::new(move || r.store(true, Ordering::SeqCst)))
+            .submit(move || r.store(true, Ordering::SeqCst))
             .unwrap_err()
             .into_task();
         task();

@@ -29,9 +29,7 @@ pub struct FuturesPool {
 impl FuturesPool {
     /// A pool of `capacity` threads.
     pub fn build(capacity: usize) -> Result<FuturesPool, BuildError> {
-        if capacity == 0 {
-            return Err(BuildError::zero("capacity"));
-        }
+        taskpool::check_capacity("capacity", capacity, taskpool::MAX_CAPACITY)?;
         let lib = futures_executor::ThreadPool::builder()
             .pool_size(capacity)
             .name_prefix("futures-")

@@ -30,7 +30,7 @@
 //! libraries offers a wait that knows it runs on one of its own workers).
 //!
 //! [`Adapter::ALL`] lists them for the verdict; each has a `build(capacity)`
-//! that refuses capacity 0 with a [`BuildError`]
+//! that refuses capacity 0, and one above [`taskpool::MAX_CAPACITY`], with a [`BuildError`]
 //! (where the library itself panics on 0, the adapter says so).
 #![forbid(unsafe_code)]
 

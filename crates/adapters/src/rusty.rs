@@ -27,9 +27,7 @@ pub struct RustyPool {
 impl RustyPool {
     /// A pool of `capacity` workers.
     pub fn build(capacity: usize) -> Result<RustyPool, BuildError> {
-        if capacity == 0 {
-            return Err(BuildError::zero("capacity"));
-        }
+        taskpool::check_capacity("capacity", capacity, taskpool::MAX_CAPACITY)?;
         let lib = rusty_pool::Builder::new()
             .name("rusty_pool".to_owned())
             .core_size(capacity)

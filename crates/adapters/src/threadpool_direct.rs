@@ -28,9 +28,7 @@ pub struct ThreadpoolDirect {
 impl ThreadpoolDirect {
     /// A pool of `capacity` threads.
     pub fn build(capacity: usize) -> Result<ThreadpoolDirect, BuildError> {
-        if capacity == 0 {
-            return Err(BuildError::zero("capacity"));
-        }
+        taskpool::check_capacity("capacity", capacity, taskpool::MAX_CAPACITY)?;
         Ok(ThreadpoolDirect {
             id: next_id(),
             capacity,

@@ -32,9 +32,7 @@ pub struct TokioBlocking {
 impl TokioBlocking {
     /// A runtime whose blocking pool has at most `capacity` threads.
     pub fn build(capacity: usize) -> Result<TokioBlocking, BuildError> {
-        if capacity == 0 {
-            return Err(BuildError::zero("capacity"));
-        }
+        taskpool::check_capacity("capacity", capacity, taskpool::MAX_CAPACITY)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .max_blocking_threads(capacity)
             .thread_name("tokio-blocking")

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use taskpool::{TaskPool, TaskPoolExt};
+use taskpool::{TaskPool, TaskPoolExt, MAX_CAPACITY};
 use taskpool_catalog::{build, PoolKind};
 
 const TASKS: u64 = 1_000;
@@ -16,7 +16,7 @@ const TASKS: u64 = 1_000;
 fn usage() -> String {
     let names: Vec<_> = PoolKind::ALL.iter().map(|k| k.name()).collect();
     format!(
-        "usage: choose <pool> <capacity>\n  pool: one of {}\n  capacity: a whole number, at least 1",
+        "usage: choose <pool> <capacity>\n  pool: one of {}\n  capacity: a whole number from 1 to {MAX_CAPACITY}",
         names.join(", ")
     )
 }
@@ -44,11 +44,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // `build` refuses a capacity out of bounds before it starts a thread.
     let pool: Box<dyn TaskPool> = match build(kind, capacity) {
         Ok(pool) => pool,
         Err(e) => {
-            eprintln!("error: cannot build {kind} with capacity {capacity}: {e}");
-            return ExitCode::FAILURE;
+            eprintln!(
+                "error: cannot build {kind} with capacity {capacity}: {e}\n{}",
+                usage()
+            );
+            return ExitCode::from(2);
         }
     };
     // One line per caught panic instead of the default report (and backtrace).

@@ -293,7 +293,7 @@ fn forwarding_impls_reach_the_pool() {
 #[test]
 fn build_error_has_message_and_source() {
     use std::error::Error as _;
-    let io = std::io::Error::other("no threads");
+    let io = std::io::Error::new(std::io::ErrorKind::Other, "no threads");
     let err = BuildError::with_source("could not spawn a worker", io);
     assert_eq!(err.to_string(), "could not spawn a worker");
     assert!(err.source().is_some());

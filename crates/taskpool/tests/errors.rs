@@ -89,7 +89,7 @@ fn join_timeout_error_goes_into_anyhow() {
 
 #[test]
 fn build_error_goes_into_anyhow_with_its_source() {
-    let io = std::io::Error::other("no threads left");
+    let io = std::io::Error::new(std::io::ErrorKind::Other, "no threads left");
     let err = BuildError::with_source("could not start a worker thread", io);
     let err = via_anyhow(err).unwrap_err();
     assert_eq!(err.to_string(), "could not start a worker thread");

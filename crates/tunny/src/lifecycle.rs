@@ -89,7 +89,7 @@ fn wait_for_exit<W: Worker>(
     mut state: MutexGuard<'_, State<W>>,
     ids: Option<&[u64]>,
 ) {
-    let wanted = |id: u64| ids.is_none_or(|ids| ids.contains(&id));
+    let wanted = |id: u64| ids.map_or(true, |ids| ids.contains(&id));
     let inside = state.enter_inside(inner.id);
     if inside.is_some() {
         // Others waiting for us may now stop doing so.

@@ -60,8 +60,8 @@ impl Worker for Probe {
         self.jobs += 1;
         let now = self.c.running.fetch_add(1, Ordering::SeqCst) + 1;
         self.c.max_running.fetch_max(now, Ordering::SeqCst);
-        let panics = x.is_multiple_of(53);
-        if x.is_multiple_of(7) {
+        let panics = x % 53 == 0;
+        if x % 7 == 0 {
             // An interruptible wait, so deadlines and cancellations catch
             // some jobs while they run.
             interrupt.wait_timeout(Duration::from_micros(x % 300));
@@ -135,7 +135,7 @@ fn callers_resizer_and_close_keep_the_invariants() {
                                 }
                                 _ => {
                                     let token = CancelToken::new();
-                                    if rng.next().is_multiple_of(4) {
+                                    if rng.next() % 4 == 0 {
                                         token.cancel();
                                     }
                                     (pool.process_batch_cancellable(items, &token), true)
@@ -149,7 +149,7 @@ fn callers_resizer_and_close_keep_the_invariants() {
                                         c.ok.fetch_add(1, Ordering::SeqCst);
                                     }
                                     Err(ProcessError::Panicked(_)) => {
-                                        assert!(x.is_multiple_of(53));
+                                        assert!(x % 53 == 0);
                                         c.panicked.fetch_add(1, Ordering::SeqCst);
                                     }
                                     Err(ProcessError::TimedOut | ProcessError::Cancelled)
@@ -164,7 +164,7 @@ fn callers_resizer_and_close_keep_the_invariants() {
                             1 => pool.process_timeout(x, Duration::from_micros(rng.next() % 200)),
                             _ => {
                                 let token = CancelToken::new();
-                                if rng.next().is_multiple_of(4) {
+                                if rng.next() % 4 == 0 {
                                     token.cancel();
                                 }
                                 pool.process_cancellable(x, &token)
@@ -177,7 +177,7 @@ fn callers_resizer_and_close_keep_the_invariants() {
                                 c.ok.fetch_add(1, Ordering::SeqCst);
                             }
                             Err(ProcessError::Panicked(_)) => {
-                                assert!(x.is_multiple_of(53));
+                                assert!(x % 53 == 0);
                                 c.panicked.fetch_add(1, Ordering::SeqCst);
                             }
                             Err(ProcessError::TimedOut | ProcessError::Cancelled) => {}
@@ -310,8 +310,8 @@ fn polled_and_slept_hand_offs_both_deliver() {
                 s.spawn(move || {
                     let mut rng = Xorshift(0x9E37_79B9 ^ (c as u64 + 1));
                     for i in 0..calls {
-                        let long = rng.next().is_multiple_of(4);
-                        if rng.next().is_multiple_of(8) {
+                        let long = rng.next() % 4 == 0;
+                        if rng.next() % 8 == 0 {
                             // A pause between calls lets the workers park.
                             thread::sleep(Duration::from_micros(200));
                         }

@@ -19,6 +19,11 @@
 //! `docs/choosing-a-pool.md` in the repository walks through the choice, and
 //! `comparisons/REPORT.md` has the measurements.
 //!
+//! [`Pool::new`] panics on a capacity of 0 or above
+//! [`MAX_CAPACITY`](taskpool::MAX_CAPACITY); [`Pool::builder`] returns a
+//! [`BuildError`](taskpool::BuildError) instead, as every pool of the
+//! workspace does.
+//!
 //! # Submission and back-pressure
 //!
 //! [`Pool::submit`] takes the most recently used idle worker from a stack

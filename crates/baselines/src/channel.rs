@@ -11,7 +11,7 @@ use crate::core::{enter_worker, Cap, Core, Job, Mode};
 use crate::front::{delegate_task_pool, Executor, Front};
 
 /// `capacity` threads pulling jobs from one unbounded
-/// [`crossbeam_channel`]: the twenty-line pool everyone writes. `submit`
+/// [`crossbeam_channel`](https://docs.rs/crossbeam-channel/0.5/crossbeam_channel/): the twenty-line pool everyone writes. `submit`
 /// never blocks.
 ///
 /// ```

@@ -11,6 +11,21 @@
 //! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 //! ```
 //!
+//! **Choose one** to compare a strategy with what a Rust program would use
+//! anyway, or when you want a pool you already know behind the
+//! [`TaskPool`](taskpool::TaskPool) contract (a stop that drops queued
+//! tasks, refusals that hand the task back, caught panics, waiting for the
+//! threads). **Look elsewhere** when you do not need the contract: the
+//! wrapped crates called directly skip its bookkeeping (the report's
+//! "contract tax" measures it). `docs/choosing-a-pool.md` in the repository
+//! walks through the choice, and `comparisons/REPORT.md` has the
+//! measurements.
+//!
+//! Each type's `new(capacity)` panics on a capacity of 0 or above
+//! [`MAX_CAPACITY`](taskpool::MAX_CAPACITY); its `builder()` ([`Builder`]:
+//! capacity, its limit, the thread-name prefix) returns a
+//! [`BuildError`](taskpool::BuildError) instead.
+//!
 //! | type | name | wraps | when every worker is busy |
 //! |---|---|---|---|
 //! | [`RayonPool`] | `rayon` | `rayon::ThreadPool::spawn` | queues (rayon's deques) |

@@ -9,8 +9,10 @@ use crate::builder::{build_or_panic, Builder};
 use crate::core::{enter_worker, run_on_worker, Cap, Core, Job, Mode};
 use crate::front::{delegate_task_pool, Executor, Front};
 
-/// A [`rayon::ThreadPool`] with `capacity` threads; tasks go in with
-/// [`rayon::ThreadPool::spawn`] (rayon's own queue, so `submit` never blocks).
+/// A [`rayon::ThreadPool`](https://docs.rs/rayon/1/rayon/struct.ThreadPool.html)
+/// with `capacity` threads; tasks go in with
+/// [`rayon::ThreadPool::spawn`](https://docs.rs/rayon/1/rayon/struct.ThreadPool.html#method.spawn)
+/// (rayon's own queue, so `submit` never blocks).
 ///
 /// ```
 /// use taskpool::{TaskPool, TaskPoolExt};

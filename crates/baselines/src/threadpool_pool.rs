@@ -11,7 +11,7 @@ use crate::builder::{build_or_panic, Builder};
 use crate::core::{enter_worker, run_on_worker, Cap, Core, Job};
 use crate::front::{delegate_task_pool, Executor, Front};
 
-/// A [`threadpool::ThreadPool`] with `capacity` threads and its unbounded
+/// A [`threadpool::ThreadPool`](https://docs.rs/threadpool/1/threadpool/struct.ThreadPool.html) with `capacity` threads and its unbounded
 /// queue (`submit` never blocks).
 ///
 /// ```

@@ -18,8 +18,18 @@
 //! ([`PoolKind::features`], [`PoolKind::description`]) so reports and docs can
 //! print what differs between them; [`features_markdown`] renders the table.
 //!
-//! [`build`] never panics on bad input: capacity 0 (and any setting a
-//! pool's builder refuses) is a [`BuildError`](taskpool::BuildError).
+//! **Choose it** when the pool is picked at run time (a flag, a config
+//! file, a benchmark loop) and `Box<dyn TaskPool>` is all the code needs.
+//! **Look elsewhere** when you know the pool at compile time, or need what
+//! only its own API offers (ants' `tune`, tunny's typed `process`,
+//! workerpool's `pause`): depend on that crate. `docs/choosing-a-pool.md` in
+//! the repository says which kind fits which workload, and
+//! `comparisons/REPORT.md` has the measurements.
+//!
+//! [`build`] never panics on bad input: capacity 0, a capacity above
+//! [`MAX_CAPACITY`](taskpool::MAX_CAPACITY) ([`build_with_limit`] takes
+//! another limit), and any setting a pool's builder refuses are a
+//! [`BuildError`](taskpool::BuildError), before any thread starts.
 #![forbid(unsafe_code)]
 
 mod build;

@@ -11,7 +11,29 @@
 //!
 //! [`TaskPool`] is object safe, so a program can choose a pool at run time as a
 //! `Box<dyn TaskPool>` (the `taskpool-catalog` crate builds one by name). The
-//! generic helpers ([`TaskPoolExt::spawn`]) work on `dyn TaskPool` too.
+//! generic helpers ([`TaskPoolExt::spawn`], [`TaskPoolExt::execute`]) take
+//! closures and work on `dyn TaskPool` too.
+//!
+//! **Depend on it** to write code that runs on any pool, or to put your own
+//! pool behind the contract (the `taskpool-conformance` suite checks it).
+//! **Depend on a pool crate instead** (`taskpool-workerpool`,
+//! `taskpool-ants`, `taskpool-tunny`, `taskpool-baselines`) to use one pool
+//! with all of its own API. `docs/choosing-a-pool.md` in the repository says
+//! which pool fits which workload, and `comparisons/REPORT.md` has the
+//! measurements.
+//!
+//! # Conventions every pool crate follows
+//!
+//! - `Pool::new(n)` returns the pool and panics on bad input (documented
+//!   under `# Panics`); `Pool::builder()…build()` returns
+//!   `Result<_, BuildError>`. A capacity of 0 or above [`MAX_CAPACITY`] is
+//!   refused; every builder's `capacity_limit(n)` raises the bound.
+//! - Builders call the capacity `capacity(n)`, take flags as `x(bool)`, and
+//!   name threads `PREFIX-N` from `thread_name(prefix)`.
+//! - Every error is `Send + Sync + 'static` and implements
+//!   [`std::error::Error`], so `?` turns it into an `anyhow::Error`; a
+//!   refused task comes back through [`SubmitError::into_task`], a panic
+//!   through [`JoinError::into_panic`].
 //!
 //! # What every pool promises
 //!

@@ -7,7 +7,23 @@
 //!
 //! let pool = Pool::with_fn(4, |n: u64| (1..=n).product::<u64>());
 //! assert_eq!(pool.process(5), Ok(120));
+//! pool.close(); // waits for every job, then for every worker thread
 //! ```
+//!
+//! **Choose it** when each worker needs state built once and reused (a
+//! connection, a compiled rule set, a table), when callers want a typed
+//! result back with a timeout or a cancel token, or when callers should
+//! block rather than queue. **Look elsewhere** for fire-and-forget tasks that
+//! should queue while producers move on (workerpool, rayon), or for many tiny
+//! independent jobs that do not fit in a
+//! [`process_batch`](Pool::process_batch) (each call is a rendezvous with a
+//! worker). `docs/choosing-a-pool.md` in the repository walks through the
+//! choice, and `comparisons/REPORT.md` has the measurements.
+//!
+//! [`Pool::new`], [`Pool::with_fn`] and [`Pool::callback`] panic on a
+//! capacity of 0 or above [`MAX_CAPACITY`](taskpool::MAX_CAPACITY);
+//! [`Pool::builder`] returns a [`BuildError`](taskpool::BuildError) instead,
+//! as every pool of the workspace does.
 //!
 //! # Stateful workers
 //!
@@ -119,7 +135,8 @@
 //!
 //! # The `TaskPool` face
 //!
-//! [`Pool::callback`] builds a `Pool<CallbackWorker>` that implements
+//! [`Pool::callback`] (or [`Pool::callback_builder`]) builds a
+//! `Pool<CallbackWorker>` that implements
 //! [`taskpool::TaskPool`]: `submit` blocks until a worker has accepted the
 //! task, `try_submit` refuses with `Overloaded` when no worker is parked.
 //! See the impl's docs for the details.

@@ -23,7 +23,7 @@ impl Pool<CallbackWorker> {
     /// Like [`Pool::new`]: if `capacity` is 0 or above
     /// [`MAX_CAPACITY`](taskpool::MAX_CAPACITY), or if a thread could not be
     /// started. [`Pool::callback_builder`] returns these as a
-    /// [`BuildError`].
+    /// [`BuildError`](taskpool::BuildError).
     pub fn callback(capacity: usize) -> Self {
         match Pool::callback_builder().capacity(capacity).build() {
             Ok(pool) => pool,

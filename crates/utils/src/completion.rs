@@ -4,7 +4,7 @@
 //!
 //! This is the primitive behind every "wait for this one task" in the
 //! workspace (`TaskHandle::join`, each pool's `submit_wait`). A waiter first
-//! polls with crossbeam's [`Backoff`](crossbeam_utils::Backoff) (a few
+//! polls with crossbeam's [`Backoff`](https://docs.rs/crossbeam-utils/0.8/crossbeam_utils/struct.Backoff.html) (a few
 //! doubling rounds of spin hints, then a few yields: a few microseconds, the
 //! same budget crossbeam-channel gives a receiver before it sleeps); only
 //! then does it register its thread and park. The setter unparks only a

@@ -42,7 +42,7 @@ pub enum PollPolicy {
         /// The longest the rounds after the first may take.
         limit: Duration,
     },
-    /// crossbeam-utils' [`Backoff`]: doubling rounds of spin hints, then a few
+    /// crossbeam-utils' [`Backoff`](https://docs.rs/crossbeam-utils/0.8/crossbeam_utils/struct.Backoff.html): doubling rounds of spin hints, then a few
     /// `yield_now`s (a few microseconds in all), then one last look.
     Backoff,
 }

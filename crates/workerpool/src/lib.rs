@@ -11,6 +11,20 @@
 //! pool.stop_wait(); // every accepted task has run, every thread has exited
 //! ```
 //!
+//! **Choose it** when producers must never stall: `submit` queues, bursts
+//! are absorbed, and an idle pool shrinks to no worker thread and no CPU.
+//! **Look elsewhere** when the backlog must not grow (bound it with
+//! [`Builder::max_queued`], or take a pool that blocks the producer: ants,
+//! tunny), when each worker needs state of its own (tunny), or when one
+//! extra thread, the dispatcher, is too many. `docs/choosing-a-pool.md` in
+//! the repository walks through the choice, and `comparisons/REPORT.md` has
+//! the measurements.
+//!
+//! [`WorkerPool::new`] panics on a capacity of 0 or above
+//! [`MAX_CAPACITY`](taskpool::MAX_CAPACITY); [`WorkerPool::builder`] returns
+//! a [`BuildError`](taskpool::BuildError) instead, as every pool of the
+//! workspace does.
+//!
 //! # Submission
 //!
 //! [`WorkerPool::submit`] never blocks on the default, unbounded pool: it sends

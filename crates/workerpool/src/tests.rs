@@ -32,7 +32,7 @@ fn builder_refuses_bad_configuration() {
     let msg = |b: crate::Builder| b.build().unwrap_err().to_string();
     assert_eq!(
         msg(WorkerPool::builder().capacity(0)),
-        "max_workers must be at least 1, got 0"
+        "capacity must be at least 1, got 0"
     );
     assert_eq!(
         msg(WorkerPool::builder().capacity(1).max_queued(0)),
@@ -44,7 +44,7 @@ fn builder_refuses_bad_configuration() {
 }
 
 #[test]
-#[should_panic(expected = "max_workers must be at least 1, got 0")]
+#[should_panic(expected = "capacity must be at least 1, got 0")]
 fn new_panics_on_zero() {
     let _ = WorkerPool::new(0);
 }

@@ -54,7 +54,7 @@ fn test_max_workers() {
     // Go turns 0 into 1; here the builder refuses it (and `new(0)` panics, see
     // the unit tests).
     let err = WorkerPool::builder().capacity(0).build().unwrap_err();
-    assert_eq!(err.to_string(), "max_workers must be at least 1, got 0");
+    assert_eq!(err.to_string(), "capacity must be at least 1, got 0");
 
     watchdog("max workers", || {
         let pool = WorkerPool::new(MAX);

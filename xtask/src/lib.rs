@@ -8,8 +8,10 @@
 //! → `REPORT.md` ([`report`]), SVG [`charts`], and the strategy READMEs'
 //! generated blocks ([`readme`]). Everything after the measurement is a
 //! pure function of `results.json`, which is what `cargo xtask report`
-//! re-renders. Modules depend only on those before them in that list
-//! ([`fmt`] on nothing).
+//! re-renders. Modules depend only on those before them in that list.
+//! The rules ([`stats`]), the numbers ([`fmt`]), the tables, the verdicts'
+//! words and the Markdown tables are `taskpool-measure`'s, shared with a
+//! user's own workload.
 //!
 //! ```
 //! assert_eq!(xtask::machine::format_utc(0), "1970-01-01T00:00:00Z");
@@ -23,7 +25,6 @@ pub mod collect;
 pub mod conformance;
 pub mod error;
 pub mod features;
-pub mod fmt;
 pub mod loom;
 pub mod machine;
 pub mod paths;
@@ -31,5 +32,6 @@ pub mod readme;
 pub mod report;
 pub mod results;
 pub mod soak;
-pub mod stats;
 pub mod tax;
+
+pub use taskpool_measure::{fmt, stats};

@@ -1,9 +1,9 @@
 //! Renders a [`Results`] into a report directory: `REPORT.md`, `charts/*.svg`
 //! and `results.json` (the figures with the derived tables and the contract
-//! tax beside them). [`text`] writes the Markdown, [`sentences`] the words of
-//! the verdicts.
+//! tax beside them). [`text`] writes the Markdown, with the tables and the
+//! words of the verdicts of [`taskpool_measure::markdown`] and
+//! [`taskpool_measure::words`].
 
-pub mod sentences;
 pub mod text;
 
 use std::fs;

@@ -159,7 +159,7 @@ impl Extra {
                 "benches/src/measure/contract.rs (built in benches/src/measure/mod.rs)"
             }
             Extra::AntsNonblocking => {
-                "benches/src/measure/mod.rs (built there; measured by crates/measure)"
+                "crates/measure/src/rows.rs (built in benches/src/measure/mod.rs)"
             }
             Extra::AntsNative | Extra::TunnyProcess => "benches/src/measure/latency.rs",
             Extra::AntsFunc | Extra::TunnyStateful | Extra::TunnyBatch => {

@@ -453,7 +453,7 @@ impl TaskPool for Refusing {
     }
     fn submit(&self, task: taskpool::Task) -> Result<(), taskpool::SubmitError> {
         use std::sync::atomic::Ordering;
-        if self.calls.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+        if self.calls.fetch_add(1, Ordering::Relaxed).is_multiple_of(2) {
             return Err(taskpool::SubmitError::Overloaded(task));
         }
         self.inner.submit(task)

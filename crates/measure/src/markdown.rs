@@ -7,7 +7,6 @@
 use std::fmt::Write as _;
 
 use taskpool_benches::rows::{RowInfo, RowKind};
-use taskpool_benches::workload::Workload;
 
 use crate::fmt::{ratio, short_number, signed, spread};
 use crate::table::{Table, TableRow};
@@ -54,17 +53,14 @@ pub fn write_table(out: &mut String, table: &Table) {
             }
         }
     }
-    let main = match table.regime {
-        Some(_) => format!("p50 ({})", table.unit),
-        None => format!("median ({})", table.unit),
-    };
+    let main = format!("{} ({})", table.main_figure(), table.unit);
     let mut header = vec![
         "row".to_owned(),
         "kind".to_owned(),
         main,
         "spread across rounds".to_owned(),
         "rounds".to_owned(),
-        if table.kind() == Some(Workload::W9) {
+        if table.measures_memory() {
             "× smallest".to_owned()
         } else {
             "× fastest".to_owned()

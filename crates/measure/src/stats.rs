@@ -2,12 +2,16 @@
 //! functions of numbers (no files, no tables), so each rule is tested on
 //! synthetic data.
 //!
-//! A row is measured in several **rounds**, each a fresh process. A round
-//! gives one value (criterion's median over its samples; W8: the p50 of its
-//! calls; W9: its one reading) and its **own spread**, an interval around
-//! that value measured within the round (criterion: the fastest and slowest
-//! sample; W8: the 25th and 75th percentiles of its calls; W9: the reading
-//! ± [`W9_HEAP_TOLERANCE`] or ± one page over all tasks).
+//! A row is measured in several **rounds**, each a fresh process (a user's
+//! workload measured by a library call: each a pass over every row in the
+//! caller's process, see [`crate::Workload`]). A round gives one value
+//! (criterion's median over its samples; W8: the p50 of its calls; W9: its
+//! one reading; a user's workload: the median of its timed batches) and its
+//! **own spread**, an interval around that value measured within the round
+//! (criterion: the fastest and slowest sample; W8: the 25th and 75th
+//! percentiles of its calls; W9: the reading ± [`W9_HEAP_TOLERANCE`] or ±
+//! one page over all tasks; a user's workload: its fastest and slowest
+//! batch).
 //!
 //! - The row's figure is the **median of the rounds' values**, its spread
 //!   the lowest and highest round value ([`summarize`]).

@@ -12,6 +12,14 @@ use taskpool_benches::workload::Workload;
 
 use crate::stats::{self, Candidate, Round, Verdict};
 
+/// The workload id of a user's own workload's time-per-task tables.
+pub const CUSTOM_TIME: &str = "custom";
+/// The workload id of a user's own workload's latency tables (each submit
+/// waited for its task).
+pub const CUSTOM_LATENCY: &str = "custom-latency";
+/// The workload id of a user's own workload's peak-memory tables.
+pub const CUSTOM_MEMORY: &str = "custom-memory";
+
 /// A figure of a row beside the main one (efficiency, percentiles, memory).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Figure {
@@ -139,6 +147,22 @@ impl Table {
             Some(r) => format!("{} {} {r}", self.workload, self.parameter),
             None => format!("{} {}", self.workload, self.parameter),
         }
+    }
+
+    /// What the main column's value is: `p50` of the calls in a latency
+    /// table, else `median`.
+    pub fn main_figure(&self) -> &'static str {
+        if self.regime.is_some() || self.workload == CUSTOM_LATENCY {
+            "p50"
+        } else {
+            "median"
+        }
+    }
+
+    /// True when the table measures memory (smaller is better, and the
+    /// ratio column compares with the smallest).
+    pub fn measures_memory(&self) -> bool {
+        self.kind() == Some(Workload::W9) || self.workload == CUSTOM_MEMORY
     }
 
     /// The ranked rows (every row but the references).

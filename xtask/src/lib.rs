@@ -1,5 +1,6 @@
 //! Project automation behind `cargo xtask`: run the benchmarks and write the
-//! report ([`bench`](mod@bench), [`report`]), run the loom models ([`loom`]), the soak
+//! report ([`bench`](mod@bench), [`report`]), measure a workload described by a
+//! task profile ([`custom`]), run the loom models ([`loom`]), the soak
 //! ([`soak`]) and the conformance verdict ([`conformance`]).
 //!
 //! The report pipeline: one raw directory per run, one `round-<k>/` per
@@ -23,6 +24,7 @@ pub mod bench;
 pub mod charts;
 pub mod collect;
 pub mod conformance;
+pub mod custom;
 pub mod error;
 pub mod features;
 pub mod loom;

@@ -370,7 +370,7 @@ fn a_memory_only_run_needs_no_criterion_output() {
     let dir = scratch("w9only");
     fs::copy(fixture_dir().join("meta.json"), dir.join("meta.json")).unwrap();
     copy_dir(&fixture_dir().join("memory"), &dir.join("memory"));
-    let r = collect::collect(&dir, "custom", env, Vec::new()).unwrap();
+    let r = collect::collect(&dir, "narrowed", env, Vec::new()).unwrap();
     assert!(r.benchmarks.is_empty());
     let rendered = report::render(&r).unwrap();
     assert!(rendered

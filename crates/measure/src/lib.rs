@@ -97,6 +97,11 @@ pub use recommend::{Choice, Reason, Recommendation};
 pub use taskpool_benches::memory::HeapCounter;
 pub use workload::Workload;
 
+/// The README's example, run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// A counting global allocator: install it as `#[global_allocator]` and
 /// hand it to [`Workload::heap`] for the peak-memory tables.
 pub type CountingAllocator = cap::Cap<std::alloc::System>;

@@ -1,9 +1,8 @@
 //! One round of a task profile in a process of its own:
 //! `custom-round <round> <profile.json> <out.json>` reads a
-//! [`ProfileRun`](taskpool_measure::profile::ProfileRun), measures that
-//! round of every row with a counting global allocator installed (so the
-//! peak-memory tables have their figures), and writes the round's
-//! [`RoundOutput`](taskpool_measure::run::RoundOutput) to `<out.json>`.
+//! [`ProfileRun`], measures that round of every row with a counting global
+//! allocator installed (so the peak-memory tables have their figures), and
+//! writes the round's [`RoundOutput`] to `<out.json>`.
 //! `cargo xtask bench --custom` starts one per round, as the report starts
 //! one bench process per round.
 
@@ -13,7 +12,7 @@ use std::process;
 use taskpool_benches::calibration::Calibration;
 use taskpool_benches::harness::CPU_STEPS;
 use taskpool_measure::profile::{parse_count, ProfileRun};
-use taskpool_measure::run::Panics;
+use taskpool_measure::run::{Panics, RoundOutput};
 use taskpool_measure::{CountingAllocator, Workload};
 
 /// Counts every byte this process allocates and frees (no limit).
@@ -52,7 +51,7 @@ fn main() {
     if let Some(pools) = shape.pools.clone() {
         workload = workload.pools(pools);
     }
-    let output = workload
+    let output: RoundOutput = workload
         .round(round, Panics::leak())
         .unwrap_or_else(|e| fail(&e.to_string()));
     let json = serde_json::to_string(&output).unwrap_or_else(|e| fail(&e.to_string()));

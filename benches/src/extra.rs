@@ -35,6 +35,9 @@ pub enum Extra {
     /// ants in nonblocking mode: a full pool refuses, the caller retries.
     /// Measured on a user's own workload only (`taskpool-measure`).
     AntsNonblocking,
+    /// tunny with a user's own typed `Worker` (its state built once per
+    /// worker). Measured on a user's own workload only (`taskpool-measure`).
+    TunnyWorker,
 }
 
 impl Extra {
@@ -49,6 +52,7 @@ impl Extra {
         Extra::TunnyProcess,
         Extra::WorkerpoolBounded,
         Extra::AntsNonblocking,
+        Extra::TunnyWorker,
     ];
 
     /// The row name (criterion function id).
@@ -63,6 +67,7 @@ impl Extra {
             Extra::TunnyProcess => "tunny-process",
             Extra::WorkerpoolBounded => "workerpool-bounded",
             Extra::AntsNonblocking => "ants-nonblocking",
+            Extra::TunnyWorker => "tunny-worker",
         }
     }
 
@@ -74,7 +79,9 @@ impl Extra {
             | Extra::AntsMultiRoundRobin
             | Extra::AntsNative
             | Extra::AntsNonblocking => "ants",
-            Extra::TunnyStateful | Extra::TunnyBatch | Extra::TunnyProcess => "tunny",
+            Extra::TunnyStateful | Extra::TunnyBatch | Extra::TunnyProcess | Extra::TunnyWorker => {
+                "tunny"
+            }
             Extra::WorkerpoolBounded => "workerpool",
         }
     }
@@ -95,7 +102,7 @@ impl Extra {
     /// user's own workload runs).
     pub fn runs(self, workload: Workload) -> bool {
         match self {
-            Extra::AntsNonblocking => false,
+            Extra::AntsNonblocking | Extra::TunnyWorker => false,
             Extra::AntsFunc => matches!(workload, Workload::W1 | Workload::W4 | Workload::W5),
             Extra::AntsMulti | Extra::AntsMultiRoundRobin => workload == Workload::W5,
             Extra::AntsNative | Extra::TunnyProcess => workload == Workload::W8,
@@ -149,6 +156,11 @@ impl Extra {
                 .nonblocking(true)`: a full pool refuses the task (`Overloaded`) and the caller \
                 retries after a yield, every refusal counted"
                 .into(),
+            Extra::TunnyWorker => "`tunny::Pool::new(capacity, factory)` with your own typed \
+                `Worker` (its state built once per worker): each submitter hands its share of \
+                the inputs to one `process_batch`, or calls `process(i)` per input when each \
+                submit waits"
+                .into(),
         }
     }
 
@@ -161,6 +173,7 @@ impl Extra {
             Extra::AntsNonblocking => {
                 "crates/measure/src/rows.rs (built in benches/src/measure/mod.rs)"
             }
+            Extra::TunnyWorker => "crates/measure/src/stateful.rs",
             Extra::AntsNative | Extra::TunnyProcess => "benches/src/measure/latency.rs",
             Extra::AntsFunc | Extra::TunnyStateful | Extra::TunnyBatch => {
                 "benches/src/measure/native.rs"

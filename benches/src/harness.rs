@@ -249,9 +249,9 @@ impl Submitters {
     }
 }
 
-/// Task `i`'s share of `tasks` split over `submitters` threads: contiguous
-/// ranges of indices, the first `tasks % submitters` one longer.
-fn shares(tasks: usize, submitters: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+/// Each submitter's share of `tasks` split over `submitters` threads:
+/// contiguous ranges of indices, the first `tasks % submitters` one longer.
+pub fn shares(tasks: usize, submitters: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
     let mut next = 0;
     (0..submitters).map(move |i| {
         let share = tasks / submitters + usize::from(i < tasks % submitters);

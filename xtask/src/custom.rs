@@ -79,7 +79,7 @@ pub fn run(run: &ProfileRun) -> Result<PathBuf> {
         "the custom-round binary",
     )?;
     let binary = target.join("release").join("custom-round");
-    let per_round = run::cases(&run.shape, 1).len() as u64;
+    let per_round = run::cases(&run.shape, None, 1).len() as u64;
     let rounds = run.shape.rounds;
     let bar = progress_bar(per_round * rounds as u64)?;
     eprintln!(

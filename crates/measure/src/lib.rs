@@ -72,8 +72,8 @@
 //! The report's rules, shared with `cargo xtask bench`: [`stats`], [`fmt`],
 //! [`table`], [`words`], [`markdown`]. A user's workload, each module
 //! depending only on those before it: [`error`], [`record`], [`rows`],
-//! [`run`], [`analyze`], [`recommend`], [`outcome`], [`workload`], and the
-//! command-line form's [`profile`].
+//! [`run`], [`stateful`], [`analyze`], [`recommend`], [`outcome`],
+//! [`workload`], and the command-line form's [`profile`].
 #![forbid(unsafe_code)]
 
 pub mod analyze;
@@ -86,6 +86,7 @@ pub mod recommend;
 pub mod record;
 pub mod rows;
 pub mod run;
+pub mod stateful;
 pub mod stats;
 pub mod table;
 pub mod words;

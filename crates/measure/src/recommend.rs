@@ -6,6 +6,7 @@
 //! that explains it, and is given only when the facts hold.
 
 use taskpool::Admission;
+use taskpool_benches::extra::Extra;
 use taskpool_benches::rows::{Row, RowKind, FLOOR};
 use taskpool_catalog::PoolKind;
 
@@ -29,6 +30,7 @@ pub const SECTIONS: &[&str] = &[
     CPU_TASKS,
     LATENCY,
     HOW_TO_READ,
+    PER_WORKER,
 ];
 const FULL_POOL: &str = "First: what must happen when the pool is full?";
 const TINY_TASKS: &str = "Tiny tasks, one producer";
@@ -36,6 +38,7 @@ const BLOCKING_TASKS: &str = "Blocking tasks";
 const CPU_TASKS: &str = "CPU-bound tasks";
 const LATENCY: &str = "Latency of one call";
 const HOW_TO_READ: &str = "How to read it";
+const PER_WORKER: &str = "Per-worker resources";
 
 /// A row at a capacity: one choice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,11 +239,12 @@ pub fn recommend(records: &Records, tables: &[Table]) -> Recommendation {
         };
     };
     let mut headline = headline(tables, &v);
-    let led_by_raw = v
+    // A raw crate or tunny's own API leads: say what leads through the contract.
+    let led_by_other = v
         .leaders()
         .iter()
-        .any(|k| choice(k).is_some_and(|c| is_raw(&c.row)));
-    if led_by_raw {
+        .any(|k| choice(k).is_some_and(|c| !is_contract(&c.row)));
+    if led_by_other {
         if let Some(contract) = across(tables, true) {
             headline.push_str(&format!(
                 " Through `dyn TaskPool` (the nine rules kept): {}.",
@@ -259,6 +263,7 @@ pub fn recommend(records: &Records, tables: &[Table]) -> Recommendation {
     reasons.extend(cores_reason(records, tables));
     if let Some(first) = leaders.first() {
         reasons.extend(thread_per_task_reason(tables, first));
+        reasons.extend(worker_reason(tables, first.capacity));
     }
     let unstable: Vec<String> = leaders
         .iter()
@@ -292,8 +297,8 @@ pub fn recommend(records: &Records, tables: &[Table]) -> Recommendation {
     }
 }
 
-fn is_raw(row: &str) -> bool {
-    Row::parse(row).is_some_and(|r| r.kind() == RowKind::Raw)
+fn is_contract(row: &str) -> bool {
+    Row::parse(row).is_some_and(|r| r.kind() == RowKind::Contract)
 }
 
 fn figure(table: &Table, row: &str, name: &str) -> Option<f64> {
@@ -548,6 +553,35 @@ fn cores_reason(records: &Records, tables: &[Table]) -> Option<Reason> {
         });
     }
     None
+}
+
+/// A user's typed tunny worker against the fastest closure row.
+fn worker_reason(tables: &[Table], capacity: usize) -> Option<Reason> {
+    let t = table_at(tables, CUSTOM_TIME, capacity)?;
+    let name = Row::Extra(Extra::TunnyWorker).name();
+    let worker = t.row(&name)?;
+    let closure = t.ranked().find(|r| r.row != name)?;
+    let ratio = worker.median / closure.median;
+    let fact = format!(
+        "`{name}` (your worker, its state built once per worker) took {ratio:.2}× the time per \
+         task of `{}`, the fastest row running your closure tasks, at capacity {capacity}",
+        closure.row
+    );
+    let why = if ratio < 0.9 {
+        "keeping the state in the worker pays: tunny builds it once per worker and hands it \
+         `&mut` to every job, where your closure tasks pay for it again"
+    } else if ratio > 1.1 {
+        "your closure tasks already get their state cheaply, so the rendezvous with a \
+         worker that every tunny job (or chunk of jobs) costs is not repaid"
+    } else {
+        "where the state lives makes little difference to these tasks: choose by what else \
+         you need (typed results, timeouts, cancellation)"
+    };
+    Some(Reason {
+        fact,
+        why: why.to_owned(),
+        section: PER_WORKER,
+    })
 }
 
 /// Thread-per-task far behind the leader: a thread start per task.

@@ -29,11 +29,13 @@ pub fn all() -> Vec<Row> {
 }
 
 /// The names [`crate::Workload::pools`] accepts: every row but the floor,
-/// which always runs.
+/// which always runs, and `tunny-worker` (the row of a user's own typed
+/// worker, when one is given).
 pub fn names() -> Vec<String> {
     all()
         .iter()
         .filter(|r| !r.is_reference())
+        .chain([&Row::Extra(Extra::TunnyWorker)])
         .map(Row::name)
         .collect()
 }
@@ -58,6 +60,7 @@ pub fn admission(row: &Row) -> Option<Admission> {
     match row {
         Row::Pool(kind) => Some(kind.features().admission),
         Row::Extra(Extra::AntsNonblocking) => Some(Admission::Reject),
+        Row::Extra(Extra::TunnyWorker) => Some(Admission::Block),
         Row::Raw(_) => Some(Admission::Queue),
         _ => None,
     }

@@ -43,7 +43,8 @@ impl Panics {
         Box::leak(Box::default())
     }
 
-    fn record(&self, payload: &(dyn std::any::Any + Send)) {
+    /// Records a task's panic.
+    pub fn record(&self, payload: &(dyn std::any::Any + Send)) {
         if self.count.fetch_add(1, Ordering::AcqRel) == 0 {
             let message = taskpool::panic_message(payload).map(str::to_owned);
             *self.first.lock().unwrap_or_else(PoisonError::into_inner) = message;
@@ -96,11 +97,37 @@ impl Case {
     }
 }
 
-/// The cases of `round`: every selected row at every capacity and the
-/// floor once, shuffled by the report's seeded order for that round.
-pub fn cases(shape: &Shape, round: usize) -> Vec<Case> {
+/// A row that runs its own jobs rather than the workload's closure tasks
+/// (a user's typed tunny `Worker`, [`crate::stateful`]), measured by
+/// itself at each capacity.
+pub trait OwnRow: Send + Sync {
+    /// The row.
+    fn row(&self) -> Row;
+
+    /// Measures `round` at `capacity`: a warm-up batch and the timed
+    /// batches, by [`sample`]'s rule.
+    fn measure(
+        &self,
+        capacity: usize,
+        round: usize,
+        shape: &Shape,
+        heap: Option<&(dyn HeapCounter + Sync)>,
+        panics: &'static Panics,
+    ) -> RowRound;
+}
+
+/// The cases of `round`: every selected row at every capacity (`own`'s
+/// too, when given and selected) and the floor once, shuffled by the
+/// report's seeded order for that round.
+pub fn cases(shape: &Shape, own: Option<&dyn OwnRow>, round: usize) -> Vec<Case> {
     let mut cases = Vec::new();
-    for row in rows::selected(shape.pools.as_ref()) {
+    let own = own.map(|o| o.row()).filter(|row| {
+        shape
+            .pools
+            .as_ref()
+            .is_none_or(|set| set.contains(&row.name()) || set.contains(&row.family()))
+    });
+    for row in rows::selected(shape.pools.as_ref()).into_iter().chain(own) {
         if row == Row::Floor {
             cases.push(Case {
                 row,
@@ -117,13 +144,43 @@ pub fn cases(shape: &Shape, round: usize) -> Vec<Case> {
     cases
 }
 
-/// Measures round `round` of `make`'s tasks in `shape`: every case of
-/// [`cases`], calling `progress(done, total, case id)` before each.
+/// What a round measures: the shape, the closure tasks, and the row of a
+/// user's own jobs, if any.
+pub struct Input<'a, F> {
+    /// The workload's shape.
+    pub shape: &'a Shape,
+    /// Task `i`'s factory.
+    pub make: &'a F,
+    /// A row of the user's own jobs.
+    pub own: Option<&'a dyn OwnRow>,
+    /// The process's counting allocator, when installed.
+    pub heap: Option<&'a (dyn HeapCounter + Sync)>,
+}
+
+// By hand: a derive would ask `F: Copy` of the factory, held by reference.
+impl<F> Clone for Input<'_, F> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<F> Copy for Input<'_, F> {}
+
+impl<F> std::fmt::Debug for Input<'_, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("shape", self.shape)
+            .field("own", &self.own.map(|o| o.row().name()))
+            .field("heap", &self.heap.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Measures round `round` of `input`: every case of [`cases`], calling
+/// `progress(done, total, case id)` before each.
 pub fn round<F, T>(
-    shape: &Shape,
-    make: &F,
+    input: Input<'_, F>,
     round: usize,
-    heap: Option<&(dyn HeapCounter + Sync)>,
     panics: &'static Panics,
     progress: &dyn Fn(usize, usize, &str),
 ) -> Result<RoundOutput, MeasureError>
@@ -131,10 +188,24 @@ where
     F: Fn(usize) -> T + Sync,
     T: FnOnce() + Send + 'static,
 {
-    let cases = cases(shape, round);
+    let Input {
+        shape,
+        make,
+        own,
+        heap,
+    } = input;
+    let cases = cases(shape, own, round);
     let mut out = RoundOutput::default();
     for (i, case) in cases.iter().enumerate() {
         progress(i + 1, cases.len(), &case.id());
+        if let (Some(own), Some(capacity)) = (own.filter(|o| o.row() == case.row), case.capacity) {
+            out.rows
+                .push(own.measure(capacity, round, shape, heap, panics));
+            if panics.count() > 0 {
+                return Err(panics.error(&case.row));
+            }
+            continue;
+        }
         match Executor::build(case.row, case.capacity.unwrap_or(1)) {
             Ok(exec) => {
                 let measured = measure(&exec, *case, round, shape, make, heap, panics);
@@ -205,6 +276,63 @@ where
     record
 }
 
+/// What a batch does after every submit call.
+pub enum Observe<'a> {
+    /// Nothing (the timed batches).
+    Nothing,
+    /// Raises the peak to what the heap holds now (the warm-up batch).
+    Heap(&'a (dyn HeapCounter + Sync), &'a AtomicUsize),
+}
+
+impl std::fmt::Debug for Observe<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Observe::Nothing => f.write_str("Observe::Nothing"),
+            Observe::Heap(_, peak) => write!(f, "Observe::Heap(peak: {peak:?})"),
+        }
+    }
+}
+
+/// The batches of one case: an untimed warm-up batch, which starts lazy
+/// workers and, when the heap is counted, shows its peak; then `samples`
+/// timed batches into `record`. `batch(observe)` runs one batch. Stops
+/// early once a task has panicked.
+pub fn sample<B>(
+    record: &mut RowRound,
+    samples: usize,
+    heap: Option<&(dyn HeapCounter + Sync)>,
+    panics: &Panics,
+    refusals: Option<&AtomicU64>,
+    batch: B,
+) where
+    B: Fn(Observe<'_>) -> (BatchTime, Vec<Duration>),
+{
+    if let Some(heap) = heap {
+        let before = heap.held();
+        let peak = AtomicUsize::new(before);
+        batch(Observe::Heap(heap, &peak));
+        let grown = peak.into_inner().saturating_sub(before);
+        record.peak_heap_bytes = Some(grown as f64);
+    } else {
+        batch(Observe::Nothing);
+    }
+    if let Some(refusals) = refusals {
+        refusals.store(0, Ordering::Relaxed);
+    }
+    let mut calls_ns = Vec::new();
+    for _ in 0..samples {
+        if panics.count() > 0 {
+            return;
+        }
+        let (time, calls) = batch(Observe::Nothing);
+        record.batch_ns.push(time.total.as_nanos() as f64);
+        record.submitted_ns.push(time.submitted.as_nanos() as f64);
+        calls_ns.extend(calls.iter().map(|c| c.as_nanos() as f64));
+    }
+    record.refusals = refusals.map_or(0, |r| r.load(Ordering::Relaxed));
+    record.calls = CallPercentiles::of(&calls_ns);
+}
+
 /// The batches of one case, whoever runs them.
 struct Batches<'a, F> {
     shape: &'a Shape,
@@ -230,32 +358,19 @@ where
             }
         };
         let latch = Latch::leak();
-        // Untimed warm-up: starts lazy workers, and shows the heap's peak.
-        if let Some(heap) = self.heap {
-            let before = heap.held();
-            let peak = AtomicUsize::new(before);
-            self.one(exec, latch, &make, &|| {
-                peak.fetch_max(heap.held(), Ordering::Relaxed);
-            });
-            let grown = peak.into_inner().saturating_sub(before);
-            record.peak_heap_bytes = Some(grown as f64);
-        } else {
-            self.one(exec, latch, &make, &|| {});
-        }
-        refusals.store(0, Ordering::Relaxed);
-
-        let mut calls_ns = Vec::new();
-        for _ in 0..self.shape.samples {
-            if panics.count() > 0 {
-                return;
-            }
-            let (time, calls) = self.one(exec, latch, &make, &|| {});
-            record.batch_ns.push(time.total.as_nanos() as f64);
-            record.submitted_ns.push(time.submitted.as_nanos() as f64);
-            calls_ns.extend(calls.iter().map(|c| c.as_nanos() as f64));
-        }
-        record.refusals = refusals.load(Ordering::Relaxed);
-        record.calls = CallPercentiles::of(&calls_ns);
+        sample(
+            record,
+            self.shape.samples,
+            self.heap,
+            panics,
+            Some(refusals),
+            |observe| match observe {
+                Observe::Nothing => self.one(exec, latch, &make, &|| {}),
+                Observe::Heap(heap, peak) => self.one(exec, latch, &make, &|| {
+                    peak.fetch_max(heap.held(), Ordering::Relaxed);
+                }),
+            },
+        );
     }
 
     /// One batch: submit every task (or call, when each submit waits),

@@ -1,14 +1,18 @@
 //! [`Workload`]: a user's tasks and how they arrive, measured through every
 //! pool in repeated rounds.
 
+use std::sync::Arc;
+
 use taskpool_benches::memory::HeapCounter;
 use taskpool_benches::sizes::cores;
+use taskpool_tunny::Worker;
 
 use crate::error::MeasureError;
 use crate::outcome::Outcome;
 use crate::record::{Records, Shape};
 use crate::rows;
-use crate::run::{self, Panics};
+use crate::run::{self, Input, OwnRow, Panics};
+use crate::stateful::TunnyWorkers;
 
 /// Tasks per batch unless told otherwise.
 pub const DEFAULT_TASKS: usize = 2_000;
@@ -35,6 +39,8 @@ pub fn default_capacities() -> Vec<usize> {
 pub struct Workload<F> {
     make: F,
     shape: Shape,
+    /// The `tunny-worker` row, when a typed worker was given.
+    own: Option<Arc<dyn OwnRow>>,
     heap: Option<&'static (dyn HeapCounter + Sync)>,
     progress: bool,
 }
@@ -43,6 +49,7 @@ impl<F> std::fmt::Debug for Workload<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Workload")
             .field("shape", &self.shape)
+            .field("own", &self.own.as_ref().map(|o| o.row().name()))
             .field("heap", &self.heap.is_some())
             .finish_non_exhaustive()
     }
@@ -70,6 +77,7 @@ where
                 samples: DEFAULT_SAMPLES,
                 pools: None,
             },
+            own: None,
             heap: None,
             progress: false,
         }
@@ -131,6 +139,49 @@ where
         self
     }
 
+    /// Adds the `tunny-worker` row: tunny's stateful workers running a typed
+    /// job of your own, each worker built once by `factory` (keep the
+    /// expensive state there) and handed input `i` for task `i`. Do the
+    /// same work as the closure tasks, which every other row runs: the
+    /// tables then compare keeping the state in tunny's workers with
+    /// whatever your closure does (a thread-local, a rebuild per task).
+    ///
+    /// ```
+    /// use taskpool_measure::Workload;
+    /// use taskpool_tunny::{Interrupt, Worker};
+    ///
+    /// struct Table(Vec<u64>); // built once per worker
+    /// impl Worker for Table {
+    ///     type Input = usize;
+    ///     type Output = u64;
+    ///     fn process(&mut self, i: usize, _: &Interrupt) -> u64 {
+    ///         self.0[i % self.0.len()]
+    ///     }
+    /// }
+    ///
+    /// let outcome = Workload::new(|i| move || {
+    ///     let table: Vec<u64> = (0..64).collect(); // rebuilt by every task
+    ///     std::hint::black_box(table[i % 64]);
+    /// })
+    /// .tunny_worker(|| Table((0..64).collect()))
+    /// .tasks(100)
+    /// .capacities([2])
+    /// .rounds(2)
+    /// .samples(1)
+    /// .pools(["tunny"])
+    /// .run()?;
+    /// assert!(outcome.summary("tunny-worker", 2).is_some());
+    /// # Ok::<(), taskpool_measure::MeasureError>(())
+    /// ```
+    pub fn tunny_worker<B, W>(mut self, factory: B) -> Self
+    where
+        B: Fn() -> W + Send + Sync + 'static,
+        W: Worker<Input = usize>,
+    {
+        self.own = Some(Arc::new(TunnyWorkers::new(factory)));
+        self
+    }
+
     /// Counts the heap with `counter`, the process's global allocator, for
     /// the peak-memory tables:
     ///
@@ -162,6 +213,18 @@ where
     /// [`Outcome::method`] for what that changes against fresh processes).
     pub fn run(&self) -> Result<Outcome, MeasureError> {
         check(&self.shape)?;
+        if run::cases(&self.shape, self.own.as_deref(), 1)
+            .iter()
+            .all(|c| c.capacity.is_none())
+        {
+            return Err(MeasureError::NothingMeasured {
+                reasons: vec![
+                    "the pools named select no row but the floor (`tunny-worker` runs only \
+                     with `Workload::tunny_worker`)"
+                        .to_owned(),
+                ],
+            });
+        }
         let panics = Panics::leak();
         let mut records = Records {
             shape: self.shape.clone(),
@@ -199,7 +262,13 @@ where
                 );
             }
         };
-        run::round(&self.shape, &self.make, round, self.heap, panics, &progress)
+        let input = Input {
+            shape: &self.shape,
+            make: &self.make,
+            own: self.own.as_deref(),
+            heap: self.heap,
+        };
+        run::round(input, round, panics, &progress)
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use taskpool_benches::rows::FLOOR;
 use taskpool_measure::table::{CUSTOM_LATENCY, CUSTOM_TIME};
 use taskpool_measure::{MeasureError, Workload};
+use taskpool_tunny::{Interrupt, Worker};
 
 /// Runs `body` on a thread and fails if it does not finish within 120 s.
 fn watchdog<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
@@ -127,6 +128,60 @@ fn awaited_submits_record_every_call_and_narrowing_keeps_the_floor() {
         .any(|r| r.fact.starts_with("every submit waited for its task")));
 }
 
+static BUILT: AtomicUsize = AtomicUsize::new(0);
+static PROCESSED: AtomicUsize = AtomicUsize::new(0);
+
+/// A typed tunny worker whose state is built once per worker.
+struct Counter {
+    base: usize,
+}
+
+impl Worker for Counter {
+    type Input = usize;
+    type Output = usize;
+    fn process(&mut self, i: usize, _: &Interrupt) -> usize {
+        if self.base == 0 {
+            panic!("the worker cannot take this input");
+        }
+        PROCESSED.fetch_add(1, Ordering::Relaxed);
+        self.base + i
+    }
+}
+
+#[test]
+fn a_typed_worker_builds_its_state_once_per_worker_and_runs_every_input() {
+    let outcome = watchdog(|| {
+        Workload::new(|i| {
+            move || {
+                std::hint::black_box(i);
+            }
+        })
+        .tunny_worker(|| {
+            BUILT.fetch_add(1, Ordering::Relaxed);
+            Counter { base: 1 }
+        })
+        .tasks(30)
+        .submitters(2)
+        .capacities([1, 3])
+        .rounds(2)
+        .samples(2)
+        .pools(["tunny"])
+        .run()
+        .unwrap()
+    });
+    // One pool per capacity and round, each of `capacity` workers.
+    assert_eq!(BUILT.load(Ordering::Relaxed), (1 + 3) * 2);
+    // A warm-up and 2 timed batches of 30 inputs, at 2 capacities, 2 rounds.
+    assert_eq!(PROCESSED.load(Ordering::Relaxed), 3 * 30 * 2 * 2);
+    let s = outcome.summary("tunny-worker", 3).unwrap();
+    assert_eq!(s.rounds, 2);
+    assert!(outcome
+        .recommendation
+        .reasons
+        .iter()
+        .any(|r| r.fact.starts_with("`tunny-worker` (your worker")));
+}
+
 #[test]
 fn a_panicking_task_stops_the_measurement_with_its_message() {
     let err = watchdog(|| {
@@ -151,6 +206,25 @@ fn a_panicking_task_stops_the_measurement_with_its_message() {
         }
         other => panic!("{other:?}"),
     }
+    // A typed worker's panic too: tunny replaces the worker, the run stops.
+    let err = watchdog(|| {
+        Workload::new(|_| || {})
+            .tunny_worker(|| Counter { base: 0 })
+            .tasks(5)
+            .capacities([1])
+            .rounds(1)
+            .samples(1)
+            .pools(["tunny-worker"])
+            .run()
+            .unwrap_err()
+    });
+    assert_eq!(
+        err,
+        MeasureError::TaskPanicked {
+            row: "tunny-worker".into(),
+            message: Some("the worker cannot take this input".into())
+        }
+    );
 }
 
 #[test]
@@ -193,5 +267,10 @@ fn bad_workloads_are_typed_errors_before_anything_runs() {
     assert_eq!(
         err(Workload::new(task).pools(Vec::<String>::new())),
         MeasureError::Zero { what: "pools" }
+    );
+    let nothing = err(Workload::new(task).pools(["tunny-worker"]));
+    assert!(
+        matches!(&nothing, MeasureError::NothingMeasured { reasons } if reasons[0].contains("Workload::tunny_worker")),
+        "{nothing:?}"
     );
 }

@@ -81,7 +81,7 @@ pub fn style(row: &str) -> (RGBColor, Marker) {
                 Extra::AntsMulti | Extra::TunnyBatch | Extra::WorkerpoolBounded => Marker::Diamond,
                 Extra::AntsMultiRoundRobin => Marker::TriangleDown,
                 Extra::AntsNative | Extra::TunnyProcess => Marker::Cross,
-                Extra::AntsNonblocking => Marker::Box,
+                Extra::AntsNonblocking | Extra::TunnyWorker => Marker::Box,
             };
             (family(kind), marker)
         }

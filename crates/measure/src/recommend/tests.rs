@@ -283,3 +283,42 @@ fn every_cited_section_is_in_the_page() {
         assert!(page.contains(section), "{CHOOSING} lacks “{section}”");
     }
 }
+
+#[test]
+fn a_typed_worker_is_compared_with_the_closure_rows_and_the_contract_follows() {
+    let outcome = Outcome::new(records(
+        &[2],
+        vec![
+            rounds("tunny-worker", Some(2), [600.0, 610.0, 590.0], 1.0),
+            rounds("channel", Some(2), [1_000.0, 1_010.0, 990.0], 0.05),
+            rounds("tunny", Some(2), [1_400.0, 1_410.0, 1_390.0], 0.99),
+            rounds(FLOOR, None, [1_900.0, 1_900.0, 1_900.0], 1.0),
+        ],
+    ));
+    let r = &outcome.recommendation;
+    assert_eq!(outcome.winner(), Some(&choice("tunny-worker", 2)));
+    // tunny's own API leads: the verdict through the contract follows.
+    assert!(
+        r.headline
+            .contains("Through `dyn TaskPool` (the nine rules kept): `channel` at capacity 2"),
+        "{}",
+        r.headline
+    );
+    let worker = r
+        .reasons
+        .iter()
+        .find(|x| x.section == PER_WORKER)
+        .expect("a reason about the typed worker");
+    assert!(
+        worker
+            .fact
+            .contains("took 0.60× the time per task of `channel`"),
+        "{worker:?}"
+    );
+    assert!(
+        worker
+            .why
+            .starts_with("keeping the state in the worker pays"),
+        "{worker:?}"
+    );
+}

@@ -266,12 +266,20 @@ impl Outcome {
             },
             s.samples
         );
+        let worker = self.records.rows.iter().any(|r| r.row == "tunny-worker");
         let _ = writeln!(
             out,
             "- Rows: every catalog pool through `dyn TaskPool`, `ants-nonblocking` (refuses \
-             when full, the producer retries), the baseline crates called raw, and the floor \
+             when full, the producer retries), the baseline crates called raw, {}and the floor \
              (one thread running every task in a plain loop). Each task is wrapped so that a \
-             panic is caught (and stops the measurement) instead of hanging a batch."
+             panic is caught (and stops the measurement) instead of hanging a batch.",
+            if worker {
+                "`tunny-worker` (your typed worker, its state built once per worker; each \
+                 submitter hands its inputs to one `process_batch`, or calls `process` per \
+                 input when each submit waits), "
+            } else {
+                ""
+            }
         );
         if self.records.fresh_processes {
             let _ = writeln!(

@@ -109,7 +109,7 @@ struct CustomArgs {
     /// Pool capacities to try (default: the cores and four times the cores).
     #[arg(long, requires = "custom", value_name = "A,B")]
     capacities: Option<String>,
-    /// Timed batches per row and round (default 5).
+    /// Timed batches per row and round (default 4).
     #[arg(long, requires = "custom", value_name = "N")]
     samples: Option<String>,
     /// Each submit waits until its task has run; latency per call recorded.

@@ -281,10 +281,17 @@ pub fn recommend(records: &Records, tables: &[Table]) -> Recommendation {
                     "themselves"
                 }
             ),
-            why: "the rounds caught different regimes (a worker still spinning in one, parked \
-                  in another, or a machine busy with something else): its median is one of \
-                  them, so measure again before relying on it"
-                .to_owned(),
+            why: format!(
+                "the rounds caught different regimes (a worker still spinning in one, parked \
+                 in another, or a machine busy with something else): {} one of them, so \
+                 measure again before relying on {}",
+                if unstable.len() == 1 {
+                    "its median is"
+                } else {
+                    "each median is"
+                },
+                if unstable.len() == 1 { "it" } else { "them" }
+            ),
             section: HOW_TO_READ,
         });
     }
@@ -491,10 +498,10 @@ fn refusal_reasons(records: &Records, tables: &[Table]) -> Vec<Reason> {
                      batches ({} refusals per task){slower}",
                     short_number(per_task)
                 ),
-                why: "every worker was busy: in nonblocking mode a full pool hands the task \
-                      back, and the producer retried after a yield instead of waiting; refusal \
-                      is for shedding load where a refused task can be dropped or answered, \
-                      not for running a batch"
+                why: "whenever every worker was busy, nonblocking mode handed the task back \
+                      and the producer retried after a yield instead of waiting; refusal is for \
+                      shedding load where a refused task can be dropped or answered, not for \
+                      running a batch"
                     .to_owned(),
                 section: FULL_POOL,
             });

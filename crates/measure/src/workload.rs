@@ -15,11 +15,11 @@ use crate::run::{self, Input, OwnRow, Panics};
 use crate::stateful::TunnyWorkers;
 
 /// Tasks per batch unless told otherwise.
-pub const DEFAULT_TASKS: usize = 2_000;
+pub const DEFAULT_TASKS: usize = 1_500;
 /// Rounds unless told otherwise: the report's quick profile's.
 pub const DEFAULT_ROUNDS: usize = 3;
 /// Timed batches per row and round unless told otherwise.
-pub const DEFAULT_SAMPLES: usize = 5;
+pub const DEFAULT_SAMPLES: usize = 4;
 
 /// The capacities tried unless told otherwise: the cores, and four times
 /// as many (where blocking tasks pay off).
@@ -60,9 +60,9 @@ where
     F: Fn(usize) -> T + Sync,
     T: FnOnce() + Send + 'static,
 {
-    /// The tasks `make(0)`, `make(1)`, … with the defaults: 2,000 tasks per
+    /// The tasks `make(0)`, `make(1)`, … with the defaults: 1,500 tasks per
     /// batch, one submitter (the calling thread), submits that do not wait,
-    /// capacities of the cores and four times the cores, 3 rounds of 5 timed
+    /// capacities of the cores and four times the cores, 3 rounds of 4 timed
     /// batches, every row.
     pub fn new(make: F) -> Workload<F> {
         Workload {

@@ -273,13 +273,14 @@ pub fn recommend(records: &Records, tables: &[Table]) -> Recommendation {
     if !unstable.is_empty() {
         reasons.push(Reason {
             fact: format!(
-                "{} disagreed with {} across rounds beyond their own spread (unstable)",
+                "{} disagreed with {} across rounds beyond {} own spread (unstable)",
                 unstable.join(", "),
                 if unstable.len() == 1 {
                     "itself"
                 } else {
                     "themselves"
-                }
+                },
+                if unstable.len() == 1 { "its" } else { "their" }
             ),
             why: format!(
                 "the rounds caught different regimes (a worker still spinning in one, parked \

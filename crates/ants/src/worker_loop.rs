@@ -13,12 +13,12 @@ use crate::state::{Idle, Inner};
 /// finds the pool released or over capacity when it comes back.
 pub(crate) fn worker_main<J: Send + 'static>(inner: &Inner<J>, mailbox: &Arc<Mailbox<J>>) {
     inner.id.mark_current_thread(0);
-    let mut next = mailbox.receive();
+    let mut next = mailbox.receive(&inner.idle_pollers);
     while let Msg::Run(job) = next {
         let completed = run_job(inner, job);
         next = match revert(inner, mailbox, completed) {
             Back::Run(job) => Msg::Run(job),
-            Back::Idle => mailbox.receive(),
+            Back::Idle => mailbox.receive(&inner.idle_pollers),
             Back::Exit => Msg::Exit,
         };
     }

@@ -33,7 +33,10 @@ pub(crate) const IDLE_POLL: PollPolicy = if cfg!(tp_loom) {
 };
 
 /// At most this many idle workers poll at once; the others sleep at once,
-/// so a pool of many workers does not spend its cores on yields.
+/// so a pool of many workers does not spend its cores on yields. One: with
+/// the dispatcher polling its channel too, that makes two polling threads
+/// beside the submitters, as many as the cores of the machine the budgets
+/// were measured on.
 pub(crate) const POLLERS: usize = 1;
 
 /// A worker thread's body: run the first task (if any), then take tasks from

@@ -96,7 +96,10 @@ fn main() {
             let micros = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1e6);
             let early = micros(cpu_over(Duration::from_millis(10)));
             let late = micros(cpu_over(Duration::from_millis(990)));
-            println!("| `{}` | {capacity} | {early:.0} | {late:.0} |", kind.name());
+            println!(
+                "| `{}` | {capacity} | {early:.0} | {late:.0} |",
+                kind.name()
+            );
             pool.stop_wait();
         }
     }

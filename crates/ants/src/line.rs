@@ -96,13 +96,15 @@ impl InLine {
 
     /// Polls, then sleeps, until the wait is over (see [`Left`]); returns
     /// with the lock held, so a [`Left::Room`] job is admitted in the same
-    /// lock hold.
+    /// lock hold — or `None`, without the lock, when the poll saw a worker
+    /// take the job (the common case with short tasks: one lock hold per
+    /// hand-off less).
     pub(crate) fn wait<'a, J>(
         self,
         inner: &'a Inner<J>,
         st: MutexGuard<'a, State<J>>,
         wait_for: Wait,
-    ) -> (MutexGuard<'a, State<J>>, Left<J>) {
+    ) -> Option<(MutexGuard<'a, State<J>>, Left<J>)> {
         let signal = &self.signal;
         // First poll, outside the lock, for a worker to take the job: with
         // short tasks one comes back within the polling window, and neither
@@ -111,6 +113,12 @@ impl InLine {
         LINE_POLL.poll_until(|| {
             signal.taken.load(Ordering::Acquire) || inner.closed.load(Ordering::Relaxed)
         });
+        if signal.taken.load(Ordering::Acquire) {
+            // A worker removed this waiter from the line and took the job
+            // (it sets `taken` under `state`, after the removal, and nothing
+            // clears it): the wait is over without taking the lock again.
+            return None;
+        }
         let mut st = lock(&inner.state);
         let mut polled = true;
         loop {
@@ -131,7 +139,7 @@ impl InLine {
             }
             polled = false;
             let Some(pos) = st.line.iter().position(|w| w.ticket == self.ticket) else {
-                return (st, Left::Taken);
+                return Some((st, Left::Taken));
             };
             let closed = inner.closed.load(Ordering::Relaxed);
             let room = inner.busy.load(Ordering::Relaxed) < inner.capacity.load(Ordering::Relaxed);
@@ -149,7 +157,7 @@ impl InLine {
                 } else {
                     Left::Refused(Refusal::Overloaded, job)
                 };
-                return (st, left);
+                return Some((st, left));
             }
         }
     }

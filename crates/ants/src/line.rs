@@ -16,19 +16,23 @@ use crate::state::{Inner, Signal, State, Waiter};
 
 /// How long a submitter that has joined the line polls (outside the lock)
 /// for a worker to take its job before it sleeps: 10 µs, in rounds of
-/// [`HANDOFF_SPINS`] spin hints between two clock reads. A worker coming
-/// back takes the job from the line directly; if the submitter is asleep by
-/// then, the worker pays a wake-up (a system call: 5–20 µs on the project's
-/// 2-vCPU virtual machine, where waking a thread on an idle vCPU also costs
-/// an inter-processor interrupt) and the submitter its own wake-up latency,
-/// once per task. Polling for about the cost of that sleep-and-wake pair
-/// bounds the loss either way (the ski-rental rule), and with tasks shorter
-/// than that nobody sleeps or wakes (DESIGN.md, "Rejected alternatives",
-/// has the measurement against a shorter poll). One look only under loom.
+/// [`HANDOFF_SPINS`] spin hints, each followed by a `yield_now`. A worker
+/// coming back takes the job from the line directly; if the submitter is
+/// asleep by then, the worker pays a wake-up (a system call: 5–20 µs on the
+/// project's 2-vCPU virtual machine, where waking a thread on an idle vCPU
+/// also costs an inter-processor interrupt) and the submitter its own
+/// wake-up latency, once per task. Polling for about the cost of that
+/// sleep-and-wake pair bounds the loss either way (the ski-rental rule), and
+/// with tasks shorter than that nobody sleeps or wakes. The yields matter
+/// when the workers' tasks are long enough to keep every core busy: a
+/// submitter spinning without them took a core from the workers it waits
+/// for (W3's 10 µs tasks at capacity 2 ran slower than on one thread); with
+/// them it hands the core back between rounds (DESIGN.md, "Rejected
+/// alternatives"). One look only under loom.
 const LINE_POLL: PollPolicy = if cfg!(tp_loom) {
     PollPolicy::Spins(0)
 } else {
-    PollPolicy::SpinsFor {
+    PollPolicy::SpinYieldFor {
         spins: HANDOFF_SPINS,
         limit: Duration::from_micros(10),
     }

@@ -32,6 +32,12 @@ pub enum Extra {
     TunnyProcess,
     /// workerpool with a bounded, blocking queue.
     WorkerpoolBounded,
+    /// ants in nonblocking mode: a full pool refuses, the caller retries.
+    /// Measured on a user's own workload only (`taskpool-measure`).
+    AntsNonblocking,
+    /// tunny with a user's own typed `Worker` (its state built once per
+    /// worker). Measured on a user's own workload only (`taskpool-measure`).
+    TunnyWorker,
 }
 
 impl Extra {
@@ -45,6 +51,8 @@ impl Extra {
         Extra::TunnyBatch,
         Extra::TunnyProcess,
         Extra::WorkerpoolBounded,
+        Extra::AntsNonblocking,
+        Extra::TunnyWorker,
     ];
 
     /// The row name (criterion function id).
@@ -58,16 +66,22 @@ impl Extra {
             Extra::TunnyBatch => "tunny-batch",
             Extra::TunnyProcess => "tunny-process",
             Extra::WorkerpoolBounded => "workerpool-bounded",
+            Extra::AntsNonblocking => "ants-nonblocking",
+            Extra::TunnyWorker => "tunny-worker",
         }
     }
 
     /// The catalog pool the row belongs to (selected by `--pools <family>`).
     pub fn family(self) -> &'static str {
         match self {
-            Extra::AntsFunc | Extra::AntsMulti | Extra::AntsMultiRoundRobin | Extra::AntsNative => {
-                "ants"
+            Extra::AntsFunc
+            | Extra::AntsMulti
+            | Extra::AntsMultiRoundRobin
+            | Extra::AntsNative
+            | Extra::AntsNonblocking => "ants",
+            Extra::TunnyStateful | Extra::TunnyBatch | Extra::TunnyProcess | Extra::TunnyWorker => {
+                "tunny"
             }
-            Extra::TunnyStateful | Extra::TunnyBatch | Extra::TunnyProcess => "tunny",
             Extra::WorkerpoolBounded => "workerpool",
         }
     }
@@ -77,13 +91,18 @@ impl Extra {
     pub fn is_dyn(self) -> bool {
         matches!(
             self,
-            Extra::AntsMulti | Extra::AntsMultiRoundRobin | Extra::WorkerpoolBounded
+            Extra::AntsMulti
+                | Extra::AntsMultiRoundRobin
+                | Extra::WorkerpoolBounded
+                | Extra::AntsNonblocking
         )
     }
 
-    /// True when the row takes part in `workload`.
+    /// True when the row takes part in `workload` (never, for a row only a
+    /// user's own workload runs).
     pub fn runs(self, workload: Workload) -> bool {
         match self {
+            Extra::AntsNonblocking | Extra::TunnyWorker => false,
             Extra::AntsFunc => matches!(workload, Workload::W1 | Workload::W4 | Workload::W5),
             Extra::AntsMulti | Extra::AntsMultiRoundRobin => workload == Workload::W5,
             Extra::AntsNative | Extra::TunnyProcess => workload == Workload::W8,
@@ -133,6 +152,15 @@ impl Extra {
                 "`dyn TaskPool` of `WorkerPool::builder().capacity(capacity)\
                  .max_queued({BOUNDED_QUEUE}).when_full(FullPolicy::Block)`"
             ),
+            Extra::AntsNonblocking => "`dyn TaskPool` of `ants::Pool::builder().capacity(capacity)\
+                .nonblocking(true)`: a full pool refuses the task (`Overloaded`) and the caller \
+                retries after a yield, every refusal counted"
+                .into(),
+            Extra::TunnyWorker => "`tunny::Pool::new(capacity, factory)` with your own typed \
+                `Worker` (its state built once per worker): each submitter hands its share of \
+                the inputs to one `process_batch`, or calls `process(i)` per input when each \
+                submit waits"
+                .into(),
         }
     }
 
@@ -142,6 +170,10 @@ impl Extra {
             Extra::AntsMulti | Extra::AntsMultiRoundRobin | Extra::WorkerpoolBounded => {
                 "benches/src/measure/contract.rs (built in benches/src/measure/mod.rs)"
             }
+            Extra::AntsNonblocking => {
+                "crates/measure/src/rows.rs (built in benches/src/measure/mod.rs)"
+            }
+            Extra::TunnyWorker => "crates/measure/src/stateful.rs",
             Extra::AntsNative | Extra::TunnyProcess => "benches/src/measure/latency.rs",
             Extra::AntsFunc | Extra::TunnyStateful | Extra::TunnyBatch => {
                 "benches/src/measure/native.rs"

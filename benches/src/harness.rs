@@ -97,11 +97,22 @@ impl Latch {
 /// # Panics
 /// If the pool says it is stopped: the harness never stops a pool it still uses.
 pub fn submit<P: TaskPool + ?Sized>(pool: &P, task: Task) {
+    submit_counting(pool, task);
+}
+
+/// [`submit`], returning how many times the pool refused the task as
+/// overloaded before it took it (0 for a pool that queues or blocks).
+///
+/// # Panics
+/// If the pool says it is stopped: the harness never stops a pool it still uses.
+pub fn submit_counting<P: TaskPool + ?Sized>(pool: &P, task: Task) -> u64 {
     let mut task = task;
+    let mut refusals = 0;
     loop {
         match pool.submit(task) {
-            Ok(()) => return,
+            Ok(()) => return refusals,
             Err(refused) if refused.is_overloaded() => {
+                refusals += 1;
                 task = refused.into_task();
                 thread::yield_now();
             }
@@ -121,8 +132,16 @@ pub const CPU_STEPS: u32 = 5_300;
 
 /// W3's fixed arithmetic: [`CPU_STEPS`] rounds of xorshift64.
 pub fn cpu_work(seed: u64) -> u64 {
+    spin(seed, CPU_STEPS)
+}
+
+/// `steps` rounds of xorshift64 from `seed`: a fixed amount of work, the
+/// same on every thread whatever the scheduler does (a loop that watched
+/// the clock instead would finish on time while descheduled, and CPU-bound
+/// tasks would seem to run on more cores than there are).
+pub fn spin(seed: u64, steps: u32) -> u64 {
     let mut x = seed | 1;
-    for _ in 0..CPU_STEPS {
+    for _ in 0..steps {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
@@ -196,15 +215,211 @@ pub fn clear_tls_resource() {
     TLS_RESOURCE.with(|cell| cell.borrow_mut().take());
 }
 
+/// What one batch measured, from the first submit (several submitters: from
+/// their common release) until the last task had finished, and until the
+/// last submit call had returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchTime {
+    /// Until the last task had finished.
+    pub total: Duration,
+    /// Until the last submit call had returned (of the slowest submitter):
+    /// how long the producers were held up handing the tasks over.
+    pub submitted: Duration,
+}
+
+/// Who hands a batch's tasks to the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Submitters {
+    /// The calling thread, with the clock (W1–W4).
+    Caller,
+    /// This many threads (at least one), started before the clock and
+    /// released together by a barrier; the caller only waits (W5, S2).
+    Threads(usize),
+}
+
+impl Submitters {
+    /// `n` producers as a user counts them: 1 is the calling thread itself,
+    /// more are threads of their own.
+    pub fn count(n: usize) -> Submitters {
+        if n <= 1 {
+            Submitters::Caller
+        } else {
+            Submitters::Threads(n)
+        }
+    }
+}
+
+/// Each submitter's share of `tasks` split over `submitters` threads:
+/// contiguous ranges of indices, the first `tasks % submitters` one longer.
+pub fn shares(tasks: usize, submitters: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    let mut next = 0;
+    (0..submitters).map(move |i| {
+        let share = tasks / submitters + usize::from(i < tasks % submitters);
+        let range = next..next + share;
+        next += share;
+        range
+    })
+}
+
+/// One batch: the tasks `make(0)` … `make(tasks - 1)`, each counting `latch`
+/// down after it ran, handed to `pool` by `submitters`; timed until the
+/// latch opens. Every workload whose tasks are independent runs
+/// through this loop, the report's and a user's own alike.
+pub fn batch<S, F, T>(
+    pool: &S,
+    latch: &'static Latch,
+    tasks: usize,
+    submitters: Submitters,
+    make: &F,
+) -> BatchTime
+where
+    S: Spawn + ?Sized,
+    F: Fn(usize) -> T + Sync,
+    T: FnOnce() + Send + 'static,
+{
+    observed_batch(pool, latch, tasks, submitters, make, &|| {})
+}
+
+/// [`batch`], calling `observe` on the submitting thread after every submit
+/// call (to sample the heap during an untimed batch; a no-op compiles away).
+pub fn observed_batch<S, F, T, O>(
+    pool: &S,
+    latch: &'static Latch,
+    tasks: usize,
+    submitters: Submitters,
+    make: &F,
+    observe: &O,
+) -> BatchTime
+where
+    S: Spawn + ?Sized,
+    F: Fn(usize) -> T + Sync,
+    T: FnOnce() + Send + 'static,
+    O: Fn() + Sync,
+{
+    let submit_range = |range: std::ops::Range<usize>| {
+        for i in range {
+            let task = make(i);
+            pool.spawn(move || {
+                task();
+                latch.count_down();
+            });
+            observe();
+        }
+    };
+    latch.arm(tasks);
+    let submitters = match submitters {
+        Submitters::Threads(n) => n.max(1),
+        Submitters::Caller => {
+            let start = Instant::now();
+            submit_range(0..tasks);
+            let submitted = start.elapsed();
+            latch.wait();
+            return BatchTime {
+                total: start.elapsed(),
+                submitted,
+            };
+        }
+    };
+    let start_line = Barrier::new(submitters + 1);
+    thread::scope(|scope| {
+        let submit_range = &submit_range;
+        let start_line = &start_line;
+        let threads: Vec<_> = shares(tasks, submitters)
+            .map(|range| {
+                scope.spawn(move || {
+                    start_line.wait();
+                    submit_range(range);
+                    Instant::now()
+                })
+            })
+            .collect();
+        start_line.wait();
+        let start = Instant::now();
+        latch.wait();
+        let total = start.elapsed();
+        let submitted = threads
+            .into_iter()
+            .map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .max()
+            .map_or(Duration::ZERO, |last| last.saturating_duration_since(start));
+        BatchTime { total, submitted }
+    })
+}
+
+/// A batch whose every submit waits for its task: each of `submitters`
+/// passes its share of the tasks `make(i)` to `call`, one after the other,
+/// `call` returning once the task has run. Returns the batch's time and
+/// every call's own time.
+pub fn awaited_batch<C, F, T, O>(
+    call: &C,
+    tasks: usize,
+    submitters: Submitters,
+    make: &F,
+    observe: &O,
+) -> (BatchTime, Vec<Duration>)
+where
+    C: Fn(T) + Sync,
+    F: Fn(usize) -> T + Sync,
+    O: Fn() + Sync,
+{
+    let call_range = |range: std::ops::Range<usize>| -> Vec<Duration> {
+        let mut times = Vec::with_capacity(range.len());
+        for i in range {
+            let task = make(i);
+            let started = Instant::now();
+            call(task);
+            times.push(started.elapsed());
+            observe();
+        }
+        times
+    };
+    let submitters = match submitters {
+        Submitters::Threads(n) => n.max(1),
+        Submitters::Caller => {
+            let start = Instant::now();
+            let times = call_range(0..tasks);
+            let total = start.elapsed();
+            return (
+                BatchTime {
+                    total,
+                    submitted: total,
+                },
+                times,
+            );
+        }
+    };
+    let start_line = Barrier::new(submitters + 1);
+    thread::scope(|scope| {
+        let call_range = &call_range;
+        let start_line = &start_line;
+        let threads: Vec<_> = shares(tasks, submitters)
+            .map(|range| {
+                scope.spawn(move || {
+                    start_line.wait();
+                    call_range(range)
+                })
+            })
+            .collect();
+        start_line.wait();
+        let start = Instant::now();
+        let mut times = Vec::with_capacity(tasks);
+        for t in threads {
+            times.extend(t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        let total = start.elapsed();
+        (
+            BatchTime {
+                total,
+                submitted: total,
+            },
+            times,
+        )
+    })
+}
+
 /// Runs `tasks` trivial tasks on `pool` and waits for them: one W1 batch.
 pub fn trivial_batch<S: Spawn + ?Sized>(pool: &S, latch: &'static Latch, tasks: usize) -> Duration {
-    latch.arm(tasks);
-    let start = Instant::now();
-    for _ in 0..tasks {
-        pool.spawn(move || latch.count_down());
-    }
-    latch.wait();
-    start.elapsed()
+    batch(pool, latch, tasks, Submitters::Caller, &|_| || {}).total
 }
 
 /// One W4 batch: times the submit loop alone, then waits untimed.
@@ -213,14 +428,7 @@ pub fn submit_only_batch<S: Spawn + ?Sized>(
     latch: &'static Latch,
     tasks: usize,
 ) -> Duration {
-    latch.arm(tasks);
-    let start = Instant::now();
-    for _ in 0..tasks {
-        pool.spawn(move || latch.count_down());
-    }
-    let elapsed = start.elapsed();
-    latch.wait();
-    elapsed
+    batch(pool, latch, tasks, Submitters::Caller, &|_| || {}).submitted
 }
 
 /// One W5/S2 batch: `submitters` threads released together submit `tasks`
@@ -231,53 +439,28 @@ pub fn contended_batch<S: Spawn + ?Sized>(
     tasks: usize,
     submitters: usize,
 ) -> Duration {
-    let submitters = submitters.max(1);
-    latch.arm(tasks);
-    let start_line = Barrier::new(submitters + 1);
-    thread::scope(|scope| {
-        for i in 0..submitters {
-            let share = tasks / submitters + usize::from(i < tasks % submitters);
-            let start_line = &start_line;
-            scope.spawn(move || {
-                start_line.wait();
-                for _ in 0..share {
-                    pool.spawn(move || latch.count_down());
-                }
-            });
-        }
-        start_line.wait();
-        let start = Instant::now();
-        latch.wait();
-        start.elapsed()
+    batch(pool, latch, tasks, Submitters::Threads(submitters), &|_| {
+        || {}
     })
+    .total
 }
 
 /// One W2 batch: tasks that sleep 1 ms.
 pub fn sleep_batch<S: Spawn + ?Sized>(pool: &S, latch: &'static Latch, tasks: usize) -> Duration {
-    latch.arm(tasks);
-    let start = Instant::now();
-    for _ in 0..tasks {
-        pool.spawn(move || {
-            thread::sleep(Duration::from_millis(1));
-            latch.count_down();
-        });
-    }
-    latch.wait();
-    start.elapsed()
+    batch(pool, latch, tasks, Submitters::Caller, &|_| {
+        || thread::sleep(Duration::from_millis(1))
+    })
+    .total
 }
 
 /// One W3 batch: tasks of fixed arithmetic.
 pub fn cpu_batch<S: Spawn + ?Sized>(pool: &S, latch: &'static Latch, tasks: usize) -> Duration {
-    latch.arm(tasks);
-    let start = Instant::now();
-    for i in 0..tasks {
-        pool.spawn(move || {
+    batch(pool, latch, tasks, Submitters::Caller, &|i| {
+        move || {
             black_box(cpu_work(i as u64));
-            latch.count_down();
-        });
-    }
-    latch.wait();
-    start.elapsed()
+        }
+    })
+    .total
 }
 
 /// One W6 life: build with `build`, run `tasks` trivial tasks, `stop_wait`, drop.
@@ -355,13 +538,25 @@ pub fn round_trip(pool: &dyn TaskPool) -> Duration {
 /// If the task never runs and its sender is dropped (a broken pool).
 pub fn channel_round_trip<S: Spawn + ?Sized>(pool: &S) -> Duration {
     let start = Instant::now();
+    channel_call(pool, || {});
+    start.elapsed()
+}
+
+/// Hands `f` to `pool` inside a closure that then sends on a fresh one-shot
+/// `crossbeam_channel::bounded(1)`, and waits on the receiving end: a call
+/// that returns once `f` has run, for pools with no waiting call of their own.
+///
+/// # Panics
+/// If the task never runs and its sender is dropped (a broken pool, or `f`
+/// panicked on a pool that does not catch panics).
+pub fn channel_call<S: Spawn + ?Sized, F: FnOnce() + Send + 'static>(pool: &S, f: F) {
     let (done, finished) = crossbeam_channel::bounded(1);
     pool.spawn(move || {
+        f();
         // The caller is waiting on `finished`: the send cannot fail.
         let _ = done.send(());
     });
     if finished.recv().is_err() {
-        panic!("a W8 task was dropped without running");
+        panic!("a task was dropped without running");
     }
-    start.elapsed()
 }

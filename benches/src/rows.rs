@@ -175,6 +175,12 @@ impl Row {
         self.kind() == RowKind::Reference
     }
 
+    /// True when the row takes part in some workload of the standard matrix;
+    /// false for a row only a user's own workload runs (`taskpool-measure`).
+    pub fn is_standard(&self) -> bool {
+        Workload::ALL.iter().any(|&w| self.runs(w))
+    }
+
     /// True when the row takes part in `workload`.
     pub fn runs(&self, workload: Workload) -> bool {
         use Workload::*;
@@ -294,8 +300,13 @@ pub fn rows_for(workload: Workload) -> Vec<Row> {
         .collect()
 }
 
-/// Every name `--pools` accepts: every row's name (catalog pools select
-/// their raw, strategy-specific and `+tls` rows too).
+/// Every name `--pools` accepts: the name of every row of the standard
+/// matrix (catalog pools select their raw, strategy-specific and `+tls`
+/// rows too).
 pub fn pool_names() -> Vec<String> {
-    Row::all().iter().map(Row::name).collect()
+    Row::all()
+        .iter()
+        .filter(|r| r.is_standard())
+        .map(Row::name)
+        .collect()
 }

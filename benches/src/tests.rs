@@ -180,12 +180,19 @@ fn every_row_name_is_accepted_by_pools_and_selects_that_row() {
     for row in Row::all() {
         let name = row.name();
         assert_eq!(Row::parse(&name), Some(row), "{name}");
+        if !row.is_standard() {
+            // Measured on a user's own workload only; not a `--pools` name.
+            assert!(
+                matches!(row, Row::Extra(Extra::AntsNonblocking | Extra::TunnyWorker)),
+                "{name} runs in no workload"
+            );
+            assert!(Selection::parse_pools(&name).is_err(), "{name}");
+            continue;
+        }
         let set = Selection::parse_pools(&name).unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut sel = Selection::new(Profile::Quick);
         sel.pools = Some(set);
         assert!(sel.wants_row(&row), "--pools {name} selects it");
-        let runs_somewhere = Workload::ALL.iter().any(|&w| row.runs(w));
-        assert!(runs_somewhere, "{name} runs in no workload");
         let selected = plan(&sel, 1).iter().any(|c| c.row == row)
             || probes(&sel, 1).iter().any(|p| p.row == name);
         assert!(selected, "--pools {name} plans no case of it");
@@ -382,6 +389,121 @@ fn every_batch_runs_every_task_on_the_inline_pool_and_the_floor() {
         harness::cpu_batch(&Floor, latch, 3);
         harness::channel_round_trip(&Floor);
     });
+}
+
+#[test]
+fn a_batch_makes_and_runs_each_task_once_whoever_submits() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use harness::Submitters;
+
+    watchdog(|| {
+        let pool = RawPool::build(Raw::Crossbeam, 3).unwrap();
+        for submitters in [
+            Submitters::Caller,
+            Submitters::Threads(1),
+            Submitters::Threads(4),
+        ] {
+            // Each index is made once and its task runs once.
+            let ran: Arc<Vec<AtomicUsize>> =
+                Arc::new((0..103).map(|_| AtomicUsize::new(0)).collect());
+            let made = AtomicUsize::new(0);
+            let observed = AtomicUsize::new(0);
+            let make = |i: usize| {
+                made.fetch_add(1, Ordering::Relaxed);
+                let ran = Arc::clone(&ran);
+                move || {
+                    ran[i].fetch_add(1, Ordering::Relaxed);
+                }
+            };
+            let observe = || {
+                observed.fetch_add(1, Ordering::Relaxed);
+            };
+            let time =
+                harness::observed_batch(&pool, Latch::leak(), 103, submitters, &make, &observe);
+            assert!(time.submitted <= time.total, "{submitters:?}: {time:?}");
+            assert_eq!(made.load(Ordering::Relaxed), 103);
+            assert_eq!(observed.load(Ordering::Relaxed), 103);
+            assert!(
+                ran.iter().all(|n| n.load(Ordering::Relaxed) == 1),
+                "{submitters:?}"
+            );
+
+            // Awaited: every call returns after its task ran, and is timed.
+            let ran: Arc<Vec<AtomicUsize>> =
+                Arc::new((0..41).map(|_| AtomicUsize::new(0)).collect());
+            let make = |i: usize| {
+                let ran = Arc::clone(&ran);
+                move || {
+                    ran[i].fetch_add(1, Ordering::Relaxed);
+                }
+            };
+            let call = |task| harness::channel_call(&pool, task);
+            let (time, calls) = harness::awaited_batch(&call, 41, submitters, &make, &|| {});
+            assert_eq!(calls.len(), 41);
+            assert_eq!(time.submitted, time.total);
+            assert!(
+                ran.iter().all(|n| n.load(Ordering::Relaxed) == 1),
+                "{submitters:?}"
+            );
+        }
+    });
+}
+
+/// Refuses every other submit as overloaded, handing the task back, and
+/// runs the others inline.
+struct Refusing {
+    inner: InlinePool,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl TaskPool for Refusing {
+    fn name(&self) -> &str {
+        "refusing"
+    }
+    fn submit(&self, task: taskpool::Task) -> Result<(), taskpool::SubmitError> {
+        use std::sync::atomic::Ordering;
+        if self.calls.fetch_add(1, Ordering::Relaxed).is_multiple_of(2) {
+            return Err(taskpool::SubmitError::overloaded(task));
+        }
+        self.inner.submit(task)
+    }
+    fn stop(&self) {
+        self.inner.stop();
+    }
+    fn stop_wait(&self) {
+        self.inner.stop_wait();
+    }
+    fn is_stopped(&self) -> bool {
+        self.inner.is_stopped()
+    }
+    fn stats(&self) -> taskpool::PoolStats {
+        self.inner.stats()
+    }
+    fn try_submit(&self, task: taskpool::Task) -> Result<(), taskpool::SubmitError> {
+        self.submit(task)
+    }
+    fn wait_idle(&self) {
+        self.inner.wait_idle();
+    }
+}
+
+#[test]
+fn submit_counting_counts_each_refusal_before_the_pool_takes_the_task() {
+    let pool = Refusing {
+        inner: InlinePool::new(),
+        calls: Default::default(),
+    };
+    assert_eq!(harness::submit_counting(&pool, Box::new(|| {})), 1);
+    assert_eq!(harness::submit_counting(&pool, Box::new(|| {})), 1);
+    assert_eq!(pool.stats().completed, 2);
+    let channel = taskpool_catalog::build(PoolKind::Channel, 1).unwrap();
+    assert_eq!(harness::submit_counting(&*channel, Box::new(|| {})), 0);
+    channel.stop_wait();
+    let nonblocking = measure::build_named(Row::Extra(Extra::AntsNonblocking), 1).unwrap();
+    assert_eq!(nonblocking.name(), "ants");
+    nonblocking.stop_wait();
 }
 
 #[test]

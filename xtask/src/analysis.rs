@@ -2,121 +2,22 @@
 //! per workload, size (and W8 regime), each row the median of its rounds with
 //! the spread across rounds, the unstable flag, the ratio to the fastest, the
 //! difference to the floor and the workload's own figures (efficiency,
-//! percentiles, RSS). The rules are those of [`crate::stats`].
+//! percentiles, RSS). The rules are those of [`crate::stats`]; the table
+//! types and the verdict on a table are `taskpool-measure`'s
+//! ([`taskpool_measure::table`]), shared with a user's own workload.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use taskpool_benches::out::Regime;
 use taskpool_benches::rows::{Row, RowKind, FLOOR, INLINE, VEC_FLOOR};
 use taskpool_benches::workload::Workload;
 
+pub use taskpool_measure::table::{
+    parameter_value, spread_text, verdict, Figure, Table, TableRow, TableVerdict,
+};
+
 use crate::results::{Measurement, Results};
-use crate::stats::{self, Candidate, Round, Verdict};
-
-/// A workload-specific figure of a row (efficiency, percentiles, RSS).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Figure {
-    /// Column name.
-    pub name: String,
-    /// The median over the rounds.
-    pub value: f64,
-    /// Its unit (`""` for a plain ratio).
-    pub unit: String,
-    /// The figure in each round.
-    pub rounds: Vec<Round>,
-}
-
-/// One row of a table, figures in the table's unit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TableRow {
-    /// The row name.
-    pub row: String,
-    /// Contract, native, raw or reference.
-    pub kind: RowKind,
-    /// True for the reference rows (not ranked).
-    pub reference: bool,
-    /// The median of the rounds' values.
-    pub median: f64,
-    /// The lowest round value.
-    pub low: f64,
-    /// The highest round value.
-    pub high: f64,
-    /// Every round, with its own spread.
-    pub rounds: Vec<Round>,
-    /// The rounds disagree beyond their own spread ([`stats::unstable`]).
-    pub unstable: bool,
-    /// median / the fastest ranked row's median.
-    pub ratio_to_fastest: f64,
-    /// median − the floor row's median, where the table has a floor.
-    pub over_floor: Option<f64>,
-    /// Workload-specific figures.
-    pub figures: Vec<Figure>,
-}
-
-impl TableRow {
-    /// The figure named `name`.
-    pub fn figure(&self, name: &str) -> Option<&Figure> {
-        self.figures.iter().find(|f| f.name == name)
-    }
-}
-
-/// One table: a workload at one size (W8: in one regime).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Table {
-    /// Workload id, e.g. `W1`.
-    pub workload: String,
-    /// The size, e.g. `cap=2`.
-    pub parameter: String,
-    /// W8's regime.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub regime: Option<Regime>,
-    /// The unit of `median`, `low`, `high`, `over_floor`.
-    pub unit: String,
-    /// Tasks per measured batch (W8: calls per round; W9: tasks queued).
-    pub tasks: Option<u64>,
-    /// The most rounds any row has.
-    pub rounds: usize,
-    /// What a round's value and own spread are, and what the spread column shows.
-    pub spread: String,
-    /// The floor row this table's "over the floor" subtracts.
-    pub floor: Option<String>,
-    /// Rows, fastest first.
-    pub rows: Vec<TableRow>,
-}
-
-impl Table {
-    /// The row named `row`.
-    pub fn row(&self, row: &str) -> Option<&TableRow> {
-        self.rows.iter().find(|r| r.row == row)
-    }
-
-    /// The workload, when the id is one of ours.
-    pub fn kind(&self) -> Option<Workload> {
-        self.workload.parse().ok()
-    }
-
-    /// `W1 cap=2`, `W8 cap=4 after-idle`.
-    pub fn label(&self) -> String {
-        match self.regime {
-            Some(r) => format!("{} {} {r}", self.workload, self.parameter),
-            None => format!("{} {}", self.workload, self.parameter),
-        }
-    }
-
-    /// The ranked rows (every row but the references).
-    pub fn ranked(&self) -> impl Iterator<Item = &TableRow> {
-        self.rows.iter().filter(|r| !r.reference)
-    }
-}
-
-/// The number in a parameter like `cap=64` (for ordering).
-pub fn parameter_value(parameter: &str) -> u64 {
-    parameter
-        .split_once('=')
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0)
-}
+use crate::stats::{self, Round};
 
 /// What kind of row `name` is: from the run's own definitions, else from
 /// today's rows, else (a name no longer known) a contract row.
@@ -130,73 +31,14 @@ fn kind_of(results: &Results, name: &str) -> RowKind {
         .unwrap_or(RowKind::Contract)
 }
 
-/// A row from its rounds; ratios and the floor are filled in by [`finish`].
+/// A row from its rounds, its kind looked up by [`kind_of`].
 fn table_row(
     results: &Results,
     name: &str,
     rounds: Vec<Round>,
     figures: Vec<Figure>,
 ) -> Option<TableRow> {
-    let values: Vec<f64> = rounds.iter().map(|r| r.value).collect();
-    let s = stats::summarize(&values)?;
-    let kind = kind_of(results, name);
-    Some(TableRow {
-        row: name.to_owned(),
-        kind,
-        reference: kind == RowKind::Reference,
-        median: s.median,
-        low: s.low,
-        high: s.high,
-        unstable: stats::unstable(&rounds),
-        rounds,
-        ratio_to_fastest: f64::NAN,
-        over_floor: None,
-        figures,
-    })
-}
-
-/// A figure from per-round values.
-fn figure(name: &str, unit: &str, rounds: Vec<Round>) -> Option<Figure> {
-    let values: Vec<f64> = rounds.iter().map(|r| r.value).collect();
-    Some(Figure {
-        name: name.to_owned(),
-        value: stats::summarize(&values)?.median,
-        unit: unit.to_owned(),
-        rounds,
-    })
-}
-
-/// A round whose own spread is the value itself (a derived figure).
-fn point(round: usize, value: f64) -> Round {
-    Round {
-        round,
-        value,
-        low: value,
-        high: value,
-    }
-}
-
-/// Sorts the rows fastest first, fills the ratios and the floor difference.
-fn finish(mut table: Table) -> Table {
-    table.rows.sort_by(|a, b| {
-        a.median
-            .total_cmp(&b.median)
-            .then_with(|| a.row.cmp(&b.row))
-    });
-    let fastest = table.ranked().next().map(|r| r.median).filter(|m| *m > 0.0);
-    let floor = table
-        .floor
-        .as_ref()
-        .and_then(|f| table.row(f))
-        .map(|r| r.median);
-    for row in &mut table.rows {
-        row.ratio_to_fastest = fastest.map_or(f64::NAN, |f| row.median / f);
-        if !row.reference {
-            row.over_floor = floor.map(|f| row.median - f);
-        }
-    }
-    table.rounds = table.rows.iter().map(|r| r.rounds.len()).max().unwrap_or(0);
-    table
+    TableRow::new(name, kind_of(results, name), rounds, figures)
 }
 
 /// Converts one iteration's nanoseconds into the table's unit.
@@ -229,15 +71,6 @@ fn sleep_1ms_ns(results: &Results, round: usize) -> f64 {
 
 fn cores(results: &Results) -> f64 {
     results.meta.calibration.cores.max(1) as f64
-}
-
-/// The spread sentence of a table whose round values are `what`.
-fn spread_text(rounds: usize, what: &str) -> String {
-    if rounds <= 1 {
-        format!("one round ({what}): no spread across rounds, and no verdict")
-    } else {
-        format!("min–max of the {rounds} rounds' values ({what})")
-    }
 }
 
 /// The criterion tables (every workload but W8 and W9).
@@ -295,10 +128,10 @@ fn criterion_tables(results: &Results) -> Vec<Table> {
                             let tasks = m.elements.unwrap_or(0);
                             let ideal_ns =
                                 tasks.div_ceil(capacity) as f64 * sleep_1ms_ns(results, m.round);
-                            point(m.round, ideal_ns / m.median_ns)
+                            Round::point(m.round, ideal_ns / m.median_ns)
                         })
                         .collect();
-                    figures.extend(figure("efficiency", "", eff));
+                    figures.extend(Figure::new("efficiency", "", eff));
                 }
                 Workload::W3 => {
                     if let Some(single) = &single {
@@ -306,10 +139,10 @@ fn criterion_tables(results: &Results) -> Vec<Table> {
                             .iter()
                             .filter_map(|r| {
                                 let s = single.iter().find(|s| s.round == r.round)?;
-                                Some(point(r.round, s.value / cores(results) / r.value))
+                                Some(Round::point(r.round, s.value / cores(results) / r.value))
                             })
                             .collect();
-                        figures.extend(figure("efficiency", "", eff));
+                        figures.extend(Figure::new("efficiency", "", eff));
                     }
                 }
                 _ => {}
@@ -329,21 +162,24 @@ fn criterion_tables(results: &Results) -> Vec<Table> {
                     .map(|s| s.tasks as u64)
             });
         let rounds = table_rows.iter().map(|r| r.rounds.len()).max().unwrap_or(0);
-        out.push(finish(Table {
-            workload: workload.id().to_owned(),
-            parameter,
-            regime: None,
-            unit: unit.to_owned(),
-            tasks,
-            rounds,
-            spread: spread_text(
+        out.push(
+            Table {
+                workload: workload.id().to_owned(),
+                parameter,
+                regime: None,
+                unit: unit.to_owned(),
+                tasks,
                 rounds,
-                "a round's value is criterion's median over its samples; its own spread, \
+                spread: spread_text(
+                    rounds,
+                    "a round's value is criterion's median over its samples; its own spread, \
                  the fastest and slowest sample",
-            ),
-            floor: rows.contains_key(FLOOR).then(|| FLOOR.to_owned()),
-            rows: table_rows,
-        }));
+                ),
+                floor: rows.contains_key(FLOOR).then(|| FLOOR.to_owned()),
+                rows: table_rows,
+            }
+            .finish(),
+        );
     }
     out
 }
@@ -377,31 +213,37 @@ fn latency_tables(results: &Results) -> Vec<Table> {
                 })
                 .collect();
             let mut figures = Vec::new();
-            let p99 = ps.iter().map(|p| point(p.round, us(p.p99_ns))).collect();
-            figures.extend(figure("p99", "µs", p99));
+            let p99 = ps
+                .iter()
+                .map(|p| Round::point(p.round, us(p.p99_ns)))
+                .collect();
+            figures.extend(Figure::new("p99", "µs", p99));
             let p999: Vec<Round> = ps
                 .iter()
-                .filter_map(|p| Some(point(p.round, us(p.p999_ns?))))
+                .filter_map(|p| Some(Round::point(p.round, us(p.p999_ns?))))
                 .collect();
-            figures.extend(figure("p99.9", "µs", p999));
+            figures.extend(Figure::new("p99.9", "µs", p999));
             table_rows.extend(table_row(results, name, rounds, figures));
         }
         let rounds = table_rows.iter().map(|r| r.rounds.len()).max().unwrap_or(0);
-        out.push(finish(Table {
-            workload: Workload::W8.id().to_owned(),
-            parameter: format!("cap={capacity}"),
-            regime: Some(regime),
-            unit: Workload::W8.unit().to_owned(),
-            tasks: rows.values().flatten().map(|p| p.samples as u64).max(),
-            rounds,
-            spread: spread_text(
+        out.push(
+            Table {
+                workload: Workload::W8.id().to_owned(),
+                parameter: format!("cap={capacity}"),
+                regime: Some(regime),
+                unit: Workload::W8.unit().to_owned(),
+                tasks: rows.values().flatten().map(|p| p.samples as u64).max(),
                 rounds,
-                "a round's value is the p50 of its calls; its own spread, their 25th to 75th \
+                spread: spread_text(
+                    rounds,
+                    "a round's value is the p50 of its calls; its own spread, their 25th to 75th \
                  percentile",
-            ),
-            floor: rows.contains_key(FLOOR).then(|| FLOOR.to_owned()),
-            rows: table_rows,
-        }));
+                ),
+                floor: rows.contains_key(FLOOR).then(|| FLOOR.to_owned()),
+                rows: table_rows,
+            }
+            .finish(),
+        );
     }
     out
 }
@@ -459,14 +301,14 @@ fn memory_tables(results: &Results) -> Vec<Table> {
                     .collect();
                 let peak = ms
                     .iter()
-                    .filter_map(|m| Some(point(m.round, m.heap_peak_bytes_per_task?)))
+                    .filter_map(|m| Some(Round::point(m.round, m.heap_peak_bytes_per_task?)))
                     .collect();
                 let mut figures: Vec<Figure> = Vec::new();
-                figures.extend(figure("heap peak", "bytes/task", peak));
-                figures.extend(figure(
+                figures.extend(Figure::new("heap peak", "bytes/task", peak));
+                figures.extend(Figure::new(
                     "RSS (VmHWM)",
                     "bytes/task",
-                    rss.iter().map(|r| point(r.round, r.value)).collect(),
+                    rss.iter().map(|r| Round::point(r.round, r.value)).collect(),
                 ));
                 (heap, figures)
             } else {
@@ -488,17 +330,20 @@ fn memory_tables(results: &Results) -> Vec<Table> {
                 crate::fmt::short_number(page)
             )
         };
-        out.push(finish(Table {
-            workload: Workload::W9.id().to_owned(),
-            parameter: format!("cap={capacity}"),
-            regime: None,
-            unit: Workload::W9.unit().to_owned(),
-            tasks: Some(tasks as u64),
-            rounds,
-            spread: spread_text(rounds, &what),
-            floor: rows.contains_key(VEC_FLOOR).then(|| VEC_FLOOR.to_owned()),
-            rows: table_rows,
-        }));
+        out.push(
+            Table {
+                workload: Workload::W9.id().to_owned(),
+                parameter: format!("cap={capacity}"),
+                regime: None,
+                unit: Workload::W9.unit().to_owned(),
+                tasks: Some(tasks as u64),
+                rounds,
+                spread: spread_text(rounds, &what),
+                floor: rows.contains_key(VEC_FLOOR).then(|| VEC_FLOOR.to_owned()),
+                rows: table_rows,
+            }
+            .finish(),
+        );
     }
     out
 }
@@ -521,41 +366,6 @@ pub fn tables(results: &Results) -> Vec<Table> {
         )
     });
     out
-}
-
-/// The verdicts on one table.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TableVerdict {
-    /// Over every ranked row (raw and strategy-specific rows included).
-    pub all: Verdict,
-    /// Over the rows through `dyn TaskPool` only, when the verdict over all
-    /// rows is led by a row that is not.
-    pub contract: Option<Verdict>,
-}
-
-fn candidates<'a>(rows: impl Iterator<Item = &'a TableRow>) -> Vec<Candidate> {
-    rows.map(|r| Candidate {
-        name: r.row.clone(),
-        values: r.rounds.iter().map(|x| x.value).collect(),
-    })
-    .collect()
-}
-
-/// Judges one table by the rule of [`stats::verdict`].
-pub fn verdict(table: &Table) -> Option<TableVerdict> {
-    let all = stats::verdict(&candidates(table.ranked()))?;
-    let led_by_other = all
-        .leaders()
-        .iter()
-        .any(|name| table.row(name).is_some_and(|r| r.kind != RowKind::Contract));
-    let contract = if led_by_other {
-        stats::verdict(&candidates(
-            table.ranked().filter(|r| r.kind == RowKind::Contract),
-        ))
-    } else {
-        None
-    };
-    Some(TableVerdict { all, contract })
 }
 
 /// What a workload class means to someone choosing a pool.

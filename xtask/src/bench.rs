@@ -33,13 +33,23 @@ pub fn parse_progress(line: &str) -> Option<(u64, u64, &str)> {
     Some((done.parse().ok()?, total.parse().ok()?, id))
 }
 
-fn run_logged(mut cmd: Command, log: &Path, bar: &ProgressBar, offset: u64) -> Result<()> {
+/// Runs `cmd` with its stdout and stderr going to `log`, moving `bar` (from
+/// `offset`) on every progress line the process prints on stderr; on
+/// failure, the error quotes the log's last lines.
+pub(crate) fn run_logged(
+    mut cmd: Command,
+    log: &Path,
+    bar: &ProgressBar,
+    offset: u64,
+) -> Result<()> {
     let mut log_file = fs::File::create(log).context(|| format!("creating {}", log.display()))?;
     let stdout_log = log_file
         .try_clone()
         .context(|| "cloning the log handle".into())?;
     cmd.stdout(Stdio::from(stdout_log)).stderr(Stdio::piped());
-    let mut child = cmd.spawn().context(|| "starting cargo bench".into())?;
+    let mut child = cmd
+        .spawn()
+        .context(|| format!("starting {:?}", cmd.get_program()))?;
     if let Some(stderr) = child.stderr.take() {
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
@@ -67,13 +77,15 @@ fn run_logged(mut cmd: Command, log: &Path, bar: &ProgressBar, offset: u64) -> R
     let tail: Vec<&str> = text.lines().rev().take(15).collect();
     let tail: Vec<&str> = tail.into_iter().rev().collect();
     Err(Error(format!(
-        "the benchmarks failed ({status}); last lines of {}:\n{}",
+        "the measurement failed ({status}); last lines of {}:\n{}",
         log.display(),
         tail.join("\n")
     )))
 }
 
-fn compile(root: &Path, args: &[&str], what: &str) -> Result<()> {
+/// Runs `cargo <args>` in `root` behind a spinner; on failure, the error
+/// quotes cargo's stderr.
+pub(crate) fn compile(root: &Path, args: &[&str], what: &str) -> Result<()> {
     let spinner = ProgressBar::new_spinner();
     spinner.set_message(format!("compiling {what} (release)…"));
     spinner.enable_steady_tick(Duration::from_millis(120));
@@ -91,6 +103,19 @@ fn compile(root: &Path, args: &[&str], what: &str) -> Result<()> {
             String::from_utf8_lossy(&out.stderr)
         )))
     }
+}
+
+/// A progress bar of `total` steps, with the time elapsed and left.
+pub(crate) fn progress_bar(total: u64) -> Result<ProgressBar> {
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30.cyan/blue}] {pos}/{len} done, ~{eta} left  {msg}",
+        )
+        .map_err(|e| Error(format!("progress template: {e}")))?
+        .progress_chars("=> "),
+    );
+    Ok(bar)
 }
 
 /// A lower bound of how long `selection` takes to measure, from criterion's
@@ -173,14 +198,7 @@ pub fn run(selection: &Selection) -> Result<PathBuf> {
     let per_round = (cases.len() + round_probes.first().map_or(0, Vec::len)) as u64;
     let total = per_round * rounds as u64;
     let started = Instant::now();
-    let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30.cyan/blue}] {pos}/{len} done, ~{eta} left  {msg}",
-        )
-        .map_err(|e| Error(format!("progress template: {e}")))?
-        .progress_chars("=> "),
-    );
+    let bar = progress_bar(total)?;
     eprintln!(
         "running {rounds} rounds of {} cases ({} profile) and {} memory probe processes each; \
          criterion's console output goes to {}",

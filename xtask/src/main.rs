@@ -7,10 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use taskpool_benches::selection::Selection;
 use taskpool_benches::sizes::Profile;
 use taskpool_catalog::PoolKind;
+use taskpool_measure::profile::{ProfileRun, ProfileText};
 use xtask::error::{Error, Result};
 use xtask::paths::{self, ReportKind};
 use xtask::soak::SoakOptions;
-use xtask::{bench, loom, readme, report, results, soak};
+use xtask::{bench, custom, loom, readme, report, results, soak};
 
 /// Project automation for the taskpool workspace.
 #[derive(Debug, Parser)]
@@ -25,8 +26,10 @@ enum Cmd {
     /// Benchmark every row on every workload of docs/workloads.md in
     /// repeated rounds and write the report (quick profile:
     /// comparisons/quick/; --full: comparisons/ and the strategy READMEs'
-    /// generated blocks; narrowed or resized runs: comparisons/custom/).
-    Bench(BenchArgs),
+    /// generated blocks; narrowed or resized runs: comparisons/narrowed/);
+    /// or, with --custom, your own workload described by a task profile
+    /// (comparisons/custom/).
+    Bench(Box<BenchArgs>),
     /// Rebuild REPORT.md and the charts without running anything (the full
     /// report: the strategy READMEs' generated blocks too).
     Report(ReportArgs),
@@ -80,11 +83,69 @@ struct BenchArgs {
     /// Only list the cases of the selection (round 1's order) and estimate its duration.
     #[arg(long)]
     list: bool,
+    #[command(flatten)]
+    custom: CustomArgs,
+}
+
+/// Your own workload, described by a task profile: every pool, the raw
+/// crates and the floor, in rounds of fresh processes → comparisons/custom/.
+#[derive(Debug, Args)]
+struct CustomArgs {
+    /// Measure a workload described by the profile below instead of the
+    /// standard matrix (with --tasks, --rounds and --pools).
+    #[arg(long, conflicts_with_all = ["full", "workloads", "capacity", "list"])]
+    custom: bool,
+    /// Task durations: `50us`, `uniform:10us..200us`, or
+    /// `lognormal:median=50us,p99=1ms` (the default).
+    #[arg(long, requires = "custom", value_name = "DIST")]
+    duration: Option<String>,
+    /// The share of each task spent sleeping (blocking) rather than
+    /// spinning: `0.5` (the default) or `50%`.
+    #[arg(long, requires = "custom", value_name = "SHARE")]
+    blocking: Option<String>,
+    /// Bytes each task carries from its creation until it has run: `4KiB`.
+    #[arg(long, requires = "custom", value_name = "SIZE")]
+    alloc: Option<String>,
+    /// Threads submitting the tasks (1, the default, is the calling thread).
+    #[arg(long, requires = "custom", value_name = "N")]
+    submitters: Option<String>,
+    /// Pool capacities to try (default: the cores and four times the cores).
+    #[arg(long, requires = "custom", value_name = "A,B")]
+    capacities: Option<String>,
+    /// Timed batches per row and round (default 4).
+    #[arg(long, requires = "custom", value_name = "N")]
+    samples: Option<String>,
+    /// Each submit waits until its task has run; latency per call recorded.
+    #[arg(long, requires = "custom")]
+    await_results: bool,
+    /// Seed of the drawn durations.
+    #[arg(long, requires = "custom")]
+    seed: Option<u64>,
+}
+
+/// The profile run `args` describe (`--custom`).
+fn profile_run(args: &BenchArgs) -> Result<ProfileRun> {
+    let c = &args.custom;
+    ProfileText {
+        duration: c.duration.as_deref(),
+        blocking: c.blocking.as_deref(),
+        alloc: c.alloc.as_deref(),
+        tasks: args.tasks.as_deref(),
+        submitters: c.submitters.as_deref(),
+        capacities: c.capacities.as_deref(),
+        rounds: args.rounds.as_deref(),
+        samples: c.samples.as_deref(),
+        pools: args.pools.as_deref(),
+        await_results: c.await_results,
+        seed: c.seed,
+    }
+    .parse()
+    .map_err(|e| Error(e.to_string()))
 }
 
 #[derive(Debug, Args)]
 struct ReportArgs {
-    /// Which report: quick (default), full or custom.
+    /// Which report: quick (default), full, narrowed or custom.
     #[arg(long, default_value = "quick")]
     profile: String,
     /// Re-read the raw criterion output of the last run of that profile
@@ -163,15 +224,20 @@ fn report_kind(profile: &str) -> Result<ReportKind> {
     match profile {
         "quick" => Ok(ReportKind::Quick),
         "full" => Ok(ReportKind::Full),
+        "narrowed" => Ok(ReportKind::Narrowed),
         "custom" => Ok(ReportKind::Custom),
         other => Err(Error(format!(
-            "unknown report `{other}` (expected quick, full or custom)"
+            "unknown report `{other}` (expected quick, full, narrowed or custom)"
         ))),
     }
 }
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Cmd::Bench(args) if args.custom.custom => {
+            let dir = custom::run(&profile_run(&args)?)?;
+            println!("report written to {}", dir.join("REPORT.md").display());
+        }
         Cmd::Bench(args) => {
             let sel = selection(&args)?;
             if args.list {
@@ -190,6 +256,18 @@ fn run(cli: Cli) -> Result<()> {
                 (dir, results::load(&file)?)
             } else {
                 let kind = report_kind(&args.profile)?;
+                if kind == ReportKind::Custom {
+                    if args.from_raw {
+                        return Err(Error(
+                            "--from-raw does not apply to the custom report: it re-renders \
+                             from comparisons/custom/results.json"
+                                .into(),
+                        ));
+                    }
+                    let dir = custom::rerender()?;
+                    println!("report rebuilt into {}", dir.join("REPORT.md").display());
+                    return Ok(());
+                }
                 if args.from_raw {
                     let raw = kind.raw_dir(&paths::target_dir(&root));
                     let dir = bench::build_report(kind, &raw)?;

@@ -22,16 +22,19 @@ pub fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
-/// Which report a run writes: the two standard profiles, or a narrowed or
-/// resized ("custom") run that must not overwrite them.
+/// Which report a run writes: the two standard profiles, a narrowed or
+/// resized run that must not overwrite them, or a user's own workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportKind {
     /// `comparisons/quick/`: the default `cargo xtask bench` (not committed).
     Quick,
     /// `comparisons/`: the committed full report.
     Full,
-    /// `comparisons/custom/`: any run with `--pools`, `--workloads`,
-    /// `--capacity` or `--tasks` (not committed).
+    /// `comparisons/narrowed/`: any run with `--pools`, `--workloads`,
+    /// `--capacity`, `--tasks` or `--rounds` (not committed).
+    Narrowed,
+    /// `comparisons/custom/`: `cargo xtask bench --custom`, a workload
+    /// described by a task profile (not committed).
     Custom,
 }
 
@@ -39,17 +42,18 @@ impl ReportKind {
     /// The kind of report `selection` produces.
     pub fn of(selection: &Selection) -> ReportKind {
         match (selection.is_custom(), selection.profile) {
-            (true, _) => ReportKind::Custom,
+            (true, _) => ReportKind::Narrowed,
             (false, Profile::Quick) => ReportKind::Quick,
             (false, Profile::Full) => ReportKind::Full,
         }
     }
 
-    /// `"quick"`, `"full"` or `"custom"`.
+    /// `"quick"`, `"full"`, `"narrowed"` or `"custom"`.
     pub fn label(self) -> &'static str {
         match self {
             ReportKind::Quick => "quick",
             ReportKind::Full => "full",
+            ReportKind::Narrowed => "narrowed",
             ReportKind::Custom => "custom",
         }
     }
@@ -60,6 +64,7 @@ impl ReportKind {
         match self {
             ReportKind::Full => comparisons,
             ReportKind::Quick => comparisons.join("quick"),
+            ReportKind::Narrowed => comparisons.join("narrowed"),
             ReportKind::Custom => comparisons.join("custom"),
         }
     }

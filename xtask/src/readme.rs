@@ -31,6 +31,10 @@ pub const STRATEGY_READMES: [(&str, &str); 3] = [
     ("tunny", "crates/tunny/README.md"),
 ];
 
+/// The page that carries the generated contract-tax block (its "What the
+/// contract costs" section).
+pub const TAX_DOC: &str = "docs/choosing-a-pool.md";
+
 /// The units the report's tables use: a README number followed by one of
 /// these quotes the report.
 pub const REPORT_UNITS: [&str; 8] = [
@@ -122,6 +126,32 @@ pub fn block(family: &str, tables: &[Table]) -> String {
     out
 }
 
+/// The contract-tax block of [`TAX_DOC`], from `tables` (without the
+/// markers): every wrapped ÷ raw ratio of the report, as its "Contract tax"
+/// section computes it.
+pub fn tax_block(tables: &[Table]) -> String {
+    let tax = crate::tax::contract_tax(tables);
+    let mut out = String::new();
+    out.push_str(
+        "From the committed full report ([comparisons/REPORT.md](../comparisons/REPORT.md), \
+         \"Contract tax\"): each baseline crate through `dyn TaskPool` over the same crate \
+         called raw, the median of the per-round ratios and their min–max.\n\n",
+    );
+    out.push_str("| table | figure | crate | wrapped ÷ raw | min – max of rounds |\n");
+    out.push_str("|---|---|---|---|---|\n");
+    if tax.is_empty() {
+        out.push_str("| – | – | – | – | not in this report |\n");
+    }
+    for t in &tax {
+        let _ = writeln!(
+            out,
+            "| {} | {} | `{}` ÷ `{}` | {:.2} | {:.2} – {:.2} |",
+            t.table, t.figure, t.wrapped, t.raw, t.ratio, t.low, t.high
+        );
+    }
+    out
+}
+
 /// True when `row` is `family`'s: the pool itself, its strategy rows, its `+tls` row.
 fn belongs(row: &str, family: &str) -> bool {
     taskpool_benches::rows::Row::parse(row).map_or(row == family, |r| r.family() == family)
@@ -177,7 +207,29 @@ pub fn update(root: &Path, tables: &[Table]) -> Result<Vec<String>> {
             Err(e) => notes.push(format!("not updated: {}: {e}", file.display())),
         }
     }
+    let file = root.join(TAX_DOC);
+    let text = fs::read_to_string(&file).context(|| format!("reading {}", file.display()))?;
+    match splice(&text, &tax_block(tables)) {
+        Ok(new) if new != text => {
+            fs::write(&file, &new).context(|| format!("writing {}", file.display()))?;
+            notes.push(format!("updated the generated block of {}", file.display()));
+        }
+        Ok(_) => {}
+        Err(e) => notes.push(format!("not updated: {}: {e}", file.display())),
+    }
     Ok(notes)
+}
+
+/// The problems of [`TAX_DOC`]'s generated block: missing, or different from
+/// what `tables` produce.
+pub fn check_tax_doc(text: &str, tables: &[Table]) -> Vec<String> {
+    match current_block(text) {
+        Ok(current) if current.trim() == tax_block(tables).trim() => Vec::new(),
+        Ok(_) => vec!["the generated contract-tax block differs from what \
+             comparisons/results.json produces: run `cargo xtask report --profile full`"
+            .to_owned()],
+        Err(e) => vec![format!("generated contract-tax block: {e}")],
+    }
 }
 
 /// A number quoted in a README with one of [`REPORT_UNITS`].

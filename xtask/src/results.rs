@@ -86,7 +86,8 @@ pub struct Results {
     pub format: u32,
     /// The notice carried into every generated file.
     pub generated_by: String,
-    /// `quick`, `full` or `custom`.
+    /// `quick`, `full` or `narrowed` (`custom` before narrowed runs had
+    /// their own name).
     pub report: String,
     /// Machine, toolchain, versions, revision, date.
     pub environment: Environment,

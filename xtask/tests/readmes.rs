@@ -47,6 +47,7 @@ fn readme_figures_come_from_the_committed_results() {
     for (_, path) in STRATEGY_READMES {
         assert!(docs.contains(&root.join(path)), "{path} is checked");
     }
+    assert!(docs.contains(&root.join(readme::TAX_DOC)));
     for path in &docs {
         let text = fs::read_to_string(path).unwrap();
         let relative = path
@@ -60,6 +61,11 @@ fn readme_figures_come_from_the_committed_results() {
             .map(|(family, _)| *family);
         for problem in readme::check(&text, family, &tables) {
             problems.push(format!("{relative}: {problem}"));
+        }
+        if relative == readme::TAX_DOC {
+            for problem in readme::check_tax_doc(&text, &tables) {
+                problems.push(format!("{relative}: {problem}"));
+            }
         }
     }
     assert!(

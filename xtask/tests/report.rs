@@ -90,7 +90,7 @@ fn one_round_gives_tables_but_no_winner() {
     assert!(alpha.over_floor.is_none());
     let v = analysis::verdict(w1).unwrap();
     assert_eq!(v.all.winner(), None);
-    let sentence = report::sentences::verdict_sentence(w1).unwrap();
+    let sentence = taskpool_measure::words::verdict_sentence(w1).unwrap();
     assert!(sentence.starts_with("no verdict (1 round"), "{sentence}");
 
     // W2 efficiency: ideal = ceil(1000/100) × 1.1 ms = 11 ms; measured 22 ms.
@@ -135,8 +135,10 @@ fn report_has_every_section() {
         "## Contract tax",
         "No table of this run has a wrapped row beside the raw row",
         "- **Many tiny tasks** (W1 cap=2): no verdict (1 round; a winner needs two): best median `alpha` (100 ns/task).",
-        // RSS moves in pages: rounds 63.5, 64.0 and 70.0 disagree beyond one page.
-        "- **Memory per queued task** (W9 cap=2): `alpha` (64.0 bytes/task), 2.00× ahead of `beta` (128 bytes/task): its slowest round beats the runner-up's fastest (unstable, its rounds disagree beyond their own spread: `alpha`, `beta`).",
+        // RSS moves in pages: alpha's rounds 63.5, 64.0 and 70.0 disagree
+        // beyond one page and by more than 10 %; beta's 126, 128 and 130
+        // disagree beyond one page too, but by 3 %: not unstable.
+        "- **Memory per queued task** (W9 cap=2): `alpha` (64.0 bytes/task), 2.00× ahead of `beta` (128 bytes/task): its slowest round beats the runner-up's fastest (unstable, its rounds disagree beyond their own spread: `alpha`).",
         "| `alpha` | contract | 100 | 100 – 100 | 1 | ×1.00 |",
         "| `inline` (reference) | reference | 50.0 | 50.0 – 50.0 | 1 | ×0.50 |",
         "| `alpha` | contract | 64.0 | 63.5 – 70.0 | 3 **unstable** | ×1.00 | +16.0 |",
@@ -368,7 +370,7 @@ fn a_memory_only_run_needs_no_criterion_output() {
     let dir = scratch("w9only");
     fs::copy(fixture_dir().join("meta.json"), dir.join("meta.json")).unwrap();
     copy_dir(&fixture_dir().join("memory"), &dir.join("memory"));
-    let r = collect::collect(&dir, "custom", env, Vec::new()).unwrap();
+    let r = collect::collect(&dir, "narrowed", env, Vec::new()).unwrap();
     assert!(r.benchmarks.is_empty());
     let rendered = report::render(&r).unwrap();
     assert!(rendered

@@ -240,7 +240,7 @@ fn a_tie_names_no_winner_and_a_clear_lead_does() {
         panic!("{v:?}")
     };
     assert_eq!((best.as_str(), runner_up.as_str()), ("workerpool", "rayon"));
-    let sentence = report::sentences::verdict_sentence(w1).unwrap();
+    let sentence = taskpool_measure::words::verdict_sentence(w1).unwrap();
     assert!(
         sentence.starts_with(
             "no winner: `crossbeam-raw` (205 ns/task), `workerpool` (215 ns/task) are tied"

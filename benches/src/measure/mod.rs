@@ -92,6 +92,13 @@ pub fn build_dyn(row: Row, capacity: usize) -> Option<Result<Box<dyn TaskPool>, 
         ),
         Row::Extra(Extra::AntsMulti) => Some(multi(capacity, LoadBalancing::LeastTasks)),
         Row::Extra(Extra::AntsMultiRoundRobin) => Some(multi(capacity, LoadBalancing::RoundRobin)),
+        Row::Extra(Extra::AntsNonblocking) => Some(
+            AntsPool::builder()
+                .capacity(capacity)
+                .nonblocking(true)
+                .build()
+                .map(|p| Box::new(p) as Box<dyn TaskPool>),
+        ),
         Row::Extra(_) | Row::Raw(_) | Row::Floor | Row::VecFloor => None,
     }
 }

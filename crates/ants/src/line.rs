@@ -16,19 +16,23 @@ use crate::state::{Inner, Signal, State, Waiter};
 
 /// How long a submitter that has joined the line polls (outside the lock)
 /// for a worker to take its job before it sleeps: 10 µs, in rounds of
-/// [`HANDOFF_SPINS`] spin hints between two clock reads. A worker coming
-/// back takes the job from the line directly; if the submitter is asleep by
-/// then, the worker pays a wake-up (a system call: 5–20 µs on the project's
-/// 2-vCPU virtual machine, where waking a thread on an idle vCPU also costs
-/// an inter-processor interrupt) and the submitter its own wake-up latency,
-/// once per task. Polling for about the cost of that sleep-and-wake pair
-/// bounds the loss either way (the ski-rental rule), and with tasks shorter
-/// than that nobody sleeps or wakes (DESIGN.md, "Rejected alternatives",
-/// has the measurement against a shorter poll). One look only under loom.
+/// [`HANDOFF_SPINS`] spin hints, each followed by a `yield_now`. A worker
+/// coming back takes the job from the line directly; if the submitter is
+/// asleep by then, the worker pays a wake-up (a system call: 5–20 µs on the
+/// project's 2-vCPU virtual machine, where waking a thread on an idle vCPU
+/// also costs an inter-processor interrupt) and the submitter its own
+/// wake-up latency, once per task. Polling for about the cost of that
+/// sleep-and-wake pair bounds the loss either way (the ski-rental rule), and
+/// with tasks shorter than that nobody sleeps or wakes. The yields matter
+/// when the workers' tasks are long enough to keep every core busy: a
+/// submitter spinning without them took a core from the workers it waits
+/// for (W3's 10 µs tasks at capacity 2 ran slower than on one thread); with
+/// them it hands the core back between rounds (DESIGN.md, "Rejected
+/// alternatives"). One look only under loom.
 const LINE_POLL: PollPolicy = if cfg!(tp_loom) {
     PollPolicy::Spins(0)
 } else {
-    PollPolicy::SpinsFor {
+    PollPolicy::SpinYieldFor {
         spins: HANDOFF_SPINS,
         limit: Duration::from_micros(10),
     }
@@ -96,13 +100,15 @@ impl InLine {
 
     /// Polls, then sleeps, until the wait is over (see [`Left`]); returns
     /// with the lock held, so a [`Left::Room`] job is admitted in the same
-    /// lock hold.
+    /// lock hold — or `None`, without the lock, when the poll saw a worker
+    /// take the job (the common case with short tasks: one lock hold per
+    /// hand-off less).
     pub(crate) fn wait<'a, J>(
         self,
         inner: &'a Inner<J>,
         st: MutexGuard<'a, State<J>>,
         wait_for: Wait,
-    ) -> (MutexGuard<'a, State<J>>, Left<J>) {
+    ) -> Option<(MutexGuard<'a, State<J>>, Left<J>)> {
         let signal = &self.signal;
         // First poll, outside the lock, for a worker to take the job: with
         // short tasks one comes back within the polling window, and neither
@@ -111,6 +117,12 @@ impl InLine {
         LINE_POLL.poll_until(|| {
             signal.taken.load(Ordering::Acquire) || inner.closed.load(Ordering::Relaxed)
         });
+        if signal.taken.load(Ordering::Acquire) {
+            // A worker removed this waiter from the line and took the job
+            // (it sets `taken` under `state`, after the removal, and nothing
+            // clears it): the wait is over without taking the lock again.
+            return None;
+        }
         let mut st = lock(&inner.state);
         let mut polled = true;
         loop {
@@ -131,7 +143,7 @@ impl InLine {
             }
             polled = false;
             let Some(pos) = st.line.iter().position(|w| w.ticket == self.ticket) else {
-                return (st, Left::Taken);
+                return Some((st, Left::Taken));
             };
             let closed = inner.closed.load(Ordering::Relaxed);
             let room = inner.busy.load(Ordering::Relaxed) < inner.capacity.load(Ordering::Relaxed);
@@ -149,7 +161,7 @@ impl InLine {
                 } else {
                     Left::Refused(Refusal::Overloaded, job)
                 };
-                return (st, left);
+                return Some((st, left));
             }
         }
     }

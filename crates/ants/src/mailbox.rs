@@ -4,7 +4,7 @@
 //! finds it.
 
 use taskpool_utils::poll::PollPolicy;
-use taskpool_utils::sync::{lock, wait, AtomicBool, Condvar, Mutex, Ordering};
+use taskpool_utils::sync::{lock, wait, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
 
 /// Spin hints a thread waiting for a hand-off spends polling before it
 /// sleeps on a condition variable (the `HANDOFF_POLL` budget; `LINE_POLL`
@@ -25,6 +25,29 @@ pub(crate) const HANDOFF_POLL: PollPolicy = if cfg!(tp_loom) {
 } else {
     PollPolicy::Spins(HANDOFF_SPINS)
 };
+
+/// How an idle worker (back on the idle list after a task) polls its mailbox
+/// before it sleeps: rounds of [`HANDOFF_SPINS`] spin hints, each followed by
+/// a `yield_now`, for up to 50 µs. A job delivered to a sleeping worker
+/// costs the submitter a futex wake and the job the worker's wake-up
+/// latency (several µs each on a virtual machine); a worker still polling
+/// takes it with neither. Yielding hands the core to any thread with work
+/// (the submitter, the running workers), and the limit bounds what an idle
+/// pool burns. Only [`IDLE_POLLERS`] workers poll at once: the most recently
+/// returned, which the stack hands the next job to first. Off under loom.
+pub(crate) const IDLE_POLL: PollPolicy = if cfg!(tp_loom) {
+    PollPolicy::Off
+} else {
+    PollPolicy::SpinYieldFor {
+        spins: HANDOFF_SPINS,
+        limit: std::time::Duration::from_micros(50),
+    }
+};
+
+/// At most this many idle workers poll at once (see [`IDLE_POLL`]); the
+/// others poll only for [`HANDOFF_POLL`], so a pool of a hundred workers does
+/// not spend the cores on yields.
+pub(crate) const IDLE_POLLERS: usize = 2;
 
 /// What a worker finds in its mailbox.
 pub(crate) enum Msg<J> {
@@ -82,9 +105,19 @@ impl<J> Mailbox<J> {
         }
     }
 
-    /// Takes the next message, polling briefly before sleeping.
-    pub(crate) fn receive(&self) -> Msg<J> {
-        HANDOFF_POLL.poll_until(|| self.full.load(Ordering::Acquire));
+    /// Takes the next message, polling before sleeping: for [`IDLE_POLL`]
+    /// if fewer than [`IDLE_POLLERS`] workers of the pool (counted in
+    /// `pollers`) already do, else for [`HANDOFF_POLL`].
+    pub(crate) fn receive(&self, pollers: &AtomicUsize) -> Msg<J> {
+        let full = || self.full.load(Ordering::Acquire);
+        if IDLE_POLL.polls() && pollers.fetch_add(1, Ordering::Relaxed) < IDLE_POLLERS {
+            IDLE_POLL.poll_until(full);
+        } else {
+            HANDOFF_POLL.poll_until(full);
+        }
+        if IDLE_POLL.polls() {
+            pollers.fetch_sub(1, Ordering::Relaxed);
+        }
         let mut mail = lock(&self.mail);
         loop {
             if let Some(msg) = mail.msg.take() {

@@ -122,6 +122,9 @@ pub(crate) struct Inner<J> {
     /// Tasks that panicked (counted by the worker, outside `state`).
     pub(crate) panicked: AtomicU64,
     /// Numbers the worker threads' names.
+    /// Idle workers polling their mailbox now (at most
+    /// `mailbox::IDLE_POLLERS`); written by the workers only.
+    pub(crate) idle_pollers: AtomicUsize,
     pub(crate) spawned: AtomicUsize,
     /// Held across every spawn and across the joins of shutdown, so a
     /// shutdown sees every handle of a thread it waited for.
@@ -173,6 +176,7 @@ impl<J> Inner<J> {
             completed: AtomicU64::new(0),
             panicked: AtomicU64::new(0),
             spawned: AtomicUsize::new(0),
+            idle_pollers: AtomicUsize::new(0),
             handles: Mutex::new(Handles {
                 list: Vec::new(),
                 prune_at: 16,

@@ -91,7 +91,10 @@ pub(crate) fn submit<J: Send + 'static>(
 
         // Wait in line with the job, for a worker to take it (DESIGN.md,
         // "Submit", step 3).
-        let (guard, left) = InLine::join(inner, &mut st, job).wait(inner, st, wait_for);
+        let Some((guard, left)) = InLine::join(inner, &mut st, job).wait(inner, st, wait_for)
+        else {
+            return Ok(());
+        };
         st = guard;
         job = match left {
             Left::Taken => return Ok(()),

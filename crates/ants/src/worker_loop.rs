@@ -13,12 +13,12 @@ use crate::state::{Idle, Inner};
 /// finds the pool released or over capacity when it comes back.
 pub(crate) fn worker_main<J: Send + 'static>(inner: &Inner<J>, mailbox: &Arc<Mailbox<J>>) {
     inner.id.mark_current_thread(0);
-    let mut next = mailbox.receive();
+    let mut next = mailbox.receive(&inner.idle_pollers);
     while let Msg::Run(job) = next {
         let completed = run_job(inner, job);
         next = match revert(inner, mailbox, completed) {
             Back::Run(job) => Msg::Run(job),
-            Back::Idle => mailbox.receive(),
+            Back::Idle => mailbox.receive(&inner.idle_pollers),
             Back::Exit => Msg::Exit,
         };
     }
@@ -63,7 +63,11 @@ enum Back<J> {
 /// Otherwise it goes on the idle list, or retires when the pool is released
 /// or has more workers than capacity.
 fn revert<J>(inner: &Inner<J>, mailbox: &Arc<Mailbox<J>>, completed: bool) -> Back<J> {
-    let now = inner.cfg.clock.now();
+    // The instant is needed only if this worker goes back on the idle list;
+    // with submitters in line it most likely takes one of their jobs
+    // instead, so it skips the clock read (a read under the lock later if
+    // it does go idle).
+    let early = (inner.waiting.load(Ordering::Relaxed) == 0).then(|| inner.cfg.clock.now());
     let mut st = lock(&inner.state);
     if completed {
         // Under `state`, the only writer: a plain add, no contended RMW.
@@ -93,9 +97,10 @@ fn revert<J>(inner: &Inner<J>, mailbox: &Arc<Mailbox<J>>, completed: bool) -> Ba
     // `busy + idle + 1`, which must stay within the capacity.
     let stay = !closed && busy + st.idle.len() < cap;
     if stay {
+        let since = early.unwrap_or_else(|| inner.cfg.clock.now());
         st.idle.push_back(Idle {
             mailbox: Arc::clone(mailbox),
-            since: now,
+            since,
         });
     }
     if busy < cap {

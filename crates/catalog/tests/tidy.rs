@@ -328,8 +328,8 @@ fn the_manifests_keep_the_architecture_invariants() {
         }
     }
 
-    // Only the catalog, the conformance suite (in its tests), the benches
-    // and xtask know every implementation.
+    // Only the catalog, the conformance suite (in its tests), the benches,
+    // the measuring crate and xtask know every implementation.
     let implementations: Vec<&str> = STRATEGIES
         .iter()
         .copied()
@@ -341,7 +341,7 @@ fn the_manifests_keep_the_architecture_invariants() {
             .copied()
             .filter(|i| *i != m.name)
             .filter(|i| match m.name.as_str() {
-                "taskpool-catalog" | "taskpool-benches" | "xtask" => false,
+                "taskpool-catalog" | "taskpool-benches" | "taskpool-measure" | "xtask" => false,
                 "taskpool-conformance" => m.deps(DepKind::Normal).contains(i),
                 _ => m.all_deps().contains(i),
             })

@@ -524,6 +524,7 @@ impl<W: Worker> Builder<W> {
             factory: self.factory,
             clock: self.clock,
             thread_name: self.thread_name,
+            idle_pollers: taskpool_utils::sync::AtomicUsize::new(0),
         });
         let pool = Pool {
             handle: Arc::new(Handle {

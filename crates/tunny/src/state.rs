@@ -5,7 +5,9 @@
 use std::collections::VecDeque;
 
 use taskpool_utils::clock::Clock;
-use taskpool_utils::sync::{thread, wait, Arc, AtomicBool, Condvar, Mutex, MutexGuard};
+use taskpool_utils::sync::{
+    thread, wait, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard,
+};
 use taskpool_utils::worker_mark::PoolId;
 
 use crate::call::{Call, Payload};
@@ -148,6 +150,9 @@ pub(crate) struct Inner<W: Worker> {
     pub(crate) factory: Box<dyn Fn() -> W + Send + Sync>,
     pub(crate) clock: Clock,
     pub(crate) thread_name: String,
+    /// Parked workers polling their mail now (at most
+    /// `worker_loop::IDLE_POLLERS`); written by the workers only.
+    pub(crate) idle_pollers: AtomicUsize,
 }
 
 impl<W: Worker> Inner<W> {

@@ -13,16 +13,35 @@ use crate::state::{Inner, Job, Phase};
 use crate::{Interrupt, Worker};
 
 /// How a worker that has just parked (listed in `State::ready`, so callers can
-/// hand it a job) polls its `mail` flag before it sleeps: crossbeam's
-/// `Backoff`, the same reasoning and measurements as the callers' poll
-/// (`CALLER_POLL` in `rendezvous.rs`): in a steady stream of calls the next
-/// caller comes within a few microseconds, and the hand-off then costs no
-/// wake-up. Off under loom.
+/// hand it a job) polls its `mail` flag before it sleeps: rounds of 64 spin
+/// hints, each followed by a `yield_now`, for up to 50 µs. A job handed to a
+/// sleeping worker costs the caller a futex wake and the job the worker's
+/// wake-up latency (several µs each on a virtual machine); in a steady
+/// stream of calls the next caller comes well within the poll, and the
+/// hand-off then costs no wake-up. The yields hand the core to a thread with
+/// work; the limit bounds what an idle pool burns. Only [`IDLE_POLLERS`]
+/// workers poll that long at once; the others poll for [`SHORT_POLL`]. Off
+/// under loom.
 const WORKER_POLL: PollPolicy = if cfg!(tp_loom) {
+    PollPolicy::Off
+} else {
+    PollPolicy::SpinYieldFor {
+        spins: 64,
+        limit: std::time::Duration::from_micros(50),
+    }
+};
+
+/// The poll of a parked worker beyond the first [`IDLE_POLLERS`]: crossbeam's
+/// `Backoff` (a few microseconds).
+const SHORT_POLL: PollPolicy = if cfg!(tp_loom) {
     PollPolicy::Off
 } else {
     PollPolicy::Backoff
 };
+
+/// At most this many parked workers poll for [`WORKER_POLL`] at once, so a
+/// pool of many workers does not spend the cores on yields.
+pub(crate) const IDLE_POLLERS: usize = 2;
 
 /// Body of a worker thread: `idx` is its index in the worker table.
 pub(crate) fn worker_main<W: Worker>(inner: &Inner<W>, idx: usize, mut worker: W) {
@@ -250,7 +269,13 @@ fn next_job<W: Worker>(
             // of calls the next one usually comes within that time.
             polled = true;
             drop(state);
-            WORKER_POLL.poll_until(|| mail.load(Ordering::Acquire) || stop.load(Ordering::Acquire));
+            let ready = || mail.load(Ordering::Acquire) || stop.load(Ordering::Acquire);
+            if inner.idle_pollers.fetch_add(1, Ordering::Relaxed) < IDLE_POLLERS {
+                WORKER_POLL.poll_until(ready);
+            } else {
+                SHORT_POLL.poll_until(ready);
+            }
+            inner.idle_pollers.fetch_sub(1, Ordering::Relaxed);
             state = lock(&inner.state);
             continue;
         }

@@ -45,6 +45,17 @@ pub enum PollPolicy {
     /// crossbeam-utils' [`Backoff`](https://docs.rs/crossbeam-utils/0.8/crossbeam_utils/struct.Backoff.html): doubling rounds of spin hints, then a few
     /// `yield_now`s (a few microseconds in all), then one last look.
     Backoff,
+    /// Rounds of [`Spins(spins)`](PollPolicy::Spins) each followed by a
+    /// `yield_now`, reading the real clock after each, until `limit` has
+    /// passed: an idle thread that keeps looking for a while without taking
+    /// a core from a thread that has work (on a machine with fewer cores
+    /// than threads, the yield hands the core over).
+    SpinYieldFor {
+        /// Spin hints per round (between two yields).
+        spins: u32,
+        /// The longest the polling may take.
+        limit: Duration,
+    },
 }
 
 impl PollPolicy {
@@ -73,6 +84,18 @@ impl PollPolicy {
                     }
                 }
                 false
+            }
+            PollPolicy::SpinYieldFor { spins: n, limit } => {
+                let start = Instant::now();
+                loop {
+                    if spins(n, &mut ready) {
+                        return true;
+                    }
+                    if start.elapsed() >= limit {
+                        return false;
+                    }
+                    std::thread::yield_now();
+                }
             }
             PollPolicy::Backoff => {
                 let backoff = Backoff::new();

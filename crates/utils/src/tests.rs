@@ -61,6 +61,10 @@ fn a_poll_stops_at_the_first_true() {
             spins: 8,
             limit: Duration::from_secs(3600),
         },
+        PollPolicy::SpinYieldFor {
+            spins: 1,
+            limit: Duration::from_secs(3600),
+        },
     ] {
         let n = Cell::new(0);
         assert!(policy.poll_until(|| {
@@ -76,6 +80,14 @@ fn spins_for_keeps_polling_for_its_limit() {
     let limit = Duration::from_millis(20);
     let start = Instant::now();
     assert!(looks(PollPolicy::SpinsFor { spins: 4, limit }) > 5);
+    assert!(start.elapsed() >= limit);
+}
+
+#[test]
+fn spin_yield_for_keeps_polling_for_its_limit_and_then_gives_up() {
+    let limit = Duration::from_millis(20);
+    let start = Instant::now();
+    assert!(looks(PollPolicy::SpinYieldFor { spins: 4, limit }) > 5);
     assert!(start.elapsed() >= limit);
 }
 

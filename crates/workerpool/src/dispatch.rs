@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use taskpool::Task;
 use taskpool_utils::clock::Clock;
+use taskpool_utils::poll::PollPolicy;
 use taskpool_utils::subscribe::Subscription;
 use taskpool_utils::sync::{lock, thread, Arc, Mutex};
 
@@ -16,6 +17,7 @@ use crate::queue::TaskQueue;
 use crate::rest::LAG_LIMIT;
 use crate::state::Inner;
 use crate::worker_loop::worker_main;
+use crate::worker_loop::IDLE_POLL;
 
 /// Most tasks the dispatcher takes from its channel before it hands them out
 /// under one acquisition of the hand-off lock.
@@ -72,6 +74,12 @@ pub(crate) struct Dispatcher {
     batch: Vec<Task>,
 }
 
+/// How the dispatcher polls its channel before it blocks in it: the same
+/// budget as an idle worker's ([`IDLE_POLL`]), for the same reason — a
+/// message sent to a dispatcher that is still polling costs neither side a
+/// system call — and with the same bound on what an idle pool burns.
+const DISPATCH_POLL: PollPolicy = IDLE_POLL;
+
 impl Dispatcher {
     pub(crate) fn new(
         inner: Arc<Inner>,
@@ -102,7 +110,15 @@ impl Dispatcher {
     pub(crate) fn run(mut self) {
         self.inner.id.mark_current_thread(DISPATCHER);
         loop {
-            let msg = match self.between_events() {
+            let deadline = self.between_events();
+            if self.rx.is_empty() {
+                // Poll for the next message before blocking in the channel:
+                // a submitter's send to a blocked dispatcher costs the
+                // submitter a futex wake and the task the dispatcher's
+                // wake-up latency.
+                DISPATCH_POLL.poll_until(|| !self.rx.is_empty());
+            }
+            let msg = match deadline {
                 None => self.rx.recv().ok(),
                 Some(timeout) => match self.rx.recv_timeout(timeout) {
                     Ok(msg) => Some(msg),
@@ -215,7 +231,8 @@ impl Dispatcher {
     /// Hands out `self.batch` in order: to waiting workers, to new workers
     /// while fewer than `max_workers` exist, or onto the waiting queue.
     fn hand_out(&mut self) {
-        let mut wake = 0;
+        let mut for_waiting = 0;
+        let wake: bool;
         let mut start: Vec<Option<Task>> = Vec::new();
         {
             let mut h = lock(&self.inner.handoff);
@@ -223,7 +240,7 @@ impl Dispatcher {
                 if h.spare() > 0 {
                     // A waiting worker will take it.
                     h.queue.push_back(task);
-                    wake += 1;
+                    for_waiting += 1;
                 } else if h.live - h.retire < self.inner.max_workers {
                     // Start a worker. Its first task is this one unless older
                     // tasks wait (then it takes them in order from the queue).
@@ -240,8 +257,12 @@ impl Dispatcher {
                     h.queue.push_back(task);
                 }
             }
+            wake = for_waiting > 0 && {
+                self.inner.signal_work();
+                h.wake_one_needed()
+            };
         }
-        for _ in 0..wake {
+        if wake {
             self.inner.work_cv.notify_one();
         }
         for first in start {
@@ -317,7 +338,8 @@ impl Dispatcher {
             // nothing is queued (a queued task means no worker is idle).
             if h.queue.is_empty() && h.spare() > 0 {
                 h.retire += 1;
-                true
+                self.inner.signal_work();
+                h.wake_one_needed()
             } else {
                 false
             }
@@ -333,6 +355,7 @@ impl Dispatcher {
         let abandoned = {
             let mut h = lock(&self.inner.handoff);
             h.closing = true;
+            self.inner.signal_work();
             self.inner.lag_cv.notify_all();
             if wait {
                 TaskQueue::default()

@@ -203,3 +203,22 @@ fn loom_tests_resting_dispatcher_is_woken() {
         assert_eq!(count.load(Ordering::SeqCst), 4 + usize::from(late));
     });
 }
+
+/// Two sleeping workers and two new tasks: the dispatcher wakes one sleeper
+/// and the woken worker wakes the next while tasks are left over (one wake
+/// owed at a time); every task runs and `wait_idle` returns.
+#[test]
+fn loom_tests_sleepers_are_woken_one_by_one() {
+    model(|| {
+        let pool = pool(2);
+        let count = Arc::new(AtomicUsize::new(0));
+        pool.submit(counting_task(&count)).unwrap();
+        pool.submit(counting_task(&count)).unwrap();
+        pool.wait_idle();
+        pool.submit(counting_task(&count)).unwrap();
+        pool.submit(counting_task(&count)).unwrap();
+        pool.wait_idle();
+        assert_eq!(count.load(Ordering::SeqCst), 4);
+        pool.stop_wait();
+    });
+}

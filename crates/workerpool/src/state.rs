@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use taskpool_utils::sync::{Arc, AtomicBool, AtomicUsize, CachePadded, Condvar, Mutex};
+use taskpool_utils::sync::{Arc, AtomicBool, AtomicUsize, CachePadded, Condvar, Mutex, Ordering};
 use taskpool_utils::worker_mark::PoolId;
 
 use crate::bound::QueueBound;
@@ -29,10 +29,17 @@ pub(crate) struct Inner {
     /// `submit`. On a cache line of its own (the submitters write `gate` on
     /// every call; the workers hammer this lock).
     pub(crate) handoff: CachePadded<Mutex<Handoff>>,
-    /// Workers wait here when the queue is empty. Notified (after the lock is
-    /// released) once per task pushed for a waiting worker, once per retire
-    /// request, and for everyone on shutdown.
+    /// Workers sleep here when the queue is empty and their poll found
+    /// nothing. Notified (after the lock is released) only for the claims the
+    /// polling workers cannot take, one at a time
+    /// ([`Handoff::wake_one_needed`]), and for
+    /// everyone on shutdown.
     pub(crate) work_cv: Condvar,
+    /// Bumped by the dispatcher, under the hand-off lock, whenever it gives
+    /// waiting workers something to look at: tasks pushed for them, a retire
+    /// request, shutdown. A polling worker watches it without the lock; it
+    /// is only a hint (the worker re-reads the truth under the lock).
+    pub(crate) work_signal: CachePadded<AtomicUsize>,
     /// The resting dispatcher waits here while `Handoff::resting` is set;
     /// whoever clears that flag (under the lock) notifies.
     pub(crate) rest_cv: Condvar,
@@ -63,9 +70,20 @@ pub(crate) struct Handoff {
     /// The FIFO waiting queue. Only the dispatcher pushes; workers pop from
     /// the front.
     pub(crate) queue: TaskQueue,
-    /// Workers waiting on `work_cv` (each adds itself before waiting and
-    /// removes itself after waking).
+    /// Workers waiting for work: polling outside the lock, or asleep on
+    /// `work_cv` (each adds itself before it polls and removes itself once it
+    /// holds the lock again to look).
     pub(crate) idle: usize,
+    /// Of `idle`, the workers asleep on `work_cv` (added before the wait,
+    /// removed after it).
+    pub(crate) asleep: usize,
+    /// Of `idle`, the workers polling outside the lock (at most
+    /// `worker_loop::POLLERS`); the others go straight to sleep.
+    pub(crate) polling: usize,
+    /// Notifies sent on `work_cv` that no sleeper has consumed yet (a sleeper
+    /// that wakes takes one off, saturating), so two batches do not both
+    /// wake a sleeper for the same claim.
+    pub(crate) wakes_owed: usize,
     /// Retire requests not yet taken. A worker looking for work takes one of
     /// these before it looks at the queue. Invariant: `retire <= live - running`
     /// (each request is matched by a worker that is not running a task).
@@ -112,6 +130,33 @@ impl Handoff {
         self.idle.saturating_sub(self.queue.len() + self.retire)
     }
 
+    /// Whether to notify one sleeper now, and if so counts it as owed: when
+    /// the claims (queued tasks and retire requests) outnumber the workers
+    /// already looking (polling, or notified and not yet awake), and one
+    /// sleeps. At most one wake is owed at a time: the woken worker, once it
+    /// holds the lock, calls this again and wakes the next if claims are
+    /// still left over ([`worker_main`](crate::worker_loop::worker_main)), so
+    /// sleepers wake one by one, as many as the queue keeps busy. Waking one
+    /// per queued task instead made the dispatcher spend a futex call per
+    /// task on workers that found the queue already drained (W1 at capacity
+    /// 64).
+    ///
+    /// Why a claim is never stranded: a polling worker takes the hand-off
+    /// lock again when its poll ends and looks at the queue and the retire
+    /// requests before it sleeps, and a woken worker looks again too; so a
+    /// claim left to them is taken, and while claims outnumber the workers
+    /// looking, one more sleeper is always on its way.
+    pub(crate) fn wake_one_needed(&mut self) -> bool {
+        let claims = self.queue.len() + self.retire;
+        let looking = self.polling + self.wakes_owed;
+        if claims > looking && self.asleep > self.wakes_owed && self.wakes_owed == 0 {
+            self.wakes_owed += 1;
+            true
+        } else {
+            false
+        }
+    }
+
     /// Nothing queued and nothing running, apart from tasks blocked in
     /// `wait_idle` themselves.
     fn quiet(&self) -> bool {
@@ -142,6 +187,12 @@ impl Handoff {
 }
 
 impl Inner {
+    /// Tells polling workers there is something to look at (call under the
+    /// hand-off lock, after the change).
+    pub(crate) fn signal_work(&self) {
+        self.work_signal.fetch_add(1, Ordering::Release);
+    }
+
     pub(crate) fn new(
         max_workers: usize,
         limit: Option<(usize, FullPolicy)>,
@@ -154,6 +205,9 @@ impl Inner {
             handoff: CachePadded::new(Mutex::new(Handoff {
                 queue: TaskQueue::default(),
                 idle: 0,
+                asleep: 0,
+                polling: 0,
+                wakes_owed: 0,
                 retire: 0,
                 live: 0,
                 running: 0,
@@ -169,6 +223,7 @@ impl Inner {
                 panicked: 0,
             })),
             work_cv: Condvar::new(),
+            work_signal: CachePadded::new(AtomicUsize::new(0)),
             rest_cv: Condvar::new(),
             lag_cv: Condvar::new(),
             resting: CachePadded::new(AtomicBool::new(false)),

@@ -1,6 +1,6 @@
 //! One look per row in every chart: the colour of its family (the catalog
 //! pool it belongs to; grey for the references) and a marker for its
-//! variant (● through the contract, ■ raw, ○ `+tls`, ▲ ◆ ▼ ✕ the
+//! variant (● through the contract, ■ raw, ○ `+tls`, ▲ ◆ ▼ ✕ □ the
 //! strategy-specific rows), so a row is told apart by shape where two rows
 //! share a colour.
 
@@ -28,6 +28,8 @@ pub enum Marker {
     TriangleDown,
     /// A cross.
     Cross,
+    /// Hollow square.
+    Box,
 }
 
 /// Grey, for the reference rows.
@@ -79,6 +81,7 @@ pub fn style(row: &str) -> (RGBColor, Marker) {
                 Extra::AntsMulti | Extra::TunnyBatch | Extra::WorkerpoolBounded => Marker::Diamond,
                 Extra::AntsMultiRoundRobin => Marker::TriangleDown,
                 Extra::AntsNative | Extra::TunnyProcess => Marker::Cross,
+                Extra::AntsNonblocking | Extra::TunnyWorker => Marker::Box,
             };
             (family(kind), marker)
         }
@@ -113,6 +116,12 @@ pub fn draw_marker<DB: DrawingBackend>(
             .draw(&Rectangle::new(
                 [(x - s + 1, y - s + 1), (x + s - 1, y + s - 1)],
                 colour.filled(),
+            ))
+            .map_err(draw_err),
+        Marker::Box => area
+            .draw(&Rectangle::new(
+                [(x - s + 1, y - s + 1), (x + s - 1, y + s - 1)],
+                colour.stroke_width(2),
             ))
             .map_err(draw_err),
         Marker::TriangleUp => area

@@ -1,9 +1,9 @@
 //! Renders a [`Results`] into a report directory: `REPORT.md`, `charts/*.svg`
 //! and `results.json` (the figures with the derived tables and the contract
-//! tax beside them). [`text`] writes the Markdown, [`sentences`] the words of
-//! the verdicts.
+//! tax beside them). [`text`] writes the Markdown, with the tables and the
+//! words of the verdicts of [`taskpool_measure::markdown`] and
+//! [`taskpool_measure::words`].
 
-pub mod sentences;
 pub mod text;
 
 use std::fs;
@@ -48,14 +48,8 @@ pub fn render(results: &Results) -> Result<Rendered> {
     let tables = analysis::tables(results);
     let tax = tax::contract_tax(&tables);
     let mut charts = charts::all(&tables)?;
-    // Every generated file says so: a <desc> right after the <svg> tag. Not
-    // an XML comment, which may not contain `--` (the notice names
-    // `--full`): a viewer refuses such a file as malformed.
-    let notice = format!("\n<desc>{}</desc>", xml_text(&results.generated_by));
     for chart in &mut charts {
-        if let Some(end) = chart.svg.find('>') {
-            chart.svg.insert_str(end + 1, &notice);
-        }
+        stamp(chart, &results.generated_by);
     }
     let markdown = text::markdown(results, &tables, &tax);
     // What is written is the current format (a file of before rounds was
@@ -76,6 +70,17 @@ pub fn render(results: &Results) -> Result<Rendered> {
         json: json + "\n",
         tables,
     })
+}
+
+/// Writes `notice` into `chart`: every generated file says so, here as a
+/// `<desc>` right after the `<svg>` tag. Not an XML comment, which may not
+/// contain `--` (the notice names `--full`): a viewer refuses such a file
+/// as malformed.
+pub fn stamp(chart: &mut Chart, notice: &str) {
+    let desc = format!("\n<desc>{}</desc>", xml_text(notice));
+    if let Some(end) = chart.svg.find('>') {
+        chart.svg.insert_str(end + 1, &desc);
+    }
 }
 
 /// `text` escaped for XML character data.

@@ -6,32 +6,16 @@ use std::fmt::Write as _;
 use taskpool_benches::rows::{Row, RowInfo, RowKind};
 use taskpool_benches::sizes::IDLE_GAP;
 use taskpool_benches::workload::Workload;
+use taskpool_measure::markdown::{write_definitions, write_table};
+use taskpool_measure::words::{below_the_floor, short_verdict, verdict_sentence};
 
-use crate::analysis::{class_name, Table, TableRow};
+use crate::analysis::{class_name, Table};
 use crate::charts::{self, dot_chart_file};
-use crate::fmt::{ratio, short_number, signed, spread};
-use crate::report::sentences::{below_the_floor, short_verdict, verdict_sentence};
+use crate::fmt::short_number;
 use crate::report::CHARTS_DIR;
 use crate::results::Results;
 use crate::stats::Verdict;
 use crate::tax::Tax;
-
-fn kind_label(kind: RowKind) -> &'static str {
-    match kind {
-        RowKind::Contract => "contract",
-        RowKind::Native => "strategy-specific",
-        RowKind::Raw => "raw",
-        RowKind::Reference => "reference",
-    }
-}
-
-fn row_label(row: &TableRow) -> String {
-    if row.reference {
-        format!("`{}` (reference)", row.row)
-    } else {
-        format!("`{}`", row.row)
-    }
-}
 
 fn header(out: &mut String, results: &Results) {
     let env = &results.environment;
@@ -294,78 +278,6 @@ fn contract_tax(out: &mut String, tax: &[Tax]) {
     out.push('\n');
 }
 
-fn figure_cell(row: &TableRow, name: &str) -> String {
-    row.figure(name).map_or_else(
-        || "–".into(),
-        |f| {
-            if f.unit.is_empty() {
-                short_number(f.value)
-            } else {
-                format!("{} {}", short_number(f.value), f.unit)
-            }
-        },
-    )
-}
-
-fn write_table(out: &mut String, table: &Table) {
-    let has_floor = table.rows.iter().any(|r| r.over_floor.is_some());
-    let mut figure_names: Vec<String> = Vec::new();
-    for r in &table.rows {
-        for f in &r.figures {
-            if !figure_names.contains(&f.name) {
-                figure_names.push(f.name.clone());
-            }
-        }
-    }
-    let main = match table.regime {
-        Some(_) => format!("p50 ({})", table.unit),
-        None => format!("median ({})", table.unit),
-    };
-    let mut header = vec![
-        "row".to_owned(),
-        "kind".to_owned(),
-        main,
-        "spread across rounds".to_owned(),
-        "rounds".to_owned(),
-        if table.kind() == Some(Workload::W9) {
-            "× smallest".to_owned()
-        } else {
-            "× fastest".to_owned()
-        },
-    ];
-    if has_floor {
-        header.push(format!("over the floor ({})", table.unit));
-    }
-    header.extend(figure_names.iter().cloned());
-    let _ = writeln!(out, "| {} |", header.join(" | "));
-    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
-    for row in &table.rows {
-        let mut cells = vec![
-            row_label(row),
-            kind_label(row.kind).to_owned(),
-            short_number(row.median),
-            spread(row.low, row.high),
-            if row.unstable {
-                format!("{} **unstable**", row.rounds.len())
-            } else {
-                row.rounds.len().to_string()
-            },
-            ratio(row.ratio_to_fastest),
-        ];
-        if has_floor {
-            cells.push(match (row.reference, row.over_floor) {
-                (false, Some(v)) => signed(v),
-                _ => "–".into(),
-            });
-        }
-        for f in &figure_names {
-            cells.push(figure_cell(row, f));
-        }
-        let _ = writeln!(out, "| {} |", cells.join(" | "));
-    }
-    out.push('\n');
-}
-
 fn sizes_line(results: &Results, w: Workload) -> Option<String> {
     let s = results.meta.sizes.get(w.id())?;
     let count = match w {
@@ -457,7 +369,6 @@ fn rows_section(out: &mut String, results: &Results, tables: &[Table]) {
              for the names that still exist.\n\n",
         );
     }
-    out.push_str("| row | kind | what it runs | code |\n|---|---|---|---|\n");
     let infos: Vec<RowInfo> = if recorded {
         results.rows.clone()
     } else {
@@ -466,17 +377,8 @@ fn rows_section(out: &mut String, results: &Results, tables: &[Table]) {
             .filter_map(|n| Row::parse(n).map(|r| r.info()))
             .collect()
     };
-    for info in infos.iter().filter(|i| shown.contains(&i.name)) {
-        let _ = writeln!(
-            out,
-            "| `{}` | {} | {} | `{}` |",
-            info.name,
-            kind_label(info.kind),
-            info.api,
-            info.code
-        );
-    }
-    out.push('\n');
+    let shown: Vec<&RowInfo> = infos.iter().filter(|i| shown.contains(&i.name)).collect();
+    write_definitions(out, &shown);
 }
 
 /// REPORT.md of `results`, from its `tables` and `tax`.

@@ -1,13 +1,14 @@
 //! The words of the verdicts, and of the explanation beside a row that beat
-//! the floor: generated from the tables, never typed.
+//! the floor: generated from the tables, never typed. The report of
+//! `cargo xtask bench` and a user's own workload say them alike.
 
 use std::fmt::Write as _;
 
 use taskpool_benches::rows::RowKind;
 
-use crate::analysis::{self, Table};
 use crate::fmt::short_number;
 use crate::stats::Verdict;
+use crate::table::{self, Table};
 
 fn value(table: &Table, row: &str) -> String {
     table.row(row).map_or_else(
@@ -80,7 +81,7 @@ pub fn verdict_words(table: &Table, verdict: &Verdict) -> String {
 /// The verdict on `table` in one sentence: over every ranked row, and over
 /// the rows through `dyn TaskPool` where a raw or strategy-specific row leads.
 pub fn verdict_sentence(table: &Table) -> Option<String> {
-    let v = analysis::verdict(table)?;
+    let v = table::verdict(table)?;
     let mut s = verdict_words(table, &v.all);
     if let Some(contract) = &v.contract {
         let _ = write!(
@@ -94,7 +95,7 @@ pub fn verdict_sentence(table: &Table) -> Option<String> {
 
 /// A short form for the scaling curves: `` `a` `` or `tied: a, b`.
 pub fn short_verdict(table: &Table) -> Option<String> {
-    let v = analysis::verdict(table)?;
+    let v = table::verdict(table)?;
     Some(match &v.all {
         Verdict::Winner { best, .. } | Verdict::Alone { best } => format!("`{best}`"),
         Verdict::Tied { rows } => format!("tied: {}", names(rows)),

@@ -2,12 +2,16 @@
 //! functions of numbers (no files, no tables), so each rule is tested on
 //! synthetic data.
 //!
-//! A row is measured in several **rounds**, each a fresh process. A round
-//! gives one value (criterion's median over its samples; W8: the p50 of its
-//! calls; W9: its one reading) and its **own spread**, an interval around
-//! that value measured within the round (criterion: the fastest and slowest
-//! sample; W8: the 25th and 75th percentiles of its calls; W9: the reading
-//! ± [`W9_HEAP_TOLERANCE`] or ± one page over all tasks).
+//! A row is measured in several **rounds**, each a fresh process (a user's
+//! workload measured by a library call: each a pass over every row in the
+//! caller's process, see [`crate::Workload`]). A round gives one value
+//! (criterion's median over its samples; W8: the p50 of its calls; W9: its
+//! one reading; a user's workload: the median of its timed batches) and its
+//! **own spread**, an interval around that value measured within the round
+//! (criterion: the fastest and slowest sample; W8: the 25th and 75th
+//! percentiles of its calls; W9: the reading ± [`W9_HEAP_TOLERANCE`] or ±
+//! one page over all tasks; a user's workload: its fastest and slowest
+//! batch).
 //!
 //! - The row's figure is the **median of the rounds' values**, its spread
 //!   the lowest and highest round value ([`summarize`]).
@@ -84,9 +88,23 @@ pub fn summarize(values: &[f64]) -> Option<Summary> {
     })
 }
 
+impl Round {
+    /// A round whose own spread is its value alone (a figure derived from
+    /// other figures, with no samples of its own).
+    pub fn point(round: usize, value: f64) -> Round {
+        Round {
+            round,
+            value,
+            low: value,
+            high: value,
+        }
+    }
+}
+
 /// True when the rounds disagree beyond their own spread: the highest low
-/// end of any round is above the lowest high end of any round. Needs two
-/// rounds.
+/// end of any round is above the lowest high end of any round, and the
+/// highest round value is more than [`UNSTABLE_GAP`] above the lowest.
+/// Needs two rounds.
 pub fn unstable(rounds: &[Round]) -> bool {
     if rounds.len() < 2 {
         return false;
@@ -96,7 +114,12 @@ pub fn unstable(rounds: &[Round]) -> bool {
         .map(|r| r.low)
         .fold(f64::NEG_INFINITY, f64::max);
     let lowest_high = rounds.iter().map(|r| r.high).fold(f64::INFINITY, f64::min);
-    highest_low > lowest_high
+    let highest = rounds
+        .iter()
+        .map(|r| r.value)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let lowest = rounds.iter().map(|r| r.value).fold(f64::INFINITY, f64::min);
+    highest_low > lowest_high && highest - lowest > UNSTABLE_GAP * lowest.abs()
 }
 
 /// One ranked row for [`verdict`]: its name and its rounds' values (lower
@@ -325,6 +348,12 @@ mod tests {
         assert!(!unstable(&noisy));
         // One round cannot disagree with itself.
         assert!(!unstable(&bimodal[..1]));
+        // Disjoint but tight: rounds 6 % apart are two processes, not two
+        // regimes. The same spreads 20 % apart are.
+        let tight = [round(1, 100.0, 99.0, 101.0), round(2, 106.0, 105.0, 107.0)];
+        assert!(!unstable(&tight));
+        let apart = [round(1, 100.0, 99.0, 101.0), round(2, 120.0, 119.0, 121.0)];
+        assert!(unstable(&apart));
         // Touching spreads are not disjoint.
         assert!(!unstable(&[
             round(1, 1.0, 0.5, 2.0),

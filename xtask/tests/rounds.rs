@@ -428,8 +428,12 @@ fn update_rewrites_blocks_and_leaves_a_readme_without_markers_alone() {
         let text = if i == 0 { "# no markers\n" } else { README };
         fs::write(&file, text).unwrap();
     }
+    // The contract-tax block of docs/choosing-a-pool.md is updated too.
+    let tax = root.join(readme::TAX_DOC);
+    fs::create_dir_all(tax.parent().unwrap()).unwrap();
+    fs::write(&tax, README).unwrap();
     let notes = readme::update(&root, &tables).unwrap();
-    assert_eq!(notes.len(), 3, "{notes:?}");
+    assert_eq!(notes.len(), 4, "{notes:?}");
     assert!(notes[0].starts_with("not updated") && notes[0].contains("put both lines"));
     assert!(notes[1].starts_with("updated"), "{notes:?}");
     let (_, first) = readme::STRATEGY_READMES[0];

@@ -53,10 +53,11 @@ pub enum Step {
     CapacityCheck,
     /// Fills the pool with `capacity` tasks that meet, then each calls the
     /// pool from inside with `how` (`Submit`, `SubmitWait` or `SpawnJoin` of
-    /// a quick task) while every worker is busy. A queueing pool cannot keep
-    /// a nested `join` from waiting on a child queued behind itself, so for
-    /// `SpawnJoin` on a pool that does not block one worker holds until every
-    /// nested spawn has returned instead.
+    /// a quick task) while every worker is busy. No pool can keep a nested
+    /// `join` from waiting on a child it queued behind the joining task (and
+    /// a blocking pool with a bounded queue queues too), so for `SpawnJoin`
+    /// one worker holds until every nested spawn has returned instead.
+    /// Starts with `wait_idle`, so that every worker is free to be filled.
     NestedWhileFull(How),
     /// Holds every worker on a gate, then calls `try_submit` (and a rejecting
     /// pool's `submit`) from another thread: each must return before the gate

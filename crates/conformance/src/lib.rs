@@ -208,6 +208,7 @@ where
             let first = &failures[0];
             return Err(Violation {
                 rule: first.rule,
+                promise: first.promise,
                 property: None,
                 pool,
                 admission: Some(admission),
@@ -253,6 +254,7 @@ fn verify_factory(factory: &Factory, admission: Admission, config: &Config) -> F
             };
         }
     }
+    let mut known = runner::Known::default();
     for (n, &property) in config.properties.iter().enumerate() {
         let seed = config::mix(config.seed, n as u64 + 1);
         let run = runner::run_property(
@@ -263,22 +265,39 @@ fn verify_factory(factory: &Factory, admission: Admission, config: &Config) -> F
             seed,
             limits,
             &summary.pool,
+            &mut known,
         );
         summary.properties.push(run.summary);
-        for v in run.violations {
-            if !violations.iter().any(|o: &Violation| o.rule == v.rule) {
-                violations.push(v);
-            }
-        }
+        violations.extend(run.violations);
         if !violations.is_empty() && !config.find_all {
             break;
         }
     }
     summary.elapsed = started.elapsed();
+    let violations = one_per_rule(violations);
     Findings {
         summary,
         violations,
     }
+}
+
+/// Each broken rule once, in the order found. A violation filed under
+/// rule 7 or 8 for another promise ([`Violation::promise`]) gives way to a
+/// direct violation of that promise (several stops, or a drop, then only
+/// behave like one stop) and to a direct violation of its own rule.
+fn one_per_rule(found: Vec<Violation>) -> Vec<Violation> {
+    let direct = |rule: Rule| found.iter().any(|v| v.rule == rule && v.promise == rule);
+    let mut kept: Vec<Violation> = Vec::new();
+    for v in &found {
+        let filed = v.promise != v.rule;
+        if filed && (direct(v.promise) || direct(v.rule)) {
+            continue;
+        }
+        if !kept.iter().any(|k| k.rule == v.rule) {
+            kept.push(v.clone());
+        }
+    }
+    kept
 }
 
 /// A violation found outside the properties (no script to replay).
@@ -292,6 +311,7 @@ fn outside_violation(
 ) -> Violation {
     Violation {
         rule,
+        promise: rule,
         property: None,
         pool,
         admission,

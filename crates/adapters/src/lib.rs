@@ -23,8 +23,13 @@
 //! - counts of completed and panicked tasks, by a guard dropped as the task
 //!   ends (never by catching the panic: the library sees it as it would
 //!   alone), where the library does not count them;
+//! - a shutdown that several threads can call: the first caller that may
+//!   wait shuts the library down and the others wait until it has finished;
 //! - a mark on the pool's threads while they run its tasks, so a stop called
-//!   from inside a task does not wait for itself.
+//!   from inside a task does not wait for itself: it closes the gate and
+//!   leaves the shutdown to the next stop from outside, or to the drop (a
+//!   drop on one of the pool's threads shuts the library down without
+//!   waiting).
 //!
 //! `submit_wait` is the trait's provided method everywhere (none of the
 //! libraries offers a wait that knows it runs on one of its own workers).
@@ -94,7 +99,8 @@ impl Adapter {
     pub fn adds(self) -> &'static str {
         match self {
             Adapter::RustyPool => {
-                "stop gate; completed/panicked counts; stop = `shutdown_join` (not from inside a task)"
+                "stop gate; completed/panicked counts; stop = `shutdown_join` (from inside a task: \
+                 close the gate, shut down later)"
             }
             Adapter::Threadpool => {
                 "stop gate; completed count; stop = `join` then drop (the library has no shutdown)"

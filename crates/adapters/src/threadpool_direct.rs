@@ -107,8 +107,7 @@ impl TaskPool for ThreadpoolDirect {
 
 impl Drop for ThreadpoolDirect {
     fn drop(&mut self) {
-        self.lib
-            .drop_last(on_pool(self.id), |lib| lib.join(), drop);
+        self.lib.drop_last(on_pool(self.id), |lib| lib.join(), drop);
     }
 }
 

@@ -286,15 +286,19 @@ fn verify_factory(factory: &Factory, admission: Admission, config: &Config) -> F
 /// direct violation of that promise (several stops, or a drop, then only
 /// behave like one stop) and to a direct violation of its own rule.
 fn one_per_rule(found: Vec<Violation>) -> Vec<Violation> {
-    let direct = |rule: Rule| found.iter().any(|v| v.rule == rule && v.promise == rule);
+    let direct: Vec<Rule> = found
+        .iter()
+        .filter(|v| v.promise == v.rule)
+        .map(|v| v.rule)
+        .collect();
     let mut kept: Vec<Violation> = Vec::new();
-    for v in &found {
+    for v in found {
         let filed = v.promise != v.rule;
-        if filed && (direct(v.promise) || direct(v.rule)) {
+        if filed && (direct.contains(&v.promise) || direct.contains(&v.rule)) {
             continue;
         }
         if !kept.iter().any(|k| k.rule == v.rule) {
-            kept.push(v.clone());
+            kept.push(v);
         }
     }
     kept

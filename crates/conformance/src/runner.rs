@@ -212,9 +212,9 @@ fn one_pass(
                     }
                 }
                 Err(found) => {
-                    let wanted = found.into_iter().find(|f| {
-                        !known.excuses(f) && target.get().is_none_or(|t| t == f.rule)
-                    });
+                    let wanted = found
+                        .into_iter()
+                        .find(|f| !known.excuses(f) && target.get().is_none_or(|t| t == f.rule));
                     let Some(failure) = wanted else {
                         // Only rules already reported (find-all mode), or not
                         // the rule being shrunk: this run counts as passing.

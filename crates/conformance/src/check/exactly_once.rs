@@ -49,11 +49,7 @@ pub(super) fn check(book: &Book) -> Vec<Failure> {
                     (Rule::RefusedAfterShutdown, Rule::RefusedAfterShutdown)
                 } else {
                     (
-                        shutdown_rule(
-                            c.kind,
-                            accompanied(calls, idx),
-                            Rule::ExactlyOnceOnStopWait,
-                        ),
+                        shutdown_rule(c.kind, accompanied(calls, idx), Rule::ExactlyOnceOnStopWait),
                         Rule::ExactlyOnceOnStopWait,
                     )
                 };

@@ -88,7 +88,10 @@ fn judged(ctx: &Ctx, book: &Book) -> Vec<Failure> {
         found = check::capacity_first(ctx.probe.max_concurrency(), ctx.capacity);
     }
     for f in &book.failures {
-        if !found.iter().any(|o| o.rule == f.rule && o.message == f.message) {
+        if !found
+            .iter()
+            .any(|o| o.rule == f.rule && o.message == f.message)
+        {
             found.push(f.clone());
         }
     }

@@ -144,6 +144,22 @@ const NOTES: &[Note] = &[
                would `.await` the `JoinHandle` instead. The adapter uses the trait's provided \
                `submit_wait`.",
     },
+    Note {
+        pool: "scheduled-thread-pool",
+        rule: Rule::ThreadsExited,
+        text: "The library has no shutdown call and never joins its threads: dropping the pool \
+               tells them to run the pending jobs and exit on their own (reproduced by \
+               `scheduled_thread_pool_never_joins_its_threads`). Its documented design.",
+    },
+    Note {
+        pool: "scheduled-thread-pool",
+        rule: Rule::StopIdempotentAndReentrant,
+        text: "A job that waits for a job it queued, while every thread waits the same way, \
+               deadlocks: a plain queue with no way to know the wait comes from one of its \
+               threads (reproduced by \
+               `scheduled_thread_pool_job_waiting_for_a_job_on_a_full_pool_deadlocks`). The \
+               adapter uses the trait's provided `submit_wait`.",
+    },
 ];
 
 /// What the report says of a third-party violation that has no note: no

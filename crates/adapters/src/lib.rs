@@ -42,6 +42,7 @@
 mod futures;
 mod gate;
 mod rusty;
+mod scheduled;
 mod threadpool_direct;
 mod tokio_blocking;
 
@@ -49,6 +50,7 @@ use taskpool::{Admission, BuildError, TaskPool};
 
 pub use crate::futures::FuturesPool;
 pub use crate::rusty::RustyPool;
+pub use crate::scheduled::ScheduledPool;
 pub use crate::threadpool_direct::ThreadpoolDirect;
 pub use crate::tokio_blocking::TokioBlocking;
 
@@ -64,6 +66,8 @@ pub enum Adapter {
     Futures,
     /// tokio's blocking pool, `spawn_blocking` ([`TokioBlocking`]).
     TokioBlocking,
+    /// `scheduled_thread_pool::ScheduledThreadPool` ([`ScheduledPool`]).
+    Scheduled,
 }
 
 impl Adapter {
@@ -73,6 +77,7 @@ impl Adapter {
         Adapter::Threadpool,
         Adapter::Futures,
         Adapter::TokioBlocking,
+        Adapter::Scheduled,
     ];
 
     /// The name the built pool reports ([`TaskPool::name`]).
@@ -82,6 +87,7 @@ impl Adapter {
             Adapter::Threadpool => "threadpool-direct",
             Adapter::Futures => "futures-executor",
             Adapter::TokioBlocking => "tokio-blocking",
+            Adapter::Scheduled => "scheduled-thread-pool",
         }
     }
 
@@ -92,6 +98,7 @@ impl Adapter {
             Adapter::Threadpool => "threadpool 1.8",
             Adapter::Futures => "futures-executor 0.3 (thread-pool)",
             Adapter::TokioBlocking => "tokio 1 (rt, spawn_blocking)",
+            Adapter::Scheduled => "scheduled-thread-pool 0.2",
         }
     }
 
@@ -113,6 +120,10 @@ impl Adapter {
                 "owns a current-thread runtime with `max_blocking_threads(capacity)`; stop gate; \
                  all counts and the wait for idle; stop = runtime shutdown"
             }
+            Adapter::Scheduled => {
+                "stop gate; all counts and the wait for idle (the library has none); \
+                 stop = wait for idle, then drop"
+            }
         }
     }
 
@@ -128,6 +139,7 @@ impl Adapter {
             Adapter::Threadpool => Box::new(ThreadpoolDirect::build(capacity)?),
             Adapter::Futures => Box::new(FuturesPool::build(capacity)?),
             Adapter::TokioBlocking => Box::new(TokioBlocking::build(capacity)?),
+            Adapter::Scheduled => Box::new(ScheduledPool::build(capacity)?),
         })
     }
 }

@@ -188,3 +188,40 @@ fn tokio_blocking_task_waiting_for_a_blocking_task_on_a_full_pool_deadlocks() {
     drop(waited_tx);
     runtime.shutdown_background();
 }
+
+#[test]
+fn scheduled_thread_pool_never_joins_its_threads() {
+    // Rule 6: the library has no shutdown; dropping the pool tells its
+    // threads to run the pending jobs and exit, and returns.
+    let (release, exited, job) = held_job();
+    let pool = scheduled_thread_pool::ScheduledThreadPool::new(1);
+    let (ran_tx, ran_rx) = mpsc::channel();
+    pool.execute(move || {
+        job();
+        ran_tx.send(()).unwrap();
+    });
+    ran_rx.recv().unwrap();
+    drop(pool);
+    assert!(exited.try_recv().is_err(), "the thread has not exited yet");
+    release.send(()).unwrap();
+    exited.recv().unwrap();
+}
+
+#[test]
+fn scheduled_thread_pool_job_waiting_for_a_job_on_a_full_pool_deadlocks() {
+    // Rule 7: a job that waits for a job it queued, on a pool whose only
+    // thread is the waiting one.
+    let pool = Arc::new(scheduled_thread_pool::ScheduledThreadPool::new(1));
+    let (child_tx, child_rx) = mpsc::channel();
+    let (waited_tx, waited_rx) = mpsc::channel::<()>();
+    let inner = Arc::clone(&pool);
+    pool.execute(move || {
+        inner.execute(move || child_tx.send(()).unwrap());
+        let _ = waited_rx.recv_timeout(NEVER * 2);
+    });
+    assert!(
+        child_rx.recv_timeout(NEVER).is_err(),
+        "the child never runs: its only thread waits for it"
+    );
+    drop(waited_tx);
+}

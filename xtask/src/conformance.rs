@@ -9,12 +9,13 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use taskpool::{Admission, BuildError, TaskPool};
 use taskpool_adapters::Adapter;
 use taskpool_catalog::PoolKind;
-use taskpool_conformance::{verify_all, Config, Findings, Property, Rule};
+use taskpool_conformance::{replay_with, verify_all, Config, Findings, Property, Rule};
 
 use crate::error::{Context, Result};
 use crate::machine::Environment;
@@ -47,7 +48,17 @@ pub struct Verdict {
     /// Rule 9: `None` if building with capacity 0 was refused, otherwise
     /// what happened.
     pub zero_capacity: Option<String>,
+    /// Per violation (in the order of `findings.violations`): on which of
+    /// [`REPLAYS`] replays of its minimal script, with the first failure's
+    /// full watchdog, it failed again (`None`: it did not).
+    pub replayed: Vec<Option<u64>>,
 }
+
+/// Replays of each violation's minimal script, with the watchdog of a
+/// property's first failure: a violation found under the shorter watchdog
+/// of later passes and shrinking is only believed once it shows again
+/// (or is marked as not seen again).
+pub const REPLAYS: u32 = 3;
 
 /// Facts about the run, for the report's header.
 #[derive(Debug, Clone)]
@@ -181,11 +192,13 @@ pub fn run(options: &Options) -> Result<PathBuf> {
     let mut config = Config::default()
         .with_cases(options.cases)
         .with_find_all(true);
-    // A pool that hangs is caught by the first hang; later hangs of the same
-    // rule only cost time, so keep the watchdog short (a slow case is not a
-    // hang at these sizes: the longest take well under a second).
+    // A pool that hangs is caught by the first hang (10 s); later hangs of
+    // the same rule only cost time, so passes after it and shrinking wait
+    // 4 s. The longest correct cases (thousands of tasks on thread-per-task,
+    // debug build, loaded machine) take about half a second, and every
+    // violation is replayed with the 10 s watchdog before it is reported.
     config.timeout = Duration::from_secs(10);
-    config.shrink_timeout = Duration::from_secs(3);
+    config.shrink_timeout = Duration::from_secs(4);
     config.max_shrink_time = Duration::from_secs(20);
     if let Some(seed) = options.seed {
         config.seed = seed;
@@ -265,14 +278,23 @@ where
             Some("building with capacity 0 succeeded".to_owned())
         }
     };
-    let findings = verify_all(
-        move |c| match builder(c) {
-            Ok(pool) => pool,
-            Err(e) => panic!("building with capacity {c} failed: {e}"),
-        },
-        admission,
-        config,
-    );
+    let builder = Arc::new(builder);
+    let factory = move |c| match builder(c) {
+        Ok(pool) => pool,
+        Err(e) => panic!("building with capacity {c} failed: {e}"),
+    };
+    let findings = verify_all(factory.clone(), admission, config);
+    let replayed = findings
+        .violations
+        .iter()
+        .map(|v| {
+            let script = v.case.as_deref()?;
+            match replay_with(factory.clone(), admission, script, REPLAYS, config) {
+                Ok(_) => None,
+                Err(again) => Some(again.cases_to_fail),
+            }
+        })
+        .collect();
     Verdict {
         name: name.to_owned(),
         origin,
@@ -280,6 +302,7 @@ where
         admission,
         findings,
         zero_capacity,
+        replayed,
     }
 }
 
@@ -421,7 +444,7 @@ pub fn render(verdicts: &[Verdict], facts: &RunFacts) -> String {
             any = true;
             let _ = writeln!(out, "### {}: rule 9\n\n{message}.\n", v.name);
         }
-        for violation in &v.findings.violations {
+        for (n, violation) in v.findings.violations.iter().enumerate() {
             any = true;
             let _ = writeln!(out, "### {}: {}\n", v.name, violation.rule);
             let note = NOTES
@@ -445,6 +468,22 @@ pub fn render(verdicts: &[Verdict], facts: &RunFacts) -> String {
                 violation.shrink_runs,
                 violation.message
             );
+            match v.replayed.get(n).copied().flatten() {
+                Some(run) => {
+                    let _ = writeln!(
+                        out,
+                        "The minimal script failed again on replay {run} of {REPLAYS}.\n"
+                    );
+                }
+                None if violation.case.is_some() => {
+                    let _ = writeln!(
+                        out,
+                        "The minimal script did not fail again in {REPLAYS} replays: a rare \
+                         race, or a false alarm; treat with care.\n"
+                    );
+                }
+                None => {}
+            }
             if let Some(case) = &violation.case {
                 let _ = writeln!(out, "Minimal script:\n\n```rust\n{}\n```\n", case.to_rust());
             } else {
@@ -494,6 +533,7 @@ mod tests {
             admission: Admission::Queue,
             findings,
             zero_capacity: Some("building with capacity 0 succeeded".to_owned()),
+            replayed: vec![Some(1)],
         };
         let facts = RunFacts {
             environment: Environment::capture(&paths::root()),
@@ -512,5 +552,6 @@ mod tests {
         // An adapter's violation without an adapter-free reproduction is
         // not stated as the library's.
         assert!(text.contains(UNCONFIRMED), "{text}");
+        assert!(text.contains("failed again on replay 1 of 3"), "{text}");
     }
 }

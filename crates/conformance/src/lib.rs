@@ -97,19 +97,13 @@ where
 /// method fits as it is:
 ///
 /// ```
-/// use taskpool::{Admission, BuildError, InlinePool};
+/// use taskpool::Admission;
+/// use taskpool_baselines::ChannelPool;
 /// use taskpool_conformance::{verify_build, Config, Property};
 ///
-/// fn build(capacity: usize) -> Result<InlinePool, BuildError> {
-///     if capacity == 0 {
-///         return Err(BuildError::zero("capacity"));
-///     }
-///     Ok(InlinePool::new())
-/// }
-///
-/// // InlinePool has no capacity to keep; the drop property does not care.
+/// // `ChannelPool::new(capacity) -> Result<ChannelPool, BuildError>`.
 /// let config = Config::default().with_cases(4).with_properties(&[Property::Drop]);
-/// verify_build(build, Admission::Queue, &config).unwrap();
+/// verify_build(ChannelPool::new, Admission::Queue, &config).unwrap();
 /// ```
 pub fn verify_build<B, P>(
     builder: B,

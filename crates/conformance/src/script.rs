@@ -6,7 +6,8 @@
 //! own pool with [`replay`](crate::replay):
 //!
 //! ```
-//! use taskpool::{Admission, InlinePool};
+//! use taskpool::Admission;
+//! use taskpool_baselines::ChannelPool;
 //! use taskpool_conformance::script::*;
 //!
 //! let script = Script {
@@ -14,8 +15,9 @@
 //!     steps: vec![Step::Threads(vec![vec![Op::Task(How::Submit, Work::Leaf(Leaf::Quick))]])],
 //!     finish: Finish::StopWait,
 //! };
-//! // One submitter on a pool that runs tasks on the caller: nothing breaks.
-//! taskpool_conformance::replay(|_| InlinePool::new(), Admission::Queue, &script, 3).unwrap();
+//! // One submitter on a correct pool: nothing breaks.
+//! let pool = |capacity| ChannelPool::new(capacity).expect("capacity >= 1");
+//! taskpool_conformance::replay(pool, Admission::Queue, &script, 3).unwrap();
 //! assert!(script.to_rust().contains("Step::Threads"));
 //! ```
 

@@ -11,6 +11,7 @@
 //! record.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::thread::ThreadId;
 use std::time::Duration;
@@ -225,6 +226,9 @@ pub(crate) struct Ctx {
     /// Who (a thread's name in the script) is doing what now.
     pub(crate) progress: Mutex<BTreeMap<String, Activity>>,
     pub(crate) seen_panics: Mutex<u64>,
+    /// Set by the watchdog when it gives up on the case: the case's threads
+    /// are leaked, so none of them may keep polling (writer: `exec`, once).
+    pub(crate) abandoned: AtomicBool,
 }
 
 impl Ctx {
@@ -238,6 +242,7 @@ impl Ctx {
             pool: OnceLock::new(),
             progress: Mutex::new(BTreeMap::new()),
             seen_panics: Mutex::new(0),
+            abandoned: AtomicBool::new(false),
         }
     }
 

@@ -39,7 +39,11 @@ pub(crate) fn run_case(
             Rule::Liveness,
             format!("a pool method panicked into the caller: {msg}"),
         )]),
-        Watched::Hung => Err(hung(&ctx, limits.timeout)),
+        Watched::Hung => {
+            ctx.abandoned
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            Err(hung(&ctx, limits.timeout))
+        }
     }
 }
 

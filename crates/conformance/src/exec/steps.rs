@@ -3,6 +3,7 @@
 //! capacity check after panics, nested calls on a full pool, and
 //! `try_submit` while every worker is held.
 
+use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc, Barrier};
 use std::thread;
 use std::time::Duration;
@@ -43,8 +44,10 @@ pub(super) fn threads(ctx: &Arc<Ctx>, pool: &Arc<Box<dyn TaskPool>>, lists: Vec<
     }
     ctx.idle(MAIN, "joining submitters (sampling stats)");
     // Sample the stats while the submitters run, unless a stop may begin
-    // (after which `capacity` may legitimately read 0).
-    while !handles.iter().all(|h| h.is_finished()) {
+    // (after which `capacity` may legitimately read 0). Once the watchdog
+    // has given up on the case this thread is leaked: it stops polling and
+    // only waits.
+    while !handles.iter().all(|h| h.is_finished()) && !ctx.abandoned.load(Ordering::SeqCst) {
         if !stops && ctx.book().first_shutdown_begin().is_none() {
             if let Some(f) = sample(&pool.stats(), ctx.capacity, true) {
                 ctx.fail(f.rule, f.message);

@@ -9,12 +9,13 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use taskpool::{Admission, BuildError, TaskPool};
 use taskpool_adapters::Adapter;
 use taskpool_catalog::PoolKind;
-use taskpool_conformance::{verify_all, Config, Findings, Property, Rule};
+use taskpool_conformance::{replay_with, verify_all, Config, Findings, Property, Rule};
 
 use crate::error::{Context, Result};
 use crate::machine::Environment;
@@ -47,15 +48,27 @@ pub struct Verdict {
     /// Rule 9: `None` if building with capacity 0 was refused, otherwise
     /// what happened.
     pub zero_capacity: Option<String>,
+    /// Per violation (in the order of `findings.violations`): on which of
+    /// [`REPLAYS`] replays of its minimal script, with the first failure's
+    /// full watchdog, it failed again (`None`: it did not).
+    pub replayed: Vec<Option<u64>>,
 }
+
+/// Replays of each violation's minimal script, with the watchdog of a
+/// property's first failure: a violation found under the shorter watchdog
+/// of later passes and shrinking is only believed once it shows again
+/// (or is marked as not seen again).
+pub const REPLAYS: u32 = 3;
 
 /// Facts about the run, for the report's header.
 #[derive(Debug, Clone)]
 pub struct RunFacts {
     /// The machine and toolchain.
     pub environment: Environment,
-    /// The configuration every pool ran with (seed aside).
+    /// The configuration every pool ran with (the catalog's case count).
     pub config: Config,
+    /// Cases per property for the third-party adapters.
+    pub adapter_cases: u32,
     /// Wall time of the whole run.
     pub elapsed: Duration,
 }
@@ -101,8 +114,9 @@ const NOTES: &[Note] = &[
         rule: Rule::StopIdempotentAndReentrant,
         text: "A task that waits for another task while every worker waits the same way \
                deadlocks: a plain queue with no way to know the wait comes from one of its \
-               workers (the same shape as rusty_pool's, reproduced there). The adapter uses the \
-               trait's provided `submit_wait`.",
+               workers (reproduced by \
+               `threadpool_task_waiting_for_a_task_on_a_full_pool_deadlocks`). The same holds \
+               for any plain queue; the adapter uses the trait's provided `submit_wait`.",
     },
     Note {
         pool: "futures-executor",
@@ -124,11 +138,52 @@ const NOTES: &[Note] = &[
         pool: "futures-executor",
         rule: Rule::StopIdempotentAndReentrant,
         text: "A task that blocks waiting for another task while every thread does the same \
-               deadlocks; futures are meant to `.await` instead of blocking a pool thread, so \
-               this is misuse the library's docs warn against, reported because the trait's \
-               `submit_wait` is a blocking wait.",
+               deadlocks (reproduced by \
+               `futures_thread_pool_task_blocking_on_a_task_on_a_full_pool_deadlocks`); futures \
+               are meant to `.await` instead of blocking a pool thread, so this is misuse the \
+               library's docs warn against, reported because the trait's `submit_wait` is a \
+               blocking wait.",
+    },
+    Note {
+        pool: "tokio-blocking",
+        rule: Rule::StopIdempotentAndReentrant,
+        text: "A blocking task that waits for a blocking task it spawned, while every blocking \
+               thread (up to `max_blocking_threads`) waits the same way, deadlocks: the pool \
+               queues what it cannot start, behind the waiters (reproduced by \
+               `tokio_blocking_task_waiting_for_a_blocking_task_on_a_full_pool_deadlocks`). \
+               tokio documents `spawn_blocking` for work that finishes on its own; async code \
+               would `.await` the `JoinHandle` instead. The adapter uses the trait's provided \
+               `submit_wait`.",
+    },
+    Note {
+        pool: "scheduled-thread-pool",
+        rule: Rule::ThreadsExited,
+        text: "The library has no shutdown call and never joins its threads: dropping the pool \
+               tells them to run the pending jobs and exit on their own (reproduced by \
+               `scheduled_thread_pool_never_joins_its_threads`). Its documented design.",
+    },
+    Note {
+        pool: "scheduled-thread-pool",
+        rule: Rule::StopIdempotentAndReentrant,
+        text: "A job that waits for a job it queued, while every thread waits the same way, \
+               deadlocks: a plain queue with no way to know the wait comes from one of its \
+               threads (reproduced by \
+               `scheduled_thread_pool_job_waiting_for_a_job_on_a_full_pool_deadlocks`). The \
+               adapter uses the trait's provided `submit_wait`.",
     },
 ];
+
+/// What the report says of a third-party violation that has no note: no
+/// adapter-free test has reproduced it, so it is not the library's yet.
+const UNCONFIRMED: &str = "Not reproduced without the adapter: this may be the adapter's fault, \
+                           not the library's, and is not a verdict on the library.";
+
+/// Cases per property for the third-party adapters (at most): a library
+/// that deadlocks on a generated case (every nested `submit_wait`, every
+/// panic on a pool that loses the thread) costs the watchdog on each such
+/// case, so these runs are far slower than the catalog's. 128 keeps the
+/// whole verdict within about 40 minutes on 2 cores.
+pub const ADAPTER_CASES: u32 = 128;
 
 /// Runs the verdict and writes `comparisons/CONFORMANCE.md`; returns its path.
 pub fn run(options: &Options) -> Result<PathBuf> {
@@ -137,11 +192,13 @@ pub fn run(options: &Options) -> Result<PathBuf> {
     let mut config = Config::default()
         .with_cases(options.cases)
         .with_find_all(true);
-    // A pool that hangs is caught by the first hang; later hangs of the same
-    // rule only cost time, so keep the watchdog short (a slow case is not a
-    // hang at these sizes: the longest take well under a second).
+    // A pool that hangs is caught by the first hang (10 s); later hangs of
+    // the same rule only cost time, so passes after it and shrinking wait
+    // 4 s. The longest correct cases (thousands of tasks on thread-per-task,
+    // debug build, loaded machine) take about half a second, and every
+    // violation is replayed with the 10 s watchdog before it is reported.
     config.timeout = Duration::from_secs(10);
-    config.shrink_timeout = Duration::from_secs(3);
+    config.shrink_timeout = Duration::from_secs(4);
     config.max_shrink_time = Duration::from_secs(20);
     if let Some(seed) = options.seed {
         config.seed = seed;
@@ -152,6 +209,8 @@ pub fn run(options: &Options) -> Result<PathBuf> {
             .as_ref()
             .is_none_or(|list| list.iter().any(|p| p == name))
     };
+    let mut adapter_config = config.clone();
+    adapter_config.cases = options.cases.min(ADAPTER_CASES);
     let mut verdicts = Vec::new();
     for &kind in PoolKind::ALL {
         if !wanted(kind.name()) {
@@ -180,7 +239,7 @@ pub fn run(options: &Options) -> Result<PathBuf> {
             Some(adapter.adds().to_owned()),
             adapter.admission(),
             move |c| adapter.build(c),
-            &config,
+            &adapter_config,
         );
         eprintln!(
             "conformance: {}: {}",
@@ -192,6 +251,7 @@ pub fn run(options: &Options) -> Result<PathBuf> {
     let facts = RunFacts {
         environment: Environment::capture(&root),
         config,
+        adapter_cases: adapter_config.cases,
         elapsed: started.elapsed(),
     };
     let path = root.join("comparisons").join("CONFORMANCE.md");
@@ -218,14 +278,23 @@ where
             Some("building with capacity 0 succeeded".to_owned())
         }
     };
-    let findings = verify_all(
-        move |c| match builder(c) {
-            Ok(pool) => pool,
-            Err(e) => panic!("building with capacity {c} failed: {e}"),
-        },
-        admission,
-        config,
-    );
+    let builder = Arc::new(builder);
+    let factory = move |c| match builder(c) {
+        Ok(pool) => pool,
+        Err(e) => panic!("building with capacity {c} failed: {e}"),
+    };
+    let findings = verify_all(factory.clone(), admission, config);
+    let replayed = findings
+        .violations
+        .iter()
+        .map(|v| {
+            let script = v.case.as_deref()?;
+            match replay_with(factory.clone(), admission, script, REPLAYS, config) {
+                Ok(_) => None,
+                Err(again) => Some(again.cases_to_fail),
+            }
+        })
+        .collect();
     Verdict {
         name: name.to_owned(),
         origin,
@@ -233,6 +302,7 @@ where
         admission,
         findings,
         zero_capacity,
+        replayed,
     }
 }
 
@@ -250,8 +320,8 @@ pub fn render(verdicts: &[Verdict], facts: &RunFacts) -> String {
     let _ = writeln!(
         out,
         "Generated by `cargo xtask conformance`; do not edit. Regenerate with \
-         `cargo xtask conformance --cases {}`.\n",
-        config.cases
+         `cargo xtask conformance --cases {} --seed {}`.\n",
+        config.cases, config.seed
     );
     let _ = writeln!(
         out,
@@ -273,19 +343,28 @@ pub fn render(verdicts: &[Verdict], facts: &RunFacts) -> String {
         env.rustc.lines().next().unwrap_or("rustc"),
         fmt_duration(facts.elapsed)
     );
-    let per_property: Vec<String> = config
-        .properties
-        .iter()
-        .map(|p| format!("`{}` {}", p.name(), p.cases(config)))
-        .collect();
+    let per_property = |cases: u32| -> String {
+        let config = config.clone().with_cases(cases);
+        config
+            .properties
+            .iter()
+            .map(|p| format!("`{}` {}", p.name(), p.cases(&config)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let _ = writeln!(
         out,
-        "Cases per property (a case builds a fresh pool and runs one generated script): {}; \
-         capacities up to {}; watchdog {:?}; exit grace {:?} (strict). Seed {} for every pool \
+        "Cases per property (a case builds a fresh pool and runs one generated script): catalog \
+         pools {}; third-party adapters {} (a library that deadlocks on a generated case costs \
+         the watchdog on every such case). Capacities up to {}; watchdog {:?} for the first \
+         failure of a property, {:?} while shrinking and after it (a rule found by a hang tends \
+         to hang again); exit grace {:?} (strict). Seed {} for every pool \
          (`TASKPOOL_CONFORMANCE_SEED` replays it).\n",
-        per_property.join(", "),
+        per_property(config.cases),
+        per_property(facts.adapter_cases),
         config.max_capacity,
         config.timeout,
+        config.shrink_timeout,
         config.exit_grace,
         config.seed
     );
@@ -365,14 +444,20 @@ pub fn render(verdicts: &[Verdict], facts: &RunFacts) -> String {
             any = true;
             let _ = writeln!(out, "### {}: rule 9\n\n{message}.\n", v.name);
         }
-        for violation in &v.findings.violations {
+        for (n, violation) in v.findings.violations.iter().enumerate() {
             any = true;
             let _ = writeln!(out, "### {}: {}\n", v.name, violation.rule);
-            if let Some(note) = NOTES
+            let note = NOTES
                 .iter()
-                .find(|n| n.pool == v.name && n.rule == violation.rule)
-            {
-                let _ = writeln!(out, "{}\n", note.text);
+                .find(|n| n.pool == v.name && n.rule == violation.rule);
+            match (note, v.adds.is_some()) {
+                (Some(note), _) => {
+                    let _ = writeln!(out, "{}\n", note.text);
+                }
+                (None, true) => {
+                    let _ = writeln!(out, "{UNCONFIRMED}\n");
+                }
+                (None, false) => {}
             }
             let _ = writeln!(
                 out,
@@ -383,6 +468,22 @@ pub fn render(verdicts: &[Verdict], facts: &RunFacts) -> String {
                 violation.shrink_runs,
                 violation.message
             );
+            match v.replayed.get(n).copied().flatten() {
+                Some(run) => {
+                    let _ = writeln!(
+                        out,
+                        "The minimal script failed again on replay {run} of {REPLAYS}.\n"
+                    );
+                }
+                None if violation.case.is_some() => {
+                    let _ = writeln!(
+                        out,
+                        "The minimal script did not fail again in {REPLAYS} replays: a rare \
+                         race, or a false alarm; treat with care.\n"
+                    );
+                }
+                None => {}
+            }
             if let Some(case) = &violation.case {
                 let _ = writeln!(out, "Minimal script:\n\n```rust\n{}\n```\n", case.to_rust());
             } else {
@@ -432,10 +533,12 @@ mod tests {
             admission: Admission::Queue,
             findings,
             zero_capacity: Some("building with capacity 0 succeeded".to_owned()),
+            replayed: vec![Some(1)],
         };
         let facts = RunFacts {
             environment: Environment::capture(&paths::root()),
             config,
+            adapter_cases: 1,
             elapsed: Duration::from_secs(1),
         };
         let text = render(&[verdict], &facts);
@@ -446,5 +549,9 @@ mod tests {
         assert!(text.contains("### inline: rule 9"));
         assert!(text.contains("`capacity` 2"));
         assert!(text.contains("Step::Threads"), "{text}");
+        // An adapter's violation without an adapter-free reproduction is
+        // not stated as the library's.
+        assert!(text.contains(UNCONFIRMED), "{text}");
+        assert!(text.contains("failed again on replay 1 of 3"), "{text}");
     }
 }

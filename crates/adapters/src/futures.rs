@@ -15,8 +15,9 @@ use crate::gate::{next_id, on_pool, wrap, Counts, Gate};
 /// message behind the queued work; threads are never joined), no counts.
 /// The adapter adds the stop gate, every count, and the wait for idle (its
 /// own count of tasks handed over and not yet ended); `stop` and `stop_wait`
-/// wait for idle (not from one of the pool's own tasks), then drop the
-/// handle. It does not catch panics: the library does not either.
+/// wait for idle, then drop the handle (a stop from one of the pool's own
+/// tasks only closes the gate: the next stop from outside, or the drop, does
+/// that; a drop on one of its threads drops the handle without waiting). It does not catch panics: the library does not either.
 /// `pool_size(0)` panics in the library; the adapter refuses capacity 0 with
 /// a `BuildError`.
 pub struct FuturesPool {
@@ -44,11 +45,10 @@ impl FuturesPool {
     }
 
     fn shut_down(&self) {
-        let Some(lib) = self.lib.close() else { return };
-        if !on_pool(self.id) {
+        self.lib.shut(on_pool(self.id), |lib| {
             self.counts.wait_idle();
-        }
-        drop(lib);
+            drop(lib);
+        });
     }
 }
 
@@ -103,7 +103,15 @@ impl TaskPool for FuturesPool {
 
 impl Drop for FuturesPool {
     fn drop(&mut self) {
-        self.shut_down();
+        let counts = &self.counts;
+        self.lib.drop_last(
+            on_pool(self.id),
+            |lib| {
+                counts.wait_idle();
+                drop(lib);
+            },
+            drop,
+        );
     }
 }
 

@@ -3,16 +3,21 @@
 //!
 //! None of the wrapped libraries has a "stopped" state that refuses new
 //! tasks, so each adapter keeps the library in a [`Gate`]: a submit holds
-//! the read lock while it hands the task over, a stop takes the library out
-//! under the write lock, so no submit slips past a stop. [`Counts`] counts
-//! completions and panics with a guard dropped as the task ends (it never
-//! catches a panic: the library sees it exactly as it would without the
-//! adapter). [`on_pool`] tells a stop called from one of the pool's own
-//! tasks, which must not wait for itself.
+//! the read lock while it hands the task over, the first stop takes the
+//! library out under the write lock, so no submit slips past a stop. The
+//! gate also makes the library's shutdown a call that several threads can
+//! make: the first caller that may wait shuts the library down, the others
+//! wait until it has finished, and a stop from one of the pool's own tasks
+//! (which must not wait for itself) only closes the gate and leaves the
+//! shutdown to the next caller from outside, or to the drop. [`Counts`]
+//! counts completions and panics with a guard dropped as the task ends (it
+//! never catches a panic: the library sees it exactly as it would without
+//! the adapter). [`on_pool`] tells a call made from one of the pool's own
+//! tasks.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
 use taskpool::{SubmitError, Task};
 
@@ -32,33 +37,51 @@ pub(crate) fn on_pool(id: usize) -> bool {
     ON_POOL.with(Cell::get) == id
 }
 
-/// The library, until a stop takes it out.
-///
-/// Invariant: `Some` until the first `stop`/`stop_wait`; then `None` for
-/// good. Writer: [`Gate::close`], once.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The library, until a stop takes it out, and the shutdown's progress.
 #[derive(Debug)]
 pub(crate) struct Gate<L> {
+    /// Invariant: `Some` until the first `stop`/`stop_wait`/drop; then
+    /// `None` for good. Writer: [`Gate::shut`], once, under `shutdown`'s
+    /// lock (so a caller that finds it `None` finds the library in
+    /// `shutdown`).
     lib: RwLock<Option<L>>,
+    /// Lock order: `shutdown`, then `lib`.
+    shutdown: Mutex<Shutdown<L>>,
+    /// Notified (under `shutdown`'s lock) when `Shutdown::done` turns true.
+    finished: Condvar,
+}
+
+/// Where the shutdown stands.
+#[derive(Debug)]
+struct Shutdown<L> {
+    /// The library, taken out of the gate and not yet shut down: a stop
+    /// from one of the pool's tasks leaves it here for a caller that may
+    /// wait. Taken by the caller that shuts it down.
+    pending: Option<L>,
+    /// The library has been shut down (and waited for, by whoever could).
+    /// Invariant: once true, stays true, and `pending` is `None`.
+    done: bool,
 }
 
 impl<L> Gate<L> {
     pub(crate) fn new(lib: L) -> Self {
         Gate {
             lib: RwLock::new(Some(lib)),
+            shutdown: Mutex::new(Shutdown {
+                pending: None,
+                done: false,
+            }),
+            finished: Condvar::new(),
         }
     }
 
     /// The library while the pool is open, held for the hand-over.
     pub(crate) fn open(&self) -> RwLockReadGuard<'_, Option<L>> {
         self.lib.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Takes the library out: `Some` for the one call that closed the gate.
-    pub(crate) fn close(&self) -> Option<L> {
-        self.lib
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -79,6 +102,69 @@ impl<L> Gate<L> {
                 Ok(())
             }
             None => Err(SubmitError::stopped(task)),
+        }
+    }
+
+    /// A stop: closes the gate (refusing every later submit), then, on a
+    /// caller that may wait (`inside` false), shuts the library down with
+    /// `shut` and returns once that has finished, whoever ran it. A caller
+    /// inside one of the pool's tasks only closes the gate: the shutdown is
+    /// left to the next stop from outside, or to the drop.
+    pub(crate) fn shut(&self, inside: bool, shut: impl FnOnce(L)) {
+        let mut state = lock(&self.shutdown);
+        let taken = self
+            .lib
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if taken.is_some() {
+            state.pending = taken;
+        }
+        if inside {
+            return;
+        }
+        loop {
+            if state.done {
+                return;
+            }
+            if let Some(lib) = state.pending.take() {
+                drop(state);
+                shut(lib);
+                let mut state = lock(&self.shutdown);
+                state.done = true;
+                self.finished.notify_all();
+                return;
+            }
+            // Another caller from outside is shutting the library down.
+            state = self
+                .finished
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// The drop of the last handle: like [`Gate::shut`] from outside, except
+    /// on one of the pool's own threads (`inside`), where nobody is left to
+    /// wait: the library is handed to `detach`, which must not wait for the
+    /// pool's threads.
+    pub(crate) fn drop_last(&self, inside: bool, shut: impl FnOnce(L), detach: impl FnOnce(L)) {
+        if !inside {
+            self.shut(false, shut);
+            return;
+        }
+        let mut state = lock(&self.shutdown);
+        let taken = self
+            .lib
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .or_else(|| state.pending.take());
+        if let Some(lib) = taken {
+            drop(state);
+            detach(lib);
+            let mut state = lock(&self.shutdown);
+            state.done = true;
+            self.finished.notify_all();
         }
     }
 }
@@ -120,7 +206,7 @@ impl Counts {
 
     /// Waits until every task handed over has ended or been dropped.
     pub(crate) fn wait_idle(&self) {
-        let mut guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut guard = lock(&self.lock);
         while self.in_flight.load(Ordering::SeqCst) > 0 {
             guard = self
                 .idle
@@ -130,13 +216,12 @@ impl Counts {
     }
 
     fn settle(&self) {
-        let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let _guard = lock(&self.lock);
         if self.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.idle.notify_all();
         }
     }
 }
-
 /// Wraps `task` for adapter `id`: marks the thread as the pool's while it
 /// runs, and counts it (completed or panicked) as it ends, without catching
 /// anything. A wrapped task dropped unrun still settles its count.

@@ -23,8 +23,13 @@
 //! - counts of completed and panicked tasks, by a guard dropped as the task
 //!   ends (never by catching the panic: the library sees it as it would
 //!   alone), where the library does not count them;
+//! - a shutdown that several threads can call: the first caller that may
+//!   wait shuts the library down and the others wait until it has finished;
 //! - a mark on the pool's threads while they run its tasks, so a stop called
-//!   from inside a task does not wait for itself.
+//!   from inside a task does not wait for itself: it closes the gate and
+//!   leaves the shutdown to the next stop from outside, or to the drop (a
+//!   drop on one of the pool's threads shuts the library down without
+//!   waiting).
 //!
 //! `submit_wait` is the trait's provided method everywhere (none of the
 //! libraries offers a wait that knows it runs on one of its own workers).
@@ -37,6 +42,7 @@
 mod futures;
 mod gate;
 mod rusty;
+mod scheduled;
 mod threadpool_direct;
 mod tokio_blocking;
 
@@ -44,6 +50,7 @@ use taskpool::{Admission, BuildError, TaskPool};
 
 pub use crate::futures::FuturesPool;
 pub use crate::rusty::RustyPool;
+pub use crate::scheduled::ScheduledPool;
 pub use crate::threadpool_direct::ThreadpoolDirect;
 pub use crate::tokio_blocking::TokioBlocking;
 
@@ -59,6 +66,8 @@ pub enum Adapter {
     Futures,
     /// tokio's blocking pool, `spawn_blocking` ([`TokioBlocking`]).
     TokioBlocking,
+    /// `scheduled_thread_pool::ScheduledThreadPool` ([`ScheduledPool`]).
+    Scheduled,
 }
 
 impl Adapter {
@@ -68,6 +77,7 @@ impl Adapter {
         Adapter::Threadpool,
         Adapter::Futures,
         Adapter::TokioBlocking,
+        Adapter::Scheduled,
     ];
 
     /// The name the built pool reports ([`TaskPool::name`]).
@@ -77,6 +87,7 @@ impl Adapter {
             Adapter::Threadpool => "threadpool-direct",
             Adapter::Futures => "futures-executor",
             Adapter::TokioBlocking => "tokio-blocking",
+            Adapter::Scheduled => "scheduled-thread-pool",
         }
     }
 
@@ -87,6 +98,7 @@ impl Adapter {
             Adapter::Threadpool => "threadpool 1.8",
             Adapter::Futures => "futures-executor 0.3 (thread-pool)",
             Adapter::TokioBlocking => "tokio 1 (rt, spawn_blocking)",
+            Adapter::Scheduled => "scheduled-thread-pool 0.2",
         }
     }
 
@@ -94,7 +106,8 @@ impl Adapter {
     pub fn adds(self) -> &'static str {
         match self {
             Adapter::RustyPool => {
-                "stop gate; completed/panicked counts; stop = `shutdown_join` (not from inside a task)"
+                "stop gate; completed/panicked counts; stop = `shutdown_join` (from inside a task: \
+                 close the gate, shut down later)"
             }
             Adapter::Threadpool => {
                 "stop gate; completed count; stop = `join` then drop (the library has no shutdown)"
@@ -106,6 +119,10 @@ impl Adapter {
             Adapter::TokioBlocking => {
                 "owns a current-thread runtime with `max_blocking_threads(capacity)`; stop gate; \
                  all counts and the wait for idle; stop = runtime shutdown"
+            }
+            Adapter::Scheduled => {
+                "stop gate; all counts and the wait for idle (the library has none); \
+                 stop = wait for idle, then drop"
             }
         }
     }
@@ -122,6 +139,7 @@ impl Adapter {
             Adapter::Threadpool => Box::new(ThreadpoolDirect::build(capacity)?),
             Adapter::Futures => Box::new(FuturesPool::build(capacity)?),
             Adapter::TokioBlocking => Box::new(TokioBlocking::build(capacity)?),
+            Adapter::Scheduled => Box::new(ScheduledPool::build(capacity)?),
         })
     }
 }

@@ -12,10 +12,12 @@ use crate::gate::{next_id, on_pool, wrap, Counts, Gate};
 /// The library has `execute` (never blocks: an unbounded channel), `join`
 /// (wait until idle) and `shutdown_join` (close the channel, wait until the
 /// workers are idle). The adapter adds the stop gate and the
-/// completed/panicked counts (the library counts neither), and skips the
-/// wait of a stop called from one of the pool's own tasks. `stop` and
+/// completed/panicked counts (the library counts neither). `stop` and
 /// `stop_wait` are both `shutdown_join`: the library drains its channel on
-/// shutdown, so nothing accepted is dropped. The library panics on
+/// shutdown, so nothing accepted is dropped. A stop from one of the pool's
+/// own tasks only closes the gate (the next stop from outside, or the drop,
+/// shuts down); dropping the last handle on one of its threads calls
+/// `shutdown`, which does not wait. The library panics on
 /// `max_size == 0`; the adapter refuses capacity 0 with a `BuildError`.
 pub struct RustyPool {
     id: usize,
@@ -42,12 +44,8 @@ impl RustyPool {
     }
 
     fn shut_down(&self) {
-        let Some(lib) = self.lib.close() else { return };
-        if on_pool(self.id) {
-            lib.shutdown();
-        } else {
-            lib.shutdown_join();
-        }
+        self.lib
+            .shut(on_pool(self.id), rusty_pool::ThreadPool::shutdown_join);
     }
 }
 
@@ -102,7 +100,11 @@ impl TaskPool for RustyPool {
 
 impl Drop for RustyPool {
     fn drop(&mut self) {
-        self.shut_down();
+        self.lib.drop_last(
+            on_pool(self.id),
+            rusty_pool::ThreadPool::shutdown_join,
+            rusty_pool::ThreadPool::shutdown,
+        );
     }
 }
 

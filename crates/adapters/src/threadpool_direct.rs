@@ -14,9 +14,10 @@ use crate::gate::{next_id, on_pool, wrap, Counts, Gate};
 /// counts of active, queued and panicked jobs, but no shutdown: dropping the
 /// last handle lets its threads finish the queue and exit on their own; it
 /// never joins them. The adapter adds the stop gate and a completed count;
-/// `stop` and `stop_wait` both `join`, then drop the handle (skipping the
-/// `join` from one of the pool's own tasks). It does not hide that the
-/// threads are not joined. `ThreadPool::new(0)` panics in the library; the
+/// `stop` and `stop_wait` both `join`, then drop the handle (a stop from one
+/// of the pool's own tasks only closes the gate: the next stop from outside,
+/// or the drop, does that; a drop on one of its threads drops the handle
+/// without the `join`). It does not hide that the threads are not joined. `ThreadPool::new(0)` panics in the library; the
 /// adapter refuses capacity 0 with a `BuildError`.
 pub struct ThreadpoolDirect {
     id: usize,
@@ -41,10 +42,7 @@ impl ThreadpoolDirect {
     }
 
     fn shut_down(&self) {
-        let Some(lib) = self.lib.close() else { return };
-        if !on_pool(self.id) {
-            lib.join();
-        }
+        self.lib.shut(on_pool(self.id), |lib| lib.join());
     }
 }
 
@@ -107,7 +105,7 @@ impl TaskPool for ThreadpoolDirect {
 
 impl Drop for ThreadpoolDirect {
     fn drop(&mut self) {
-        self.shut_down();
+        self.lib.drop_last(on_pool(self.id), |lib| lib.join(), drop);
     }
 }
 

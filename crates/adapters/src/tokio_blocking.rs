@@ -18,9 +18,12 @@ use crate::gate::{next_id, on_pool, wrap, Counts, Gate};
 /// stable tokio, and its shutdown drops blocking tasks that have not started.
 /// The adapter adds the stop gate, every count and the wait for idle; `stop`
 /// is the runtime's `shutdown_timeout` (unstarted tasks are dropped; the
-/// threads are joined), `stop_wait` first waits for idle, then does the same;
-/// from one of the pool's own tasks both use `shutdown_background` (no
-/// wait). `max_blocking_threads(0)` panics in tokio; the adapter refuses
+/// threads are joined), `stop_wait` first waits for idle, then does the same.
+/// A stop from one of the pool's own tasks only closes the gate (the next
+/// stop from outside, or the drop, shuts the runtime down). Dropping the
+/// last handle on one of the pool's threads can only use
+/// `shutdown_background` (a runtime cannot wait for its own thread), which
+/// cancels the blocking tasks that have not started. `max_blocking_threads(0)` panics in tokio; the adapter refuses
 /// capacity 0 with a `BuildError`.
 pub struct TokioBlocking {
     id: usize,
@@ -47,13 +50,11 @@ impl TokioBlocking {
     }
 
     fn shut_down(&self, drain: bool) {
-        let Some(runtime) = self.lib.close() else {
-            return;
-        };
-        if on_pool(self.id) {
-            runtime.shutdown_background();
-            return;
-        }
+        self.lib
+            .shut(on_pool(self.id), |runtime| self.finish(runtime, drain));
+    }
+
+    fn finish(&self, runtime: tokio::runtime::Runtime, drain: bool) {
         if drain {
             self.counts.wait_idle();
         }
@@ -109,7 +110,11 @@ impl TaskPool for TokioBlocking {
 
 impl Drop for TokioBlocking {
     fn drop(&mut self) {
-        self.shut_down(true);
+        self.lib.drop_last(
+            on_pool(self.id),
+            |runtime| self.finish(runtime, true),
+            tokio::runtime::Runtime::shutdown_background,
+        );
     }
 }
 

@@ -121,3 +121,107 @@ fn rusty_pool_task_waiting_for_a_task_on_a_full_pool_deadlocks() {
         "the child never runs: its only worker waits for it"
     );
 }
+
+#[test]
+fn threadpool_task_waiting_for_a_task_on_a_full_pool_deadlocks() {
+    // Rule 7: a job that waits for a job it queued, on a pool whose only
+    // thread is the waiting one: the child is queued behind its waiter.
+    let pool = threadpool::ThreadPool::new(1);
+    let (child_tx, child_rx) = mpsc::channel();
+    let (waited_tx, waited_rx) = mpsc::channel::<()>();
+    let inner = pool.clone();
+    pool.execute(move || {
+        inner.execute(move || child_tx.send(()).unwrap());
+        // The wait `submit_wait` makes: until the child has run (bounded
+        // here only so that the test's thread is not leaked for ever).
+        let _ = waited_rx.recv_timeout(NEVER * 2);
+    });
+    assert!(
+        child_rx.recv_timeout(NEVER).is_err(),
+        "the child never runs: its only thread waits for it"
+    );
+    drop(waited_tx);
+}
+
+#[test]
+fn futures_thread_pool_task_blocking_on_a_task_on_a_full_pool_deadlocks() {
+    // Rule 7 (through misuse the library warns against): a task that blocks
+    // its thread until a task it spawned has run, on a pool of one thread.
+    let pool = futures_executor::ThreadPool::builder()
+        .pool_size(1)
+        .create()
+        .unwrap();
+    let (child_tx, child_rx) = mpsc::channel();
+    let (waited_tx, waited_rx) = mpsc::channel::<()>();
+    let inner = pool.clone();
+    pool.spawn_ok(async move {
+        inner.spawn_ok(async move { child_tx.send(()).unwrap() });
+        let _ = waited_rx.recv_timeout(NEVER * 2);
+    });
+    assert!(
+        child_rx.recv_timeout(NEVER).is_err(),
+        "the child never runs: the only thread is blocked waiting for it"
+    );
+    drop(waited_tx);
+}
+
+#[test]
+fn tokio_blocking_task_waiting_for_a_blocking_task_on_a_full_pool_deadlocks() {
+    // Rule 7: a `spawn_blocking` task that waits for a `spawn_blocking` task
+    // it spawned, when the blocking pool is at `max_blocking_threads`: the
+    // child is queued behind its waiter.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    let handle = runtime.handle().clone();
+    let (child_tx, child_rx) = mpsc::channel();
+    let (waited_tx, waited_rx) = mpsc::channel::<()>();
+    drop(runtime.spawn_blocking(move || {
+        drop(handle.spawn_blocking(move || child_tx.send(()).unwrap()));
+        let _ = waited_rx.recv_timeout(NEVER * 2);
+    }));
+    assert!(
+        child_rx.recv_timeout(NEVER).is_err(),
+        "the child never runs: the only blocking thread waits for it"
+    );
+    drop(waited_tx);
+    runtime.shutdown_background();
+}
+
+#[test]
+fn scheduled_thread_pool_never_joins_its_threads() {
+    // Rule 6: the library has no shutdown; dropping the pool tells its
+    // threads to run the pending jobs and exit, and returns.
+    let (release, exited, job) = held_job();
+    let pool = scheduled_thread_pool::ScheduledThreadPool::new(1);
+    let (ran_tx, ran_rx) = mpsc::channel();
+    pool.execute(move || {
+        job();
+        ran_tx.send(()).unwrap();
+    });
+    ran_rx.recv().unwrap();
+    drop(pool);
+    assert!(exited.try_recv().is_err(), "the thread has not exited yet");
+    release.send(()).unwrap();
+    exited.recv().unwrap();
+}
+
+#[test]
+fn scheduled_thread_pool_job_waiting_for_a_job_on_a_full_pool_deadlocks() {
+    // Rule 7: a job that waits for a job it queued, on a pool whose only
+    // thread is the waiting one.
+    let pool = Arc::new(scheduled_thread_pool::ScheduledThreadPool::new(1));
+    let (child_tx, child_rx) = mpsc::channel();
+    let (waited_tx, waited_rx) = mpsc::channel::<()>();
+    let inner = Arc::clone(&pool);
+    pool.execute(move || {
+        inner.execute(move || child_tx.send(()).unwrap());
+        let _ = waited_rx.recv_timeout(NEVER * 2);
+    });
+    assert!(
+        child_rx.recv_timeout(NEVER).is_err(),
+        "the child never runs: its only thread waits for it"
+    );
+    drop(waited_tx);
+}

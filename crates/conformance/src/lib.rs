@@ -98,19 +98,13 @@ where
 /// method fits as it is:
 ///
 /// ```
-/// use taskpool::{Admission, BuildError, InlinePool};
+/// use taskpool::Admission;
+/// use taskpool_baselines::ChannelPool;
 /// use taskpool_conformance::{verify_build, Config, Property};
 ///
-/// fn build(capacity: usize) -> Result<InlinePool, BuildError> {
-///     if capacity == 0 {
-///         return Err(BuildError::zero("capacity"));
-///     }
-///     Ok(InlinePool::new())
-/// }
-///
-/// // InlinePool has no capacity to keep; the drop property does not care.
+/// // `ChannelPool::new(capacity) -> Result<ChannelPool, BuildError>`.
 /// let config = Config::default().with_cases(4).with_properties(&[Property::Drop]);
-/// verify_build(build, Admission::Queue, &config).unwrap();
+/// verify_build(ChannelPool::new, Admission::Queue, &config).unwrap();
 /// ```
 pub fn verify_build<B, P>(
     builder: B,
@@ -209,6 +203,7 @@ where
             let first = &failures[0];
             return Err(Violation {
                 rule: first.rule,
+                promise: first.promise,
                 property: None,
                 pool,
                 admission: Some(admission),
@@ -254,6 +249,7 @@ fn verify_factory(factory: &Factory, admission: Admission, config: &Config) -> F
             };
         }
     }
+    let mut known = runner::Known::default();
     for (n, &property) in config.properties.iter().enumerate() {
         let seed = config::mix(config.seed, n as u64 + 1);
         let run = runner::run_property(
@@ -264,22 +260,43 @@ fn verify_factory(factory: &Factory, admission: Admission, config: &Config) -> F
             seed,
             limits,
             &summary.pool,
+            &mut known,
         );
         summary.properties.push(run.summary);
-        for v in run.violations {
-            if !violations.iter().any(|o: &Violation| o.rule == v.rule) {
-                violations.push(v);
-            }
-        }
+        violations.extend(run.violations);
         if !violations.is_empty() && !config.find_all {
             break;
         }
     }
     summary.elapsed = started.elapsed();
+    let violations = one_per_rule(violations);
     Findings {
         summary,
         violations,
     }
+}
+
+/// Each broken rule once, in the order found. A violation filed under
+/// rule 7 or 8 for another promise ([`Violation::promise`]) gives way to a
+/// direct violation of that promise (several stops, or a drop, then only
+/// behave like one stop) and to a direct violation of its own rule.
+fn one_per_rule(found: Vec<Violation>) -> Vec<Violation> {
+    let direct: Vec<Rule> = found
+        .iter()
+        .filter(|v| v.promise == v.rule)
+        .map(|v| v.rule)
+        .collect();
+    let mut kept: Vec<Violation> = Vec::new();
+    for v in found {
+        let filed = v.promise != v.rule;
+        if filed && (direct.contains(&v.promise) || direct.contains(&v.rule)) {
+            continue;
+        }
+        if !kept.iter().any(|k| k.rule == v.rule) {
+            kept.push(v);
+        }
+    }
+    kept
 }
 
 /// A violation found outside the properties (no script to replay).
@@ -293,6 +310,7 @@ fn outside_violation(
 ) -> Violation {
     Violation {
         rule,
+        promise: rule,
         property: None,
         pool,
         admission,

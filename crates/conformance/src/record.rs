@@ -11,6 +11,7 @@
 //! record.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::thread::ThreadId;
 use std::time::Duration;
@@ -26,13 +27,24 @@ pub(crate) type Factory = Arc<dyn Fn(usize) -> Box<dyn TaskPool> + Send + Sync>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Failure {
     pub(crate) rule: Rule,
+    /// The promise the observation broke, before it was filed under `rule`:
+    /// `rule` itself, except for a shutdown call's promise (rules 2, 3, 4,
+    /// 6) broken while other shutdown calls were under way (filed under
+    /// rule 7) or by a drop (rule 8).
+    pub(crate) promise: Rule,
     pub(crate) message: String,
 }
 
 impl Failure {
     pub(crate) fn new(rule: Rule, message: impl Into<String>) -> Self {
+        Failure::filed(rule, rule, message)
+    }
+
+    /// A broken `promise` filed under `rule`.
+    pub(crate) fn filed(rule: Rule, promise: Rule, message: impl Into<String>) -> Self {
         Failure {
             rule,
+            promise,
             message: message.into(),
         }
     }
@@ -214,6 +226,9 @@ pub(crate) struct Ctx {
     /// Who (a thread's name in the script) is doing what now.
     pub(crate) progress: Mutex<BTreeMap<String, Activity>>,
     pub(crate) seen_panics: Mutex<u64>,
+    /// Set by the watchdog when it gives up on the case: the case's threads
+    /// are leaked, so none of them may keep polling (writer: `exec`, once).
+    pub(crate) abandoned: AtomicBool,
 }
 
 impl Ctx {
@@ -227,6 +242,7 @@ impl Ctx {
             pool: OnceLock::new(),
             progress: Mutex::new(BTreeMap::new()),
             seen_panics: Mutex::new(0),
+            abandoned: AtomicBool::new(false),
         }
     }
 
@@ -275,6 +291,13 @@ impl Ctx {
 
     pub(crate) fn fail(&self, rule: Rule, message: impl Into<String>) {
         self.book().failures.push(Failure::new(rule, message));
+    }
+
+    /// Records a broken `promise` filed under `rule` (see [`Failure::promise`]).
+    pub(crate) fn fail_filed(&self, rule: Rule, promise: Rule, message: impl Into<String>) {
+        self.book()
+            .failures
+            .push(Failure::filed(rule, promise, message));
     }
 
     pub(crate) fn pool(&self) -> Option<Arc<Box<dyn TaskPool>>> {

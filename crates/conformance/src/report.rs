@@ -182,6 +182,13 @@ impl fmt::Display for Rule {
 pub struct Violation {
     /// The rule that was broken.
     pub rule: Rule,
+    /// The promise the observation broke, before it was filed under `rule`:
+    /// the same as `rule`, except for a shutdown call's promise (rules 2, 3,
+    /// 4, 6) broken while other shutdown calls were under way (filed under
+    /// rule 7) or by the drop of the last handle (rule 8). Find-all mode
+    /// reports such a violation only if the promise does not break on its
+    /// own (then a drop, or several stops, only behave like one stop).
+    pub promise: Rule,
     /// The property that caught it (see [`Property`]); `None` for the checks
     /// outside the properties (rule 9, the first build, [`stress`](crate::stress)).
     pub property: Option<Property>,

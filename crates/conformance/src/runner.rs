@@ -2,7 +2,7 @@
 //! each as a case, shrinks a failure to a minimal script (re-running a
 //! passing candidate a few times, since a race may not show on every run),
 //! and in find-all mode keeps going after a violation with the rules
-//! already found excused.
+//! already found excused ([`Known`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -20,6 +20,46 @@ use crate::record::{Factory, Failure, Limits};
 use crate::script::Script;
 use crate::{Config, Property, PropertySummary, Rule, Violation};
 
+/// The rules already found (find-all mode), by every property so far: a
+/// failure of one of them is excused, so that the run goes on to find the
+/// others.
+///
+/// A failure filed under rule 7 or 8 for a shutdown call's promise (see
+/// [`Failure::promise`]) is excused once either that promise or the rule
+/// was found; a direct failure of rule 7 or 8 (a deadlock, say) is not
+/// excused by a filed one, so it is still found and reported.
+#[derive(Debug, Default)]
+pub(crate) struct Known {
+    /// Rules found broken for their own promise.
+    direct: Vec<Rule>,
+    /// Rules found only for another promise filed under them.
+    filed: Vec<Rule>,
+}
+
+impl Known {
+    fn excuses(&self, f: &Failure) -> bool {
+        if f.promise == f.rule {
+            self.direct.contains(&f.rule)
+        } else {
+            self.direct.contains(&f.rule)
+                || self.direct.contains(&f.promise)
+                || self.filed.contains(&f.rule)
+        }
+    }
+
+    fn add(&mut self, rule: Rule, promise: Rule) {
+        if rule == promise {
+            self.direct.push(rule);
+        } else {
+            self.filed.push(rule);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.direct.len()
+    }
+}
+
 /// What one property ran and found.
 pub(crate) struct PropertyRun {
     pub(crate) summary: PropertySummary,
@@ -32,6 +72,7 @@ enum Pass {
     Broke(Violation),
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run_property(
     factory: &Factory,
     admission: Admission,
@@ -40,6 +81,7 @@ pub(crate) fn run_property(
     seed: u64,
     limits: Limits,
     pool: &str,
+    known: &mut Known,
 ) -> PropertyRun {
     let started = Instant::now();
     let mut summary = PropertySummary {
@@ -51,7 +93,6 @@ pub(crate) fn run_property(
         broken: Vec::new(),
     };
     let mut violations = Vec::new();
-    let mut known: Vec<Rule> = Vec::new();
     let mut left = property.cases(config);
     for attempt in 0u64.. {
         // Passes after the first (find-all mode) spend only the cases left,
@@ -72,7 +113,7 @@ pub(crate) fn run_property(
             pass_seed,
             limits,
             pool,
-            &known,
+            known,
             left,
             &mut counts,
         );
@@ -83,7 +124,7 @@ pub(crate) fn run_property(
         match outcome {
             Pass::Clean => break,
             Pass::Broke(v) => {
-                known.push(v.rule);
+                known.add(v.rule, v.promise);
                 summary.broken.push(v.rule);
                 violations.push(v);
                 if !config.find_all || left == 0 || known.len() >= Rule::ALL.len() {
@@ -124,7 +165,7 @@ fn one_pass(
     seed: u64,
     limits: Limits,
     pool: &str,
-    known: &[Rule],
+    known: &Known,
     cases: u32,
     counts: &mut Counts,
 ) -> Pass {
@@ -171,9 +212,9 @@ fn one_pass(
                     }
                 }
                 Err(found) => {
-                    let wanted = found.into_iter().find(|f| {
-                        !known.contains(&f.rule) && target.get().is_none_or(|t| t == f.rule)
-                    });
+                    let wanted = found
+                        .into_iter()
+                        .find(|f| !known.excuses(f) && target.get().is_none_or(|t| t == f.rule));
                     let Some(failure) = wanted else {
                         // Only rules already reported (find-all mode), or not
                         // the rule being shrunk: this run counts as passing.
@@ -199,22 +240,29 @@ fn one_pass(
         Ok(()) => return Pass::Clean,
         Err(error) => error,
     };
-    let (case, rule, message) = match error {
+    let (case, rule, promise, message) = match error {
         TestError::Fail(reason, script) => {
             let key = format!("{script:?}");
             match failures.borrow().get(&key) {
-                Some(f) => (Some(script), f.rule, f.message.clone()),
-                None => (Some(script), Rule::Liveness, reason.to_string()),
+                Some(f) => (Some(script), f.rule, f.promise, f.message.clone()),
+                None => (
+                    Some(script),
+                    Rule::Liveness,
+                    Rule::Liveness,
+                    reason.to_string(),
+                ),
             }
         }
         TestError::Abort(reason) => (
             None,
+            Rule::Liveness,
             Rule::Liveness,
             format!("the property run was aborted: {reason}"),
         ),
     };
     Pass::Broke(Violation {
         rule,
+        promise,
         property: Some(property),
         pool: pool.to_owned(),
         admission: Some(admission),

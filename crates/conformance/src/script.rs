@@ -6,7 +6,8 @@
 //! own pool with [`replay`](crate::replay):
 //!
 //! ```
-//! use taskpool::{Admission, InlinePool};
+//! use taskpool::Admission;
+//! use taskpool_baselines::ChannelPool;
 //! use taskpool_conformance::script::*;
 //!
 //! let script = Script {
@@ -14,8 +15,9 @@
 //!     steps: vec![Step::Threads(vec![vec![Op::Task(How::Submit, Work::Leaf(Leaf::Quick))]])],
 //!     finish: Finish::StopWait,
 //! };
-//! // One submitter on a pool that runs tasks on the caller: nothing breaks.
-//! taskpool_conformance::replay(|_| InlinePool::new(), Admission::Queue, &script, 3).unwrap();
+//! // One submitter on a correct pool: nothing breaks.
+//! let pool = |capacity| ChannelPool::new(capacity).expect("capacity >= 1");
+//! taskpool_conformance::replay(pool, Admission::Queue, &script, 3).unwrap();
 //! assert!(script.to_rust().contains("Step::Threads"));
 //! ```
 
@@ -53,10 +55,11 @@ pub enum Step {
     CapacityCheck,
     /// Fills the pool with `capacity` tasks that meet, then each calls the
     /// pool from inside with `how` (`Submit`, `SubmitWait` or `SpawnJoin` of
-    /// a quick task) while every worker is busy. A queueing pool cannot keep
-    /// a nested `join` from waiting on a child queued behind itself, so for
-    /// `SpawnJoin` on a pool that does not block one worker holds until every
-    /// nested spawn has returned instead.
+    /// a quick task) while every worker is busy. No pool can keep a nested
+    /// `join` from waiting on a child it queued behind the joining task (and
+    /// a blocking pool with a bounded queue queues too), so for `SpawnJoin`
+    /// one worker holds until every nested spawn has returned instead.
+    /// Starts with `wait_idle`, so that every worker is free to be filled.
     NestedWhileFull(How),
     /// Holds every worker on a gate, then calls `try_submit` (and a rejecting
     /// pool's `submit`) from another thread: each must return before the gate

@@ -196,6 +196,7 @@ where
         );
         let violation = |rule: Rule, message: String, pool: &str| Violation {
             rule,
+            promise: rule,
             property: None,
             pool: pool.to_owned(),
             admission: Some(admission),

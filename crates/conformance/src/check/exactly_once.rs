@@ -45,13 +45,17 @@ pub(super) fn check(book: &Book) -> Vec<Failure> {
                 // the submit raced the shutdown and the pool neither refused
                 // nor ran the task (rule 4), whichever call noticed.
                 let raced = first_shutdown.is_some_and(|b| t.accepted_at() > Some(b));
-                let rule = if raced && t.starts.is_empty() {
-                    Rule::RefusedAfterShutdown
+                let (rule, promise) = if raced && t.starts.is_empty() {
+                    (Rule::RefusedAfterShutdown, Rule::RefusedAfterShutdown)
                 } else {
-                    shutdown_rule(c.kind, accompanied(calls, idx), Rule::ExactlyOnceOnStopWait)
+                    (
+                        shutdown_rule(c.kind, accompanied(calls, idx), Rule::ExactlyOnceOnStopWait),
+                        Rule::ExactlyOnceOnStopWait,
+                    )
                 };
-                found.push(Failure::new(
+                found.push(Failure::filed(
                     rule,
+                    promise,
                     format!(
                         "task {} was accepted{} but had run {} time(s) when {:?} by {} returned",
                         book.label(i),

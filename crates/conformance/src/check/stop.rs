@@ -18,8 +18,9 @@ pub(super) fn check(book: &Book) -> Option<Failure> {
         for (i, t) in book.tasks.iter().enumerate() {
             for &(start, _) in &t.starts {
                 if start > end {
-                    return Some(Failure::new(
+                    return Some(Failure::filed(
                         rule,
+                        Rule::NothingStartsAfterStop,
                         format!(
                             "task {} started after {:?} by {} returned",
                             book.label(i),
@@ -29,8 +30,9 @@ pub(super) fn check(book: &Book) -> Option<Failure> {
                     ));
                 }
                 if t.end.is_none_or(|e| e > end) {
-                    return Some(Failure::new(
+                    return Some(Failure::filed(
                         rule,
+                        Rule::NothingStartsAfterStop,
                         format!(
                             "{:?} by {} returned while task {} was still running",
                             c.kind,

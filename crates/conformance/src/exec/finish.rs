@@ -34,8 +34,9 @@ pub(super) fn shutdown_call(ctx: &Ctx, pool: &dyn TaskPool, kind: CallKind, who:
     ctx.idle(who, format!("checking threads after {kind:?}"));
     if !pool.is_stopped() {
         let with_others = accompanied(&ctx.book().calls, idx);
-        ctx.fail(
+        ctx.fail_filed(
             shutdown_rule(kind, with_others, Rule::RefusedAfterShutdown),
+            Rule::RefusedAfterShutdown,
             format!("is_stopped() was false after {kind:?} returned on {who}"),
         );
     }
@@ -74,8 +75,9 @@ pub(super) fn check_threads_after(ctx: &Ctx, idx: usize, kind: CallKind) {
             .map(|t| format!("{:?} {:?} ({} tasks)", t.id, t.name, t.tasks))
             .collect();
         let with_others = accompanied(&ctx.book().calls, idx);
-        ctx.fail(
+        ctx.fail_filed(
             shutdown_rule(kind, with_others, Rule::ThreadsExited),
+            Rule::ThreadsExited,
             format!(
                 "{} thread(s) that ran tasks were still alive {:?} after {kind:?} returned: {}",
                 still.len(),
@@ -97,8 +99,13 @@ pub(super) fn after_stop(ctx: &Arc<Ctx>, pool: &dyn TaskPool, who: &str) {
     shutdown_call(ctx, pool, CallKind::Stop, who);
     let stats = pool.stats();
     let wrong = quiescent(&stats, &ctx.book(), ctx.capacity, Quiet::Stopped);
-    if let Some(Failure { rule, message }) = wrong {
-        ctx.fail(rule, message);
+    if let Some(Failure {
+        rule,
+        promise,
+        message,
+    }) = wrong
+    {
+        ctx.fail_filed(rule, promise, message);
     }
 }
 

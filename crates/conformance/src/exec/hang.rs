@@ -9,9 +9,10 @@
 //! 1. a call made from inside a task: `stop`/`stop_wait` (rule 7), a drop of
 //!    the last handle (rule 8), a nested `submit`, `submit_wait` or `join`
 //!    on a pool whose workers are all busy (rule 7);
-//! 2. an accepted task that never started and was never dropped while a
-//!    worker was free (a lost wake-up or a lost task: liveness, or rule 4
-//!    when it was accepted after the shutdown began);
+//! 2. an accepted task (or the task of a blocked `submit_wait`) that never
+//!    started and was never dropped while a worker was free (a lost wake-up
+//!    or a lost task: liveness; rule 4 when it was handed over after the
+//!    shutdown began; rule 5 when a task had panicked before);
 //! 3. the test's own shutdown calls: several at once (rule 7), a drop
 //!    (rule 8), `stop_wait` (rule 2), `stop` (rule 3);
 //! 4. `wait_idle`; a blocking `submit` (rule 4 once shutdown began); a join;
@@ -46,6 +47,11 @@ fn try_lock_within<T>(mutex: &Mutex<T>, patience: Duration) -> Option<MutexGuard
 fn stranded(book: &Book, id: usize) -> bool {
     let t = &book.tasks[id];
     t.accepted() && t.starts.is_empty() && t.dropped.is_none()
+}
+
+/// `read` of the case's record, unless a hung thread holds it.
+pub(super) fn recorded_book<T>(ctx: &Ctx, read: impl FnOnce(&Book) -> T) -> Option<T> {
+    try_lock_within(&ctx.book, Duration::from_secs(1)).map(|b| read(&b))
 }
 
 pub(super) fn hang_failure(ctx: &Ctx, timeout: Duration) -> Failure {
@@ -124,12 +130,26 @@ fn label(
         }
     }
 
-    // 2. Tasks accepted and never run nor dropped, with a worker free.
+    // 2. Tasks accepted (or handed over by a `submit_wait` that is still
+    // blocked) and never run nor dropped, with a worker free. A blocked
+    // `submit_wait` hides whether its task was accepted: it raced the
+    // shutdown if any shutdown began.
     if let Some(book) = book {
         if worker_free {
             let shutdown = book.first_shutdown_begin();
-            if let Some(id) = (0..book.tasks.len()).find(|&i| stranded(book, i)) {
-                let raced = shutdown.is_some_and(|b| book.tasks[id].accepted_at() > Some(b));
+            let waited = blocked.iter().find_map(|(_, a)| {
+                let id = a.task.filter(|_| a.act == Act::SubmitWait)?;
+                let t = &book.tasks[id];
+                (t.starts.is_empty() && t.dropped.is_none()).then_some(id)
+            });
+            let found = (0..book.tasks.len())
+                .find(|&i| stranded(book, i))
+                .map(|id| {
+                    let raced = shutdown.is_some_and(|b| book.tasks[id].accepted_at() > Some(b));
+                    (id, raced)
+                })
+                .or_else(|| waited.map(|id| (id, shutdown.is_some())));
+            if let Some((id, raced)) = found {
                 let panics = book.tasks.iter().any(|t| t.panicked);
                 return if panics && !raced {
                     (

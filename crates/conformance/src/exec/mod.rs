@@ -14,7 +14,7 @@ use std::sync::Arc;
 use taskpool::{Admission, TaskPool};
 
 use crate::check;
-use crate::record::{Act, CallKind, CaseStats, Ctx, Factory, Failure, Limits};
+use crate::record::{Act, Book, CallKind, CaseStats, Ctx, Factory, Failure, Limits};
 use crate::script::{Finish, Script, Step};
 use crate::watchdog::{payload_text, watch, Watched};
 use crate::Rule;
@@ -39,20 +39,67 @@ pub(crate) fn run_case(
             Rule::Liveness,
             format!("a pool method panicked into the caller: {msg}"),
         )]),
-        Watched::Hung => Err(vec![hang::hang_failure(&ctx, limits.timeout)]),
+        Watched::Hung => {
+            ctx.abandoned
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            Err(hung(&ctx, limits.timeout))
+        }
     }
 }
 
-/// The failures recorded so far, if any; a capacity breach seen by the
-/// probe first (a sampled stat or a hang may be its consequence).
+/// What a hung case broke: the failures it had recorded before it hung, if
+/// any (the earliest observation names the cause: a pool that lost a worker
+/// to a panic may then hang in the drop that ends the case), with the hang
+/// noted; otherwise the hang, labelled by what was blocked.
+fn hung(ctx: &Ctx, timeout: std::time::Duration) -> Vec<Failure> {
+    let hang = hang::hang_failure(ctx, timeout);
+    let recorded = hang::recorded_book(ctx, |book| {
+        (!book.failures.is_empty()).then(|| judged(ctx, book))
+    });
+    let Some(mut found) = recorded.flatten() else {
+        return vec![hang];
+    };
+    for f in &mut found {
+        f.message = format!("{}; then {}", f.message, hang.message);
+    }
+    found.push(hang);
+    found
+}
+
+/// The failures recorded so far, if any, judged with the record (see
+/// [`judged`]).
 fn failures(ctx: &Ctx) -> Result<(), Vec<Failure>> {
     let book = ctx.book();
     if book.failures.is_empty() {
         return Ok(());
     }
-    let mut found = check::capacity_first(ctx.probe.max_concurrency(), ctx.capacity);
-    found.extend(book.failures.iter().cloned());
-    Err(found)
+    Err(judged(ctx, &book))
+}
+
+/// A case that ends early (a check failed while it ran, or it hung): a
+/// capacity breach seen by the probe first, then what the record shows so
+/// far (a task lost by a `stop_wait` that returned is closer to the cause
+/// than the stats that miscount it), then the failures the checks recorded
+/// while the case ran.
+fn judged(ctx: &Ctx, book: &Book) -> Vec<Failure> {
+    let mut found = check::analyse(
+        book,
+        ctx.probe.max_concurrency(),
+        ctx.capacity,
+        ctx.admission,
+    );
+    if found.is_empty() {
+        found = check::capacity_first(ctx.probe.max_concurrency(), ctx.capacity);
+    }
+    for f in &book.failures {
+        if !found
+            .iter()
+            .any(|o| o.rule == f.rule && o.message == f.message)
+        {
+            found.push(f.clone());
+        }
+    }
+    found
 }
 
 fn execute(ctx: &Arc<Ctx>, factory: &Factory, script: Script) -> Result<CaseStats, Vec<Failure>> {

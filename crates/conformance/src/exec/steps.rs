@@ -3,6 +3,7 @@
 //! capacity check after panics, nested calls on a full pool, and
 //! `try_submit` while every worker is held.
 
+use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc, Barrier};
 use std::thread;
 use std::time::Duration;
@@ -43,8 +44,10 @@ pub(super) fn threads(ctx: &Arc<Ctx>, pool: &Arc<Box<dyn TaskPool>>, lists: Vec<
     }
     ctx.idle(MAIN, "joining submitters (sampling stats)");
     // Sample the stats while the submitters run, unless a stop may begin
-    // (after which `capacity` may legitimately read 0).
-    while !handles.iter().all(|h| h.is_finished()) {
+    // (after which `capacity` may legitimately read 0). Once the watchdog
+    // has given up on the case this thread is leaked: it stops polling and
+    // only waits.
+    while !handles.iter().all(|h| h.is_finished()) && !ctx.abandoned.load(Ordering::SeqCst) {
         if !stops && ctx.book().first_shutdown_begin().is_none() {
             if let Some(f) = sample(&pool.stats(), ctx.capacity, true) {
                 ctx.fail(f.rule, f.message);
@@ -233,18 +236,40 @@ fn fill(
     true
 }
 
+/// `wait_idle` before a step that fills the pool: the step needs every
+/// worker free, and a pool need not hand a blocked submitter to whichever
+/// worker frees first (a multi-pool waits on one of its pools), so tasks
+/// still running from an earlier step could keep the fill from ever
+/// running `capacity` tasks at once.
+fn idle_before(ctx: &Ctx, pool: &dyn TaskPool, what: &str) {
+    ctx.doing(
+        MAIN,
+        Act::WaitIdle,
+        None,
+        None,
+        format!("wait_idle() before {what}"),
+    );
+    let idx = ctx.begin_call(CallKind::WaitIdle, MAIN, false);
+    pool.wait_idle();
+    ctx.end_call(idx);
+}
+
 /// Every worker runs a task that calls the pool from inside with `how`.
 pub(super) fn nested_while_full(ctx: &Arc<Ctx>, pool: &dyn TaskPool, how: How) {
     let capacity = ctx.capacity;
-    // A queueing pool cannot keep a nested join from waiting on a child
-    // queued behind itself: one worker holds until the nested spawns have
-    // returned, then frees itself for the children.
-    let waits_on_queue = how == How::SpawnJoin && ctx.admission != Admission::Block;
-    let (nesters, holders, how) = match (waits_on_queue, capacity) {
+    // No pool can keep a nested join from waiting on a child it queued
+    // behind the joining task (the wait is in the caller's `TaskHandle`,
+    // outside the pool), and a pool of any admission may queue: a blocking
+    // pool with a bounded queue takes the child while the queue has room.
+    // So one worker holds until the nested spawns have returned, then frees
+    // itself for the children; the spawns themselves are blocking submits
+    // from inside on a full pool, which must still return.
+    let (nesters, holders, how) = match (how == How::SpawnJoin, capacity) {
         (true, 1) => (1, 0, How::Submit),
         (true, c) => (c - 1, 1, how),
         (false, c) => (c, 0, how),
     };
+    idle_before(ctx, pool, "filling the pool with nesting tasks");
     let latch = Arc::new(Latch::new(capacity, ctx.limits.barrier_timeout));
     let handed = Arc::new(Gate::default());
     let release = Arc::new(Gate::default());
@@ -274,6 +299,7 @@ pub(super) fn nested_while_full(ctx: &Arc<Ctx>, pool: &dyn TaskPool, how: How) {
 pub(super) fn try_while_full(ctx: &Arc<Ctx>, pool: &Arc<Box<dyn TaskPool>>) {
     let capacity = ctx.capacity;
     let patience = ctx.limits.barrier_timeout;
+    idle_before(ctx, &**pool, "holding every worker on a gate");
     let latch = Arc::new(Latch::new(capacity, patience));
     let gate = Arc::new(Gate::default());
     let filled = fill(ctx, &**pool, capacity, "gate holder", |_| {

@@ -272,15 +272,27 @@ impl Core {
     /// shutdown, the shutdown's wait sees the task and waits for it; if it
     /// sees one, the count goes back down and the task is refused. Either
     /// way "stopped" and "accepted" never both hold for it (rule 4).
+    ///
+    /// Takes `state` on failure (to notify): never call it holding `state`;
+    /// [`Core::accept_slot`] uses [`Core::try_count_accepted_quiet`].
     fn try_count_accepted(&self) -> bool {
+        if self.try_count_accepted_quiet() {
+            return true;
+        }
+        // A shutdown may be waiting for the count we briefly raised.
+        self.notify();
+        false
+    }
+
+    /// [`Core::try_count_accepted`] without the notify after a refusal: the
+    /// caller must call [`Core::notify`] once it no longer holds `state`.
+    fn try_count_accepted_quiet(&self) -> bool {
         self.accepted.fetch_add(1, Ordering::SeqCst);
         dekker_point();
         if self.mode() == RUNNING {
             return true;
         }
         self.accepted.fetch_sub(1, Ordering::SeqCst);
-        // A shutdown may be waiting for the count we briefly raised.
-        self.notify();
         false
     }
 
@@ -321,7 +333,9 @@ impl Core {
     ///
     /// Every caller holds `state` from its capacity check to its count, and
     /// only these callers raise `accepted` on such a pool, so two of them
-    /// cannot both take the last slot.
+    /// cannot both take the last slot. Nothing here notifies while holding
+    /// `state`: [`Notifier::notify`] takes it when someone waits (a blocked
+    /// submitter, a shutdown), so a notify under it would deadlock.
     pub(crate) fn accept_slot(&self, task: Task, block: bool) -> Result<Job, SubmitError> {
         let mut st = self.lock();
         let mut blocked = false;
@@ -336,8 +350,16 @@ impl Core {
                 return Err(SubmitError::stopped(task));
             }
             if self.in_flight() < self.capacity as u64 {
-                if !self.try_count_accepted() {
-                    continue;
+                if !self.try_count_accepted_quiet() {
+                    // A shutdown began between the mode check and the count.
+                    if blocked {
+                        st.blocked -= 1;
+                    }
+                    drop(st);
+                    // The briefly raised count (and `blocked`) went down; a
+                    // shutdown may be waiting for either.
+                    self.notify();
+                    return Err(SubmitError::stopped(task));
                 }
                 break st;
             }

@@ -1,6 +1,7 @@
 //! Loom models of the baselines' per-task bookkeeping in `core.rs`: the
-//! accept/stop handshake, the notify-only-waiters wake-up of a shutdown, and
-//! the parking of a rayon job that would pass the cap.
+//! accept/stop handshake, the notify-only-waiters wake-up of a shutdown, the
+//! parking of a rayon job that would pass the cap, and thread-per-task's slot
+//! acceptance losing a race with a stop while someone waits.
 //!
 //! Run with `cargo xtask loom --crate baselines`.
 
@@ -107,5 +108,40 @@ fn a_counted_job_over_the_cap_is_parked_and_never_stranded() {
         }
         other.join().unwrap();
         assert_eq!(ran.load(Ordering::SeqCst), 2, "a parked job was stranded");
+    });
+}
+
+/// Thread-per-task's slot acceptance racing a `stop` while someone waits on
+/// the pool (here `wait_idle` behind a running task): a submitter that loses
+/// the race is refused, and nobody deadlocks. The refusal undoes its count
+/// and notifies the waiter, which must happen after `state` is released: a
+/// notify under it would take it again on the same thread.
+#[test]
+fn a_slot_lost_to_a_stop_is_refused_without_deadlock() {
+    loom::model(|| {
+        let core = Core::new("loom", 2);
+        let running = core.accept_slot(Box::new(|| {}), false).unwrap();
+        let submitter = {
+            let core = Arc::clone(&core);
+            thread::spawn(move || match core.accept_slot(Box::new(|| {}), false) {
+                Ok(job) => {
+                    let _ = core.run(job, Cap::PerThread);
+                    true
+                }
+                Err(refused) => {
+                    assert!(refused.is_stopped(), "refused for a free slot");
+                    false
+                }
+            })
+        };
+        let idle_waiter = {
+            let core = Arc::clone(&core);
+            thread::spawn(move || core.wait_quiet())
+        };
+        drop(core.begin_shutdown(Mode::Drop));
+        let _ = core.run(running, Cap::PerThread);
+        submitter.join().unwrap();
+        idle_waiter.join().unwrap();
+        core.wait_quiet();
     });
 }

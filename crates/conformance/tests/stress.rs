@@ -39,8 +39,11 @@ fn the_reference_pool_survives_a_small_soak() {
 #[test]
 fn the_soak_catches_a_task_dropped_on_stop_wait() {
     let mut config = small();
-    // Enough rounds that some end in stop_wait or drop with a queue.
+    // Enough rounds that some end in stop_wait or drop with a queue, and one
+    // worker behind eight submitters, so that the queue is rarely short when
+    // the stopper strikes (the fault drops a task only from a queue of two).
     config.rounds = 24;
+    config.capacity = 1;
     let outcome = stress(
         |capacity| FaultyPool::boxed(capacity, Admission::Queue, Fault::DropsLastOnStopWait),
         Admission::Queue,

@@ -102,9 +102,14 @@ where
 /// use taskpool_baselines::ChannelPool;
 /// use taskpool_conformance::{verify_build, Config, Property};
 ///
-/// // `ChannelPool::new(capacity) -> Result<ChannelPool, BuildError>`.
+/// // The builder's `build() -> Result<ChannelPool, BuildError>`.
 /// let config = Config::default().with_cases(4).with_properties(&[Property::Drop]);
-/// verify_build(ChannelPool::new, Admission::Queue, &config).unwrap();
+/// verify_build(
+///     |capacity| ChannelPool::builder().capacity(capacity).build(),
+///     Admission::Queue,
+///     &config,
+/// )
+/// .unwrap();
 /// ```
 pub fn verify_build<B, P>(
     builder: B,

@@ -16,7 +16,7 @@
 //!     finish: Finish::StopWait,
 //! };
 //! // One submitter on a correct pool: nothing breaks.
-//! let pool = |capacity| ChannelPool::new(capacity).expect("capacity >= 1");
+//! let pool = ChannelPool::new;
 //! taskpool_conformance::replay(pool, Admission::Queue, &script, 3).unwrap();
 //! assert!(script.to_rust().contains("Step::Threads"));
 //! ```

@@ -18,6 +18,9 @@
 //! - [`worker_mark`]: "is the calling thread one of this pool's own?"
 //! - [`poll`]: how long a thread polls before it sleeps, as an explicit,
 //!   per-call-site [`PollPolicy`].
+//! - [`spares`]: [`Spares`](spares::Spares), hand-off records kept for
+//!   reuse, so that a stream of hand-offs allocates (and frees across
+//!   threads) nothing.
 //! - [`exclusive`]: [`Exclusive`](exclusive::Exclusive), a value reached
 //!   only by value or through `&mut`, so that an error holding a refused
 //!   task is `Sync` without `unsafe`.
@@ -42,6 +45,7 @@ pub mod completion;
 pub mod exclusive;
 pub mod notifier;
 pub mod poll;
+pub mod spares;
 pub mod subscribe;
 pub mod sync;
 pub mod worker_mark;

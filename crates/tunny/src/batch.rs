@@ -149,6 +149,7 @@ pub(crate) fn batch<W: Worker>(
                 }
                 Ok(_) => unreachable!("an accepted chunk gets a chunk reply"),
             }
+            inner.calls.put(call);
         }
     }
     results

@@ -6,8 +6,10 @@
 use std::any::Any;
 use std::mem;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::PoisonError;
 
-use taskpool_utils::sync::{lock, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
+use taskpool_utils::spares::Spares;
+use taskpool_utils::sync::{lock, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
 
 use crate::{Interrupt, ProcessError};
 
@@ -114,7 +116,7 @@ pub(crate) enum CallState<I, O> {
 }
 
 impl<I, O> Call<I, O> {
-    pub(crate) fn new(mode: Mode) -> Self {
+    fn new(mode: Mode) -> Self {
         Call {
             state: Mutex::new(CallState::Assigned),
             cv: Condvar::new(),
@@ -181,6 +183,46 @@ impl<I, O> Call<I, O> {
     }
 }
 
+/// Spent calls kept for the next ones, so that a steady stream of calls
+/// allocates nothing: a call is shared by its caller and the worker that
+/// takes it, and whoever lets go of it hands it to [`CallCache::put`]
+/// (see [`Spares`] for why, and why reuse never touches a call anyone can
+/// still see). Only a call that holds nothing of the user's is kept.
+pub(crate) struct CallCache<I, O> {
+    spares: Spares<Call<I, O>>,
+}
+
+impl<I, O> CallCache<I, O> {
+    /// At most this many spare calls are kept: more than the callers that
+    /// are usually in flight at once, and a few tens of kilobytes at most.
+    pub(crate) const SPARE: usize = 64;
+
+    pub(crate) fn new() -> Self {
+        CallCache {
+            spares: Spares::new(Self::SPARE),
+        }
+    }
+
+    /// A fresh call in `Assigned` with `mode`: a spare one if there is one.
+    pub(crate) fn get(&self, mode: Mode) -> Arc<Call<I, O>> {
+        self.spares.get(|| Call::new(mode))
+    }
+
+    /// Lets go of `call`: keeps it for reuse when this was the last reference
+    /// and no payload or reply is left in it; otherwise just drops it.
+    pub(crate) fn put(&self, call: Arc<Call<I, O>>) {
+        self.spares.put(call, |spent| {
+            matches!(
+                spent
+                    .state
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner),
+                CallState::Taken | CallState::Assigned | CallState::Abandoned
+            )
+        });
+    }
+}
+
 /// Why a call produced no output; the payload comes back when no worker took it.
 pub(crate) enum Refusal<I> {
     Closed(I),
@@ -212,5 +254,52 @@ impl<I> Refusal<I> {
             Refusal::Cancelled(i) => Refusal::Cancelled(i.map(f)),
             Refusal::Panicked(p) => Refusal::Panicked(p),
         }
+    }
+}
+
+#[cfg(all(test, not(tp_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spent_call_is_reused_only_when_unshared_and_empty() {
+        let cache: CallCache<u32, u32> = CallCache::new();
+
+        // Still held by someone else (a worker, say): not kept.
+        let shared = cache.get(Mode::Reply);
+        let other = Arc::clone(&shared);
+        cache.put(shared);
+        assert!(cache.spares.is_empty());
+
+        // The last holder lets go of an empty call: kept, and handed out
+        // again reset to the new mode.
+        *lock(&other.state) = CallState::Taken;
+        other.changes.fetch_add(1, Ordering::Relaxed);
+        let addr = Arc::as_ptr(&other);
+        cache.put(other);
+        assert_eq!(cache.spares.len(), 1);
+        let again = cache.get(Mode::AcceptOnly);
+        assert_eq!(Arc::as_ptr(&again), addr);
+        assert!(again.mode == Mode::AcceptOnly);
+        assert!(matches!(*lock(&again.state), CallState::Assigned));
+        assert_eq!(again.changes.load(Ordering::Relaxed), 0);
+        assert!(!again.interrupt.is_interrupted());
+
+        // A reply nobody took is the user's: the call is dropped with it.
+        *lock(&again.state) = CallState::Done(Reply::One(Ok(7)));
+        cache.put(again);
+        assert!(cache.spares.is_empty());
+    }
+
+    #[test]
+    fn the_cache_keeps_at_most_its_bound() {
+        let cache: CallCache<u32, u32> = CallCache::new();
+        let calls: Vec<_> = (0..CallCache::<u32, u32>::SPARE + 5)
+            .map(|_| cache.get(Mode::Reply))
+            .collect();
+        for call in calls {
+            cache.put(call);
+        }
+        assert_eq!(cache.spares.len(), CallCache::<u32, u32>::SPARE);
     }
 }

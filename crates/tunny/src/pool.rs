@@ -11,7 +11,7 @@ use taskpool_utils::sync::{lock, Arc, Condvar, Mutex};
 use taskpool_utils::worker_mark::PoolId;
 
 use crate::batch::{batch, CHUNKS_PER_WORKER};
-use crate::call::Refusal;
+use crate::call::{CallCache, Refusal};
 use crate::lifecycle::{close, set_size, wait_idle};
 use crate::rendezvous::{call, Admit, Until};
 use crate::state::{Inner, State};
@@ -525,6 +525,7 @@ impl<W: Worker> Builder<W> {
             clock: self.clock,
             thread_name: self.thread_name,
             idle_pollers: taskpool_utils::sync::AtomicUsize::new(0),
+            calls: CallCache::new(),
         });
         let pool = Pool {
             handle: Arc::new(Handle {

@@ -105,8 +105,15 @@ pub(crate) fn call<W: Worker>(
         Until::Done => Mode::Reply,
     };
     let outcome = match offer(inner, Payload::One(input), mode, admit) {
-        Ok((_, Offered::Handed)) if until == Until::Accepted => Ok(None),
-        Ok((call, _)) => wait_for(inner, &call, until, deadline, token),
+        Ok((call, Offered::Handed)) if until == Until::Accepted => {
+            inner.calls.put(call);
+            Ok(None)
+        }
+        Ok((call, _)) => {
+            let outcome = wait_for(inner, &call, until, deadline, token);
+            inner.calls.put(call);
+            outcome
+        }
         Err(refusal) => Err(refusal),
     };
     match outcome {
@@ -135,7 +142,7 @@ pub(crate) fn offer<W: Worker>(
     mode: Mode,
     admit: Admit,
 ) -> Result<(Arc<CallOf<W>>, Offered), PayloadRefusal<W>> {
-    let call = Arc::new(Call::new(mode));
+    let call = inner.calls.get(mode);
     let mut state = lock(&inner.state);
     if state.closed {
         return Err(Refusal::Closed(payload));

@@ -10,7 +10,7 @@ use taskpool_utils::sync::{
 };
 use taskpool_utils::worker_mark::PoolId;
 
-use crate::call::{Call, Payload};
+use crate::call::{Call, CallCache, Payload};
 use crate::Worker;
 
 /// The call type of a pool of `W` workers.
@@ -153,6 +153,9 @@ pub(crate) struct Inner<W: Worker> {
     /// Parked workers polling their mail now (at most
     /// `worker_loop::IDLE_POLLERS`); written by the workers only.
     pub(crate) idle_pollers: AtomicUsize,
+    /// Spent calls for reuse: every call comes from here and goes back here
+    /// (see [`CallCache`]).
+    pub(crate) calls: CallCache<W::Input, W::Output>,
 }
 
 impl<W: Worker> Inner<W> {

@@ -92,7 +92,7 @@ pub(crate) fn worker_main<W: Worker>(inner: &Inner<W>, idx: usize, mut worker: W
             }
             None => (true, false),
         };
-        drop(call);
+        inner.calls.put(call);
         if broken {
             break;
         }

@@ -19,7 +19,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
-use taskpool::{SubmitError, Task};
+use taskpool::{PoolStats, SubmitError, Task};
 
 thread_local! {
     /// The id of the adapter whose task this thread is running now (0: none).
@@ -202,6 +202,19 @@ impl Counts {
         self.in_flight
             .load(Ordering::SeqCst)
             .saturating_sub(self.running())
+    }
+
+    /// The adapter's counts as `stats()`, for a pool of `capacity` with
+    /// `workers` threads.
+    pub(crate) fn stats(&self, capacity: usize, workers: usize) -> PoolStats {
+        let mut stats = PoolStats::default();
+        stats.capacity = capacity;
+        stats.workers = workers;
+        stats.completed = self.completed();
+        stats.panicked = self.panicked();
+        stats.running = self.running();
+        stats.waiting = self.waiting();
+        stats
     }
 
     /// Waits until every task handed over has ended or been dropped.

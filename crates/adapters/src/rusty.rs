@@ -77,16 +77,12 @@ impl TaskPool for RustyPool {
     }
 
     fn stats(&self) -> PoolStats {
-        let mut stats = PoolStats::default();
-        stats.capacity = self.capacity;
-        stats.completed = self.counts.completed();
-        stats.panicked = self.counts.panicked();
-        stats.running = self.counts.running();
-        stats.waiting = self.counts.waiting();
-        if let Some(lib) = self.lib.open().as_ref() {
-            stats.workers = lib.get_current_worker_count();
-        }
-        stats
+        let workers = self
+            .lib
+            .open()
+            .as_ref()
+            .map_or(0, |lib| lib.get_current_worker_count());
+        self.counts.stats(self.capacity, workers)
     }
 
     fn wait_idle(&self) {

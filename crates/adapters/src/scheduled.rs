@@ -85,18 +85,12 @@ impl TaskPool for ScheduledPool {
     }
 
     fn stats(&self) -> PoolStats {
-        let mut stats = PoolStats::default();
-        stats.capacity = self.capacity;
-        stats.workers = if self.lib.is_closed() {
+        let workers = if self.lib.is_closed() {
             0
         } else {
             self.capacity
         };
-        stats.completed = self.counts.completed();
-        stats.panicked = self.counts.panicked();
-        stats.running = self.counts.running();
-        stats.waiting = self.counts.waiting();
-        stats
+        self.counts.stats(self.capacity, workers)
     }
 
     fn wait_idle(&self) {

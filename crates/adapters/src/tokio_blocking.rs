@@ -93,14 +93,7 @@ impl TaskPool for TokioBlocking {
     }
 
     fn stats(&self) -> PoolStats {
-        let mut stats = PoolStats::default();
-        stats.capacity = self.capacity;
-        stats.completed = self.counts.completed();
-        stats.panicked = self.counts.panicked();
-        stats.running = self.counts.running();
-        stats.workers = stats.running;
-        stats.waiting = self.counts.waiting();
-        stats
+        self.counts.stats(self.capacity, self.counts.running())
     }
 
     fn wait_idle(&self) {

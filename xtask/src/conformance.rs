@@ -188,7 +188,10 @@ pub const ADAPTER_CASES: u32 = 128;
 /// Runs the verdict and writes `comparisons/CONFORMANCE.md`; returns its path.
 pub fn run(options: &Options) -> Result<PathBuf> {
     let started = Instant::now();
+    // Before the run: the revision and date of the code this binary was
+    // built from, not of whatever HEAD is when a long run ends.
     let root = paths::root();
+    let environment = Environment::capture(&root);
     let mut config = Config::default()
         .with_cases(options.cases)
         .with_find_all(true);
@@ -249,7 +252,7 @@ pub fn run(options: &Options) -> Result<PathBuf> {
         verdicts.push(verdict);
     }
     let facts = RunFacts {
-        environment: Environment::capture(&root),
+        environment,
         config,
         adapter_cases: adapter_config.cases,
         elapsed: started.elapsed(),

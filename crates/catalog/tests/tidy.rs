@@ -601,7 +601,7 @@ fn every_path_named_in_the_docs_exists() {
 fn the_doc_path_check_reads_spans_and_resolves_within_the_repository() {
     assert_eq!(backticked("a `b/c.md` and `d` but not e`"), ["b/c.md", "d"]);
     let root = root();
-    assert!(resolve(&root, &root, "../shared").is_none());
+    assert!(resolve(&root, &root, "../outside-the-repository").is_none());
     assert_eq!(
         resolve(&root, &root.join("crates/ants"), "../tunny/README.md"),
         Some(root.join("crates/tunny/README.md"))

@@ -135,22 +135,13 @@ pub fn run(run: &ProfileRun) -> Result<PathBuf> {
 pub fn rerender() -> Result<PathBuf> {
     let root = paths::root();
     let path = ReportKind::Custom.report_dir(&root).join("results.json");
-    if !path.is_file() {
-        return Err(Error(format!(
-            "no results at {} (run `cargo xtask bench --custom` first)",
-            path.display()
-        )));
-    }
-    let text = fs::read_to_string(&path).context(|| format!("reading {}", path.display()))?;
-    let results: CustomResults =
-        serde_json::from_str(&text).context(|| format!("parsing {}", path.display()))?;
-    if results.format > FORMAT {
-        return Err(Error(format!(
-            "{} is custom results format {}, newer than this xtask reads ({FORMAT})",
-            path.display(),
-            results.format
-        )));
-    }
+    let results: CustomResults = crate::results::read_json(
+        &path,
+        "cargo xtask bench --custom",
+        "custom results",
+        |r: &CustomResults| r.format,
+        FORMAT,
+    )?;
     write(&root, &results)
 }
 
@@ -196,14 +187,7 @@ fn markdown(results: &CustomResults, outcome: &Outcome) -> String {
     let _ = writeln!(out, "- Measure it again: `{}`", results.run.command());
     out.push('\n');
     out.push_str("| | |\n|---|---|\n");
-    let _ = writeln!(out, "| CPU | {} |", env.cpu_model);
-    let _ = writeln!(out, "| Cores | {} |", env.cores);
-    let _ = writeln!(
-        out,
-        "| Memory | {:.1} GiB |",
-        env.memory_bytes as f64 / (1u64 << 30) as f64
-    );
-    let _ = writeln!(out, "| OS | {} |", env.os);
+    env.write_machine_rows(&mut out);
     let _ = writeln!(
         out,
         "| rustc | {} |\n",

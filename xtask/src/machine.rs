@@ -42,6 +42,20 @@ const TRACKED: &[&str] = &[
 ];
 
 impl Environment {
+    /// The CPU, cores, memory and OS rows of a report's machine table
+    /// (Markdown, one `| name | value |` line each).
+    pub fn write_machine_rows(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = writeln!(out, "| CPU | {} |", self.cpu_model);
+        let _ = writeln!(out, "| Cores | {} |", self.cores);
+        let _ = writeln!(
+            out,
+            "| Memory | {:.1} GiB |",
+            self.memory_bytes as f64 / (1u64 << 30) as f64
+        );
+        let _ = writeln!(out, "| OS | {} |", self.os);
+    }
+
     /// Gathers everything now, for the workspace at `root`.
     pub fn capture(root: &Path) -> Environment {
         Environment {

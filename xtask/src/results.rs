@@ -151,21 +151,41 @@ pub fn generated_by(report: &str) -> String {
 
 /// Reads a `results.json` of any format this xtask knows.
 pub fn load(path: &Path) -> Result<Results> {
+    let results: Results = read_json(
+        path,
+        "cargo xtask bench",
+        "results",
+        |r: &Results| r.format,
+        FORMAT,
+    )?;
+    Ok(normalize(results))
+}
+
+/// Reads the JSON results file at `path` written by `command`, refusing one
+/// whose format (read by `format_of`) is newer than `known`. `what` names
+/// the kind of results in the error.
+pub fn read_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    command: &str,
+    what: &str,
+    format_of: impl Fn(&T) -> u32,
+    known: u32,
+) -> Result<T> {
     if !path.is_file() {
         return Err(Error(format!(
-            "no results at {} (run `cargo xtask bench` first)",
+            "no results at {} (run `{command}` first)",
             path.display()
         )));
     }
     let text = fs::read_to_string(path).context(|| format!("reading {}", path.display()))?;
-    let results: Results =
+    let results: T =
         serde_json::from_str(&text).context(|| format!("parsing {}", path.display()))?;
-    if results.format > FORMAT {
+    let format = format_of(&results);
+    if format > known {
         return Err(Error(format!(
-            "{} is results format {}, newer than this xtask reads ({FORMAT}): update the workspace",
-            path.display(),
-            results.format
+            "{} is {what} format {format}, newer than this xtask reads ({known}): update the workspace",
+            path.display()
         )));
     }
-    Ok(normalize(results))
+    Ok(results)
 }

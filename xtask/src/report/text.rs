@@ -48,14 +48,7 @@ fn header(out: &mut String, results: &Results) {
     }
     out.push('\n');
     out.push_str("## Machine\n\n| | |\n|---|---|\n");
-    let _ = writeln!(out, "| CPU | {} |", env.cpu_model);
-    let _ = writeln!(out, "| Cores | {} |", env.cores);
-    let _ = writeln!(
-        out,
-        "| Memory | {:.1} GiB |",
-        env.memory_bytes as f64 / (1u64 << 30) as f64
-    );
-    let _ = writeln!(out, "| OS | {} |", env.os);
+    env.write_machine_rows(out);
     let c = &meta.calibration;
     let _ = writeln!(
         out,

@@ -140,7 +140,11 @@ fn main() {
         for case in group_cases {
             done += 1;
             if progress {
-                eprintln!("taskpool-bench: case {done}/{total} {}", case.id());
+                eprintln!(
+                    "{}{done}/{total} {}",
+                    taskpool_benches::selection::PROGRESS_PREFIX,
+                    case.id()
+                );
             }
             match prepare(case, &calibration) {
                 Ok(Prepared::Batches(batches)) => {

@@ -34,6 +34,9 @@ pub const ENV_OUT: &str = "TASKPOOL_BENCH_OUT";
 /// line to stderr before each case (read by `cargo xtask bench` for its
 /// progress bar).
 pub const ENV_PROGRESS: &str = "TASKPOOL_BENCH_PROGRESS";
+/// The start of that progress line (`taskpool-bench: case 3/57 W1_trivial/ants/cap=2`),
+/// written by the bench binary and the custom rounds, read by `cargo xtask bench`.
+pub const PROGRESS_PREFIX: &str = "taskpool-bench: case ";
 
 /// The largest `--capacity` a run accepts: the pools' own limit
 /// ([`taskpool::MAX_CAPACITY`]); every pool would refuse more.

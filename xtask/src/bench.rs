@@ -20,9 +20,7 @@ use crate::error::{Context, Error, Result};
 use crate::machine::Environment;
 use crate::paths::{self, ReportKind};
 use crate::{collect, features, readme, report};
-
-/// The prefix of the progress lines the bench binary prints on stderr.
-const PROGRESS_PREFIX: &str = "taskpool-bench: case ";
+use taskpool_benches::selection::PROGRESS_PREFIX;
 
 /// Parses a progress line `taskpool-bench: case 3/57 W1_trivial/ants/cap=2`
 /// into (3, 57, id).

@@ -22,9 +22,9 @@ use crate::record::{CallPercentiles, RowRound, Shape};
 use crate::rows::{self, Call, Counting, Executor};
 
 /// The start of the line printed before each case when progress is asked
-/// for: `taskpool-bench: case 3/57 custom/ants/cap=8 (round 1)`, the form
-/// `cargo xtask bench` reads from the report's benchmarks too.
-pub const PROGRESS_PREFIX: &str = "taskpool-bench: case ";
+/// for (`taskpool-bench: case 3/57 custom/ants/cap=8 (round 1)`): the
+/// benches' own prefix, which `cargo xtask bench` reads.
+pub use taskpool_benches::selection::PROGRESS_PREFIX;
 
 /// The panics caught inside the tasks of a measurement.
 #[derive(Debug, Default)]

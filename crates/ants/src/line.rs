@@ -7,7 +7,9 @@
 use std::time::{Duration, Instant};
 
 use taskpool_utils::poll::PollPolicy;
-use taskpool_utils::sync::{lock, wait, wait_timeout, Arc, MutexGuard, Ordering};
+use taskpool_utils::sync::{
+    lock, wait, wait_timeout, Arc, AtomicBool, Condvar, MutexGuard, Ordering,
+};
 
 use crate::mailbox::HANDOFF_SPINS;
 use crate::state::{Inner, Signal, State, Waiter};
@@ -81,7 +83,11 @@ impl InLine {
     pub(crate) fn join<J>(inner: &Inner<J>, st: &mut State<J>, job: J) -> InLine {
         let ticket = st.next_ticket;
         st.next_ticket += 1;
-        let signal = inner.signals.get(Signal::new);
+        let signal = Arc::new(Signal {
+            cv: Condvar::new(),
+            taken: AtomicBool::new(false),
+            asleep: AtomicBool::new(false),
+        });
         st.line.push_back(Waiter {
             ticket,
             job: Some(job),
@@ -99,19 +105,6 @@ impl InLine {
     /// hand-off less).
     pub(crate) fn wait<'a, J>(
         self,
-        inner: &'a Inner<J>,
-        st: MutexGuard<'a, State<J>>,
-        wait_for: Wait,
-    ) -> Option<(MutexGuard<'a, State<J>>, Left<J>)> {
-        let left = self.wait_in_line(inner, st, wait_for);
-        // The worker that took the job may still hold the signal; then it
-        // gives it back (or frees it) instead.
-        inner.signals.put(self.signal, |_| true);
-        left
-    }
-
-    fn wait_in_line<'a, J>(
-        &self,
         inner: &'a Inner<J>,
         st: MutexGuard<'a, State<J>>,
         wait_for: Wait,

@@ -8,7 +8,6 @@ use std::fmt;
 use std::time::Instant;
 
 use taskpool::PoolStats;
-use taskpool_utils::spares::Spares;
 use taskpool_utils::sync::{
     lock, thread, Arc, AtomicBool, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering,
 };
@@ -76,21 +75,6 @@ pub(crate) struct Signal {
     pub(crate) asleep: AtomicBool,
 }
 
-impl Signal {
-    /// A signal nobody has set: its waiter's job not taken, nobody asleep.
-    pub(crate) fn new() -> Self {
-        Signal {
-            cv: Condvar::new(),
-            taken: AtomicBool::new(false),
-            asleep: AtomicBool::new(false),
-        }
-    }
-}
-
-/// At most this many spare signals are kept ([`Inner::signals`]): more than
-/// the submitters usually in line at once, a few kilobytes at most.
-const SPARE_SIGNALS: usize = 64;
-
 /// The list of worker threads to join at shutdown.
 pub(crate) struct Handles {
     pub(crate) list: Vec<thread::JoinHandle<()>>,
@@ -137,19 +121,15 @@ pub(crate) struct Inner<J> {
     pub(crate) completed: AtomicU64,
     /// Tasks that panicked (counted by the worker, outside `state`).
     pub(crate) panicked: AtomicU64,
+    /// Numbers the worker threads' names.
     /// Idle workers polling their mailbox now (at most
     /// `mailbox::IDLE_POLLERS`); written by the workers only.
     pub(crate) idle_pollers: AtomicUsize,
-    /// Numbers the worker threads' names.
     pub(crate) spawned: AtomicUsize,
     /// Held across every spawn and across the joins of shutdown, so a
     /// shutdown sees every handle of a thread it waited for.
     pub(crate) handles: Mutex<Handles>,
     pub(crate) purge_thread: Mutex<Option<thread::JoinHandle<()>>>,
-    /// Spent waiter signals for reuse: a submitter joining the line takes
-    /// one here, and whoever lets go of it last (the submitter or the worker
-    /// that took its job) gives it back (see [`Spares`]).
-    pub(crate) signals: Spares<Signal>,
 }
 
 impl<J> fmt::Debug for Inner<J> {
@@ -202,7 +182,6 @@ impl<J> Inner<J> {
                 prune_at: 16,
             }),
             purge_thread: Mutex::new(None),
-            signals: Spares::new(SPARE_SIGNALS),
             cfg,
         }
     }

@@ -89,7 +89,6 @@ fn revert<J>(inner: &Inner<J>, mailbox: &Arc<Mailbox<J>>, completed: bool) -> Ba
                 inner.quiet.notify_all();
             }
             let job = waiter.job.take().expect("a waiter in line holds its job");
-            inner.signals.put(waiter.signal, |_| true);
             return Back::Run(job);
         }
     }

@@ -1,7 +1,7 @@
 //! [`Spares`]: hand-off records kept for reuse instead of freed, so that a
 //! steady stream of hand-offs allocates nothing.
 //!
-//! A hand-off record (a tunny call, an ants waiter's signal) is shared by two
+//! A hand-off record (a tunny call) is shared by two
 //! threads through an `Arc`, and the one that lets go last frees it: usually
 //! not the thread that allocated it. With glibc's allocator, memory freed on
 //! another thread than the one that allocated it goes back to the
@@ -117,7 +117,6 @@ mod tests {
         let b = Arc::clone(&a);
         spares.put(a, |_| true);
         assert!(spares.is_empty(), "kept while another reference lives");
-        let addr = Arc::as_ptr(&b);
         spares.put(b, |n| *n == 7);
         assert!(spares.is_empty(), "kept though `reusable` said no");
         let c = spares.get(|| 2);
@@ -127,7 +126,6 @@ mod tests {
         let d = spares.get(|| 3);
         assert_eq!(Arc::as_ptr(&d), addr_c, "the spare came back");
         assert_eq!(*d, 3, "reset by `fresh`");
-        let _ = addr;
     }
 
     #[test]

@@ -204,9 +204,12 @@ fn loom_tests_resting_dispatcher_is_woken() {
     });
 }
 
-/// Two sleeping workers and two new tasks: the dispatcher wakes one sleeper
-/// and the woken worker wakes the next while tasks are left over (one wake
-/// owed at a time); every task runs and `wait_idle` returns.
+/// Two sleeping workers and two new tasks that only finish together (each
+/// waits until the other has started): the dispatcher wakes one sleeper,
+/// and the woken worker must wake the next while tasks are left over (one
+/// wake owed at a time). Without that second wake the first task waits for
+/// the second forever, which sits in the queue of a pool whose other
+/// worker sleeps, and the model fails.
 #[test]
 fn loom_tests_sleepers_are_woken_one_by_one() {
     model(|| {
@@ -215,8 +218,18 @@ fn loom_tests_sleepers_are_woken_one_by_one() {
         pool.submit(counting_task(&count)).unwrap();
         pool.submit(counting_task(&count)).unwrap();
         pool.wait_idle();
-        pool.submit(counting_task(&count)).unwrap();
-        pool.submit(counting_task(&count)).unwrap();
+        let started = Arc::new(AtomicUsize::new(0));
+        for _ in 0..2 {
+            let (started, count) = (Arc::clone(&started), Arc::clone(&count));
+            pool.submit(Box::new(move || {
+                started.fetch_add(1, Ordering::SeqCst);
+                while started.load(Ordering::SeqCst) < 2 {
+                    thread::yield_now();
+                }
+                count.fetch_add(1, Ordering::SeqCst);
+            }))
+            .unwrap();
+        }
         pool.wait_idle();
         assert_eq!(count.load(Ordering::SeqCst), 4);
         pool.stop_wait();

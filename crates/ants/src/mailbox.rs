@@ -33,8 +33,10 @@ pub(crate) const HANDOFF_POLL: PollPolicy = if cfg!(tp_loom) {
 /// latency (several µs each on a virtual machine); a worker still polling
 /// takes it with neither. Yielding hands the core to any thread with work
 /// (the submitter, the running workers), and the limit bounds what an idle
-/// pool burns. Only [`IDLE_POLLERS`] workers poll at once: the most recently
-/// returned, which the stack hands the next job to first. Off under loom.
+/// pool burns. Only [`IDLE_POLLERS`] workers poll this long at once: those
+/// that go idle while fewer are polling (in a trickle of jobs, that is the
+/// worker just returned, on top of the stack); the others poll for
+/// [`HANDOFF_POLL`] only. Off under loom.
 pub(crate) const IDLE_POLL: PollPolicy = if cfg!(tp_loom) {
     PollPolicy::Off
 } else {

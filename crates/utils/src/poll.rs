@@ -33,15 +33,6 @@ pub enum PollPolicy {
     Off,
     /// Look up to `n + 1` times, with a spin hint between two looks.
     Spins(u32),
-    /// Rounds of [`Spins(spins)`](PollPolicy::Spins), reading the real clock
-    /// after each, until `limit` has passed since the first round ended (one
-    /// round only for a zero `limit`).
-    SpinsFor {
-        /// Spin hints per round (between two clock reads).
-        spins: u32,
-        /// The longest the rounds after the first may take.
-        limit: Duration,
-    },
     /// crossbeam-utils' [`Backoff`](https://docs.rs/crossbeam-utils/0.8/crossbeam_utils/struct.Backoff.html): doubling rounds of spin hints, then a few
     /// `yield_now`s (a few microseconds in all), then one last look.
     Backoff,
@@ -70,21 +61,6 @@ impl PollPolicy {
         match self {
             PollPolicy::Off => false,
             PollPolicy::Spins(n) => spins(n, &mut ready),
-            PollPolicy::SpinsFor { spins: n, limit } => {
-                if spins(n, &mut ready) {
-                    return true;
-                }
-                if limit.is_zero() {
-                    return false;
-                }
-                let start = Instant::now();
-                while start.elapsed() < limit {
-                    if spins(n, &mut ready) {
-                        return true;
-                    }
-                }
-                false
-            }
             PollPolicy::SpinYieldFor { spins: n, limit } => {
                 let start = Instant::now();
                 loop {

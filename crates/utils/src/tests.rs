@@ -40,13 +40,6 @@ fn spins_look_n_plus_one_times_and_off_never_looks() {
     assert_eq!(looks(PollPolicy::Off), 0);
     assert_eq!(looks(PollPolicy::Spins(0)), 1);
     assert_eq!(looks(PollPolicy::Spins(64)), 65);
-    assert_eq!(
-        looks(PollPolicy::SpinsFor {
-            spins: 64,
-            limit: Duration::ZERO
-        }),
-        65
-    );
     assert!(looks(PollPolicy::Backoff) > 1);
     assert!(!PollPolicy::Off.polls());
     assert!(PollPolicy::Spins(0).polls());
@@ -57,10 +50,6 @@ fn a_poll_stops_at_the_first_true() {
     for policy in [
         PollPolicy::Spins(64),
         PollPolicy::Backoff,
-        PollPolicy::SpinsFor {
-            spins: 8,
-            limit: Duration::from_secs(3600),
-        },
         PollPolicy::SpinYieldFor {
             spins: 1,
             limit: Duration::from_secs(3600),
@@ -73,14 +62,6 @@ fn a_poll_stops_at_the_first_true() {
         }));
         assert_eq!(n.get(), 3, "{policy:?}");
     }
-}
-
-#[test]
-fn spins_for_keeps_polling_for_its_limit() {
-    let limit = Duration::from_millis(20);
-    let start = Instant::now();
-    assert!(looks(PollPolicy::SpinsFor { spins: 4, limit }) > 5);
-    assert!(start.elapsed() >= limit);
 }
 
 #[test]

@@ -224,7 +224,7 @@ fn every_fault_has_a_test() {
 /// Prints Markdown rows; a seed whose default run passed the faulty pool is
 /// counted as missed.
 #[test]
-#[ignore = "slow (several minutes on 2 cores): run for the README's figures with \
+#[ignore = "slow (several minutes on 2 cores): run to see how reliably each fault is caught with \
             `cargo test -p taskpool-conformance --test faulty -- --ignored --nocapture`"]
 fn cases_needed_over_many_seeds() {
     const SEEDS: u64 = 10;

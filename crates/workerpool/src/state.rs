@@ -80,10 +80,10 @@ pub(crate) struct Handoff {
     /// Of `idle`, the workers polling outside the lock (at most
     /// `worker_loop::POLLERS`); the others go straight to sleep.
     pub(crate) polling: usize,
-    /// Notifies sent on `work_cv` that no sleeper has consumed yet (a sleeper
-    /// that wakes takes one off, saturating), so two batches do not both
-    /// wake a sleeper for the same claim.
-    pub(crate) wakes_owed: usize,
+    /// A notify sent on `work_cv` that no sleeper has consumed yet (the
+    /// sleeper that wakes clears it), so two batches do not both wake a
+    /// sleeper for the same claim. At most one wake is owed at a time.
+    pub(crate) wake_owed: bool,
     /// Retire requests not yet taken. A worker looking for work takes one of
     /// these before it looks at the queue. Invariant: `retire <= live - running`
     /// (each request is matched by a worker that is not running a task).
@@ -130,10 +130,10 @@ impl Handoff {
         self.idle.saturating_sub(self.queue.len() + self.retire)
     }
 
-    /// Whether to notify one sleeper now, and if so counts it as owed: when
-    /// the claims (queued tasks and retire requests) outnumber the workers
-    /// already looking (polling, or notified and not yet awake), and one
-    /// sleeps. At most one wake is owed at a time: the woken worker, once it
+    /// Whether to notify one sleeper now, and if so marks the wake as owed:
+    /// when no wake is owed already, a worker sleeps, and the claims (queued
+    /// tasks and retire requests) outnumber the workers polling. At most one
+    /// wake is owed at a time: the woken worker, once it
     /// holds the lock, calls this again and wakes the next if claims are
     /// still left over ([`worker_main`](crate::worker_loop::worker_main)), so
     /// sleepers wake one by one, as many as the queue keeps busy. Waking one
@@ -148,9 +148,8 @@ impl Handoff {
     /// looking, one more sleeper is always on its way.
     pub(crate) fn wake_one_needed(&mut self) -> bool {
         let claims = self.queue.len() + self.retire;
-        let looking = self.polling + self.wakes_owed;
-        if claims > looking && self.asleep > self.wakes_owed && self.wakes_owed == 0 {
-            self.wakes_owed += 1;
+        if !self.wake_owed && self.asleep > 0 && claims > self.polling {
+            self.wake_owed = true;
             true
         } else {
             false
@@ -207,7 +206,7 @@ impl Inner {
                 idle: 0,
                 asleep: 0,
                 polling: 0,
-                wakes_owed: 0,
+                wake_owed: false,
                 retire: 0,
                 live: 0,
                 running: 0,

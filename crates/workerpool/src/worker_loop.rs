@@ -121,7 +121,7 @@ pub(crate) fn worker_main(inner: &Arc<Inner>, id: usize, first: Option<Task>) {
             h.asleep += 1;
             h = wait(&inner.work_cv, h);
             h.asleep -= 1;
-            h.wakes_owed = h.wakes_owed.saturating_sub(1);
+            h.wake_owed = false;
             h.idle -= 1;
             // Awake now: if claims remain beyond the workers looking, the
             // next sleeper is woken when this one takes a task (above).

@@ -35,7 +35,7 @@ enum Cmd {
     Report(ReportArgs),
     /// Run the loom models of every strategy crate.
     Loom {
-        /// Only this crate (workerpool, ants or tunny).
+        /// Only this crate (workerpool, ants, tunny or baselines).
         #[arg(long = "crate")]
         only: Option<String>,
     },

@@ -339,27 +339,14 @@ impl Core {
     pub(crate) fn accept_slot(&self, task: Task, block: bool) -> Result<Job, SubmitError> {
         let mut st = self.lock();
         let mut blocked = false;
-        let st = loop {
+        let mut st = loop {
             if self.mode() != RUNNING {
-                if blocked {
-                    st.blocked -= 1;
-                    drop(st);
-                    // `blocked` went down: shutdown waits for it to reach 0.
-                    self.notify();
-                }
-                return Err(SubmitError::stopped(task));
+                return Err(self.refuse_stopped(st, task, blocked, false));
             }
             if self.in_flight() < self.capacity as u64 {
                 if !self.try_count_accepted_quiet() {
                     // A shutdown began between the mode check and the count.
-                    if blocked {
-                        st.blocked -= 1;
-                    }
-                    drop(st);
-                    // The briefly raised count (and `blocked`) went down; a
-                    // shutdown may be waiting for either.
-                    self.notify();
-                    return Err(SubmitError::stopped(task));
+                    return Err(self.refuse_stopped(st, task, blocked, true));
                 }
                 break st;
             }
@@ -374,13 +361,35 @@ impl Core {
                 core.mode() != RUNNING || core.in_flight() < core.capacity as u64
             });
         };
-        let mut st = st;
         if blocked {
             st.blocked -= 1;
         }
         st.live += 1;
         st.pending_handles += 1;
         Ok(Job { task })
+    }
+
+    /// The refusal of a slot to a stopped pool: undoes this submitter's
+    /// `blocked` count (if it waited) under the lock, then notifies after
+    /// releasing it, because `notify` takes the state lock when someone waits
+    /// and the caller would deadlock on itself. `counted`: the in-flight
+    /// count was raised and dropped again by a failed
+    /// `try_count_accepted_quiet`; a shutdown may be waiting on either count.
+    fn refuse_stopped(
+        &self,
+        mut st: MutexGuard<'_, State>,
+        task: Task,
+        blocked: bool,
+        counted: bool,
+    ) -> SubmitError {
+        if blocked {
+            st.blocked -= 1;
+        }
+        drop(st);
+        if blocked || counted {
+            self.notify();
+        }
+        SubmitError::stopped(task)
     }
 
     /// Counts a thread about to be spawned: it is live until its mark drops,

@@ -35,7 +35,7 @@ enum Cmd {
     Report(ReportArgs),
     /// Run the loom models of every strategy crate.
     Loom {
-        /// Only this crate (workerpool, ants, tunny or baselines).
+        /// Only this crate: utils, taskpool, baselines, workerpool, ants or tunny.
         #[arg(long = "crate")]
         only: Option<String>,
     },

@@ -3,7 +3,7 @@
 //! started it) puts the job in, and the worker polls, then sleeps, until it
 //! finds it.
 
-use taskpool_utils::poll::PollPolicy;
+use taskpool_utils::poll::{CappedPoll, PollPolicy};
 use taskpool_utils::sync::{lock, wait, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
 
 /// Spin hints a thread waiting for a hand-off spends polling before it
@@ -111,15 +111,12 @@ impl<J> Mailbox<J> {
     /// if fewer than [`IDLE_POLLERS`] workers of the pool (counted in
     /// `pollers`) already do, else for [`HANDOFF_POLL`].
     pub(crate) fn receive(&self, pollers: &AtomicUsize) -> Msg<J> {
-        let full = || self.full.load(Ordering::Acquire);
-        if IDLE_POLL.polls() && pollers.fetch_add(1, Ordering::Relaxed) < IDLE_POLLERS {
-            IDLE_POLL.poll_until(full);
-        } else {
-            HANDOFF_POLL.poll_until(full);
+        CappedPoll {
+            long: IDLE_POLL,
+            short: HANDOFF_POLL,
+            cap: IDLE_POLLERS,
         }
-        if IDLE_POLL.polls() {
-            pollers.fetch_sub(1, Ordering::Relaxed);
-        }
+        .poll_until(pollers, || self.full.load(Ordering::Acquire));
         let mut mail = lock(&self.mail);
         loop {
             if let Some(msg) = mail.msg.take() {

@@ -5,7 +5,7 @@
 use std::mem;
 use std::panic::{self, AssertUnwindSafe};
 
-use taskpool_utils::poll::PollPolicy;
+use taskpool_utils::poll::{CappedPoll, PollPolicy};
 use taskpool_utils::sync::{lock, wait, Arc, AtomicBool, Ordering};
 
 use crate::call::{ChunkReply, Payload, Reply};
@@ -270,12 +270,12 @@ fn next_job<W: Worker>(
             polled = true;
             drop(state);
             let ready = || mail.load(Ordering::Acquire) || stop.load(Ordering::Acquire);
-            if inner.idle_pollers.fetch_add(1, Ordering::Relaxed) < IDLE_POLLERS {
-                WORKER_POLL.poll_until(ready);
-            } else {
-                SHORT_POLL.poll_until(ready);
+            CappedPoll {
+                long: WORKER_POLL,
+                short: SHORT_POLL,
+                cap: IDLE_POLLERS,
             }
-            inner.idle_pollers.fetch_sub(1, Ordering::Relaxed);
+            .poll_until(&inner.idle_pollers, ready);
             state = lock(&inner.state);
             continue;
         }

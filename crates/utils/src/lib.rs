@@ -17,7 +17,8 @@
 //!   ([`subscribe`]).
 //! - [`worker_mark`]: "is the calling thread one of this pool's own?"
 //! - [`poll`]: how long a thread polls before it sleeps, as an explicit,
-//!   per-call-site [`PollPolicy`].
+//!   per-call-site [`PollPolicy`], and a [`CappedPoll`] that lets only a
+//!   few of a pool's idle threads poll long at once.
 //! - [`spares`]: [`Spares`](spares::Spares), hand-off records kept for
 //!   reuse, so that a stream of hand-offs allocates (and frees across
 //!   threads) nothing.
@@ -38,6 +39,7 @@
 //!
 //! [`ManualClock`]: clock::ManualClock
 //! [`PollPolicy`]: poll::PollPolicy
+//! [`CappedPoll`]: poll::CappedPoll
 #![forbid(unsafe_code)]
 
 pub mod clock;

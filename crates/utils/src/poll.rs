@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_utils::Backoff;
 
+use crate::sync::{AtomicUsize, Ordering};
+
 /// How long to poll before sleeping. The truth a poll is after is always
 /// re-read under a lock afterwards; a poll only decides whether to look
 /// again before sleeping, so no policy can lose a wake-up.
@@ -84,6 +86,58 @@ impl PollPolicy {
                 ready()
             }
         }
+    }
+}
+
+/// A long poll that at most `cap` threads of a pool run at once, the others
+/// running a short one: an idle pool of a hundred workers must not spend the
+/// cores on a hundred long polls, while the few workers most likely to be
+/// handed the next job still meet it awake. Each pool names its own
+/// policies and cap where it polls; the count of threads in the long poll is
+/// a field of the pool, passed to [`poll_until`](CappedPoll::poll_until).
+///
+/// ```
+/// use std::sync::atomic::AtomicUsize;
+/// use taskpool_utils::poll::{CappedPoll, PollPolicy};
+///
+/// const IDLE: CappedPoll = CappedPoll {
+///     long: PollPolicy::Spins(1_000),
+///     short: PollPolicy::Spins(10),
+///     cap: 1,
+/// };
+/// let in_long_poll = AtomicUsize::new(0);
+/// assert!(IDLE.poll_until(&in_long_poll, || true));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CappedPoll {
+    /// The poll of the first `cap` threads.
+    pub long: PollPolicy,
+    /// The poll of every thread beyond them.
+    pub short: PollPolicy,
+    /// At most this many threads poll with `long` at once.
+    pub cap: usize,
+}
+
+impl CappedPoll {
+    /// Polls `ready` with [`long`](CappedPoll::long) if fewer than
+    /// [`cap`](CappedPoll::cap) threads counted in `in_long_poll` already do,
+    /// else with [`short`](CappedPoll::short); returns whether it became
+    /// true. The count is a hint (a thread may be counted a moment after it
+    /// finished looking), so it is `Relaxed`: at worst one more or one fewer
+    /// thread polls long for a moment. When `long` does not poll (under
+    /// loom) the count is not touched at all.
+    pub fn poll_until(self, in_long_poll: &AtomicUsize, ready: impl FnMut() -> bool) -> bool {
+        if !self.long.polls() {
+            return self.short.poll_until(ready);
+        }
+        let policy = if in_long_poll.fetch_add(1, Ordering::Relaxed) < self.cap {
+            self.long
+        } else {
+            self.short
+        };
+        let became_ready = policy.poll_until(ready);
+        in_long_poll.fetch_sub(1, Ordering::Relaxed);
+        became_ready
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::clock::{Clock, ManualClock};
-use crate::poll::PollPolicy;
+use crate::poll::{CappedPoll, PollPolicy};
 use crate::subscribe::Subscribers;
 use crate::sync::{lock, thread, Arc, AtomicUsize, Mutex, Ordering};
 use crate::worker_mark::PoolId;
@@ -43,6 +43,53 @@ fn spins_look_n_plus_one_times_and_off_never_looks() {
     assert!(looks(PollPolicy::Backoff) > 1);
     assert!(!PollPolicy::Off.polls());
     assert!(PollPolicy::Spins(0).polls());
+}
+
+const CAPPED: CappedPoll = CappedPoll {
+    long: PollPolicy::Spins(99),
+    short: PollPolicy::Spins(9),
+    cap: 2,
+};
+
+/// How many times `capped` looks at a condition that never holds, from a
+/// thread that finds `already` threads in the long poll.
+fn capped_looks(capped: CappedPoll, already: usize) -> (usize, usize) {
+    let in_long_poll = AtomicUsize::new(already);
+    let n = Cell::new(0);
+    let ready = capped.poll_until(&in_long_poll, || {
+        n.set(n.get() + 1);
+        // While it polls, the thread counts itself in.
+        assert_eq!(in_long_poll.load(Ordering::Relaxed), already + 1);
+        false
+    });
+    assert!(!ready);
+    (n.get(), in_long_poll.load(Ordering::Relaxed))
+}
+
+#[test]
+fn a_capped_poll_is_long_below_the_cap_and_short_at_it() {
+    // Below the cap: the long poll, and the count is back where it was.
+    assert_eq!(capped_looks(CAPPED, 0), (100, 0));
+    assert_eq!(capped_looks(CAPPED, 1), (100, 1));
+    // At or above the cap: the short poll.
+    assert_eq!(capped_looks(CAPPED, 2), (10, 2));
+    assert_eq!(capped_looks(CAPPED, 5), (10, 5));
+}
+
+#[test]
+fn a_capped_poll_whose_long_poll_is_off_leaves_the_count_alone() {
+    let off = CappedPoll {
+        long: PollPolicy::Off,
+        ..CAPPED
+    };
+    let in_long_poll = AtomicUsize::new(0);
+    let n = Cell::new(0);
+    assert!(!off.poll_until(&in_long_poll, || {
+        n.set(n.get() + 1);
+        assert_eq!(in_long_poll.load(Ordering::Relaxed), 0);
+        false
+    }));
+    assert_eq!(n.get(), 10);
 }
 
 #[test]

@@ -22,6 +22,7 @@ use std::thread;
 use std::time::Duration;
 
 use taskpool::TaskPool;
+use taskpool_benches::harness;
 use taskpool_catalog::{build, PoolKind};
 
 /// CPU time the process's threads other than the calling one have used so
@@ -58,19 +59,12 @@ fn burst(pool: &dyn TaskPool, tasks: usize) {
     let done = Arc::new(AtomicUsize::new(0));
     for _ in 0..tasks {
         let done = Arc::clone(&done);
-        let mut task: taskpool::Task = Box::new(move || {
-            done.fetch_add(1, Ordering::Relaxed);
-        });
-        loop {
-            match pool.submit(task) {
-                Ok(()) => break,
-                Err(e) if e.is_overloaded() => {
-                    task = e.into_task();
-                    thread::yield_now();
-                }
-                Err(e) => panic!("{} refused a task: {e}", pool.name()),
-            }
-        }
+        harness::submit(
+            pool,
+            Box::new(move || {
+                done.fetch_add(1, Ordering::Relaxed);
+            }),
+        );
     }
     pool.wait_idle();
     assert_eq!(done.load(Ordering::Relaxed), tasks);

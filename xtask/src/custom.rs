@@ -88,13 +88,7 @@ pub fn run(run: &ProfileRun) -> Result<PathBuf> {
         raw.join("round-<k>.log").display()
     );
     let started = Instant::now();
-    let mut records = Records {
-        shape: run.shape.clone(),
-        cores: environment.cores,
-        fresh_processes: true,
-        rows: Vec::new(),
-        skipped: Vec::new(),
-    };
+    let mut records = Records::new(run.shape.clone(), environment.cores, true);
     for round in 1..=rounds {
         let output = raw.join(format!("round-{round}.json"));
         let mut cmd = Command::new(&binary);
@@ -105,20 +99,14 @@ pub fn run(run: &ProfileRun) -> Result<PathBuf> {
             fs::read_to_string(&output).context(|| format!("reading {}", output.display()))?;
         let round_output: RoundOutput =
             serde_json::from_str(&text).context(|| format!("parsing {}", output.display()))?;
-        records.rows.extend(round_output.rows);
-        records.skipped.extend(round_output.skipped);
+        records.add_round(round_output.rows, round_output.skipped);
     }
     bar.finish_with_message(format!("measured in {:.0?}", started.elapsed()));
     eprintln!("measured in {:.0?}", started.elapsed());
-    if records.rows.iter().all(|r| r.capacity.is_none()) {
+    if let Some(reasons) = records.nothing_measured() {
         return Err(Error(format!(
             "no pool could be built: {}",
-            records
-                .skipped
-                .iter()
-                .map(|s| s.reason.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
+            reasons.join("; ")
         )));
     }
     let results = CustomResults {

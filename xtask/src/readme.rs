@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use taskpool_benches::rows::Raw;
 
@@ -196,28 +196,25 @@ pub fn splice(readme: &str, block: &str) -> Result<String> {
 pub fn update(root: &Path, tables: &[Table]) -> Result<Vec<String>> {
     let mut notes = Vec::new();
     for (family, path) in STRATEGY_READMES {
-        let file: PathBuf = root.join(path);
-        let text = fs::read_to_string(&file).context(|| format!("reading {}", file.display()))?;
-        match splice(&text, &block(family, tables)) {
-            Ok(new) if new != text => {
-                fs::write(&file, &new).context(|| format!("writing {}", file.display()))?;
-                notes.push(format!("updated the generated block of {}", file.display()));
-            }
-            Ok(_) => {}
-            Err(e) => notes.push(format!("not updated: {}: {e}", file.display())),
-        }
+        update_file(&root.join(path), &block(family, tables), &mut notes)?;
     }
-    let file = root.join(TAX_DOC);
-    let text = fs::read_to_string(&file).context(|| format!("reading {}", file.display()))?;
-    match splice(&text, &tax_block(tables)) {
+    update_file(&root.join(TAX_DOC), &tax_block(tables), &mut notes)?;
+    Ok(notes)
+}
+
+/// Replaces the generated block of `file` with `block` if it differs, and
+/// notes what it did (or why it could not).
+fn update_file(file: &Path, block: &str, notes: &mut Vec<String>) -> Result<()> {
+    let text = fs::read_to_string(file).context(|| format!("reading {}", file.display()))?;
+    match splice(&text, block) {
         Ok(new) if new != text => {
-            fs::write(&file, &new).context(|| format!("writing {}", file.display()))?;
+            fs::write(file, &new).context(|| format!("writing {}", file.display()))?;
             notes.push(format!("updated the generated block of {}", file.display()));
         }
         Ok(_) => {}
         Err(e) => notes.push(format!("not updated: {}: {e}", file.display())),
     }
-    Ok(notes)
+    Ok(())
 }
 
 /// The problems of [`TAX_DOC`]'s generated block: missing, or different from

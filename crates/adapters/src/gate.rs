@@ -128,11 +128,7 @@ impl<L> Gate<L> {
                 return;
             }
             if let Some(lib) = state.pending.take() {
-                drop(state);
-                shut(lib);
-                let mut state = lock(&self.shutdown);
-                state.done = true;
-                self.finished.notify_all();
+                self.finish(state, lib, shut);
                 return;
             }
             // Another caller from outside is shutting the library down.
@@ -160,12 +156,18 @@ impl<L> Gate<L> {
             .take()
             .or_else(|| state.pending.take());
         if let Some(lib) = taken {
-            drop(state);
-            detach(lib);
-            let mut state = lock(&self.shutdown);
-            state.done = true;
-            self.finished.notify_all();
+            self.finish(state, lib, detach);
         }
+    }
+
+    /// The one ending of every shutdown: `end` takes the library outside the
+    /// lock (it may wait for the pool's threads), then the gate is marked
+    /// done and every caller waiting for that is woken.
+    fn finish(&self, state: MutexGuard<'_, Shutdown<L>>, lib: L, end: impl FnOnce(L)) {
+        drop(state);
+        end(lib);
+        lock(&self.shutdown).done = true;
+        self.finished.notify_all();
     }
 }
 

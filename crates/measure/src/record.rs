@@ -117,6 +117,32 @@ pub struct Records {
 }
 
 impl Records {
+    /// No round yet; each is added with [`Records::add_round`].
+    pub fn new(shape: Shape, cores: usize, fresh_processes: bool) -> Records {
+        Records {
+            shape,
+            cores,
+            fresh_processes,
+            rows: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Adds what one round measured and what it could not.
+    pub fn add_round(&mut self, rows: Vec<RowRound>, skipped: Vec<Skipped>) {
+        self.rows.extend(rows);
+        self.skipped.extend(skipped);
+    }
+
+    /// When no pool was measured (at most the floor, which has no
+    /// capacity), the reasons the rows were skipped; `None` otherwise.
+    pub fn nothing_measured(&self) -> Option<Vec<String>> {
+        self.rows
+            .iter()
+            .all(|r| r.capacity.is_none())
+            .then(|| self.skipped.iter().map(|s| s.reason.clone()).collect())
+    }
+
     /// The records of `row` at `capacity` (the floor's at every capacity).
     pub fn of(&self, row: &str, capacity: usize) -> impl Iterator<Item = &RowRound> {
         let row = row.to_owned();

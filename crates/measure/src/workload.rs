@@ -226,22 +226,13 @@ where
             });
         }
         let panics = Panics::leak();
-        let mut records = Records {
-            shape: self.shape.clone(),
-            cores: cores(),
-            fresh_processes: false,
-            rows: Vec::new(),
-            skipped: Vec::new(),
-        };
+        let mut records = Records::new(self.shape.clone(), cores(), false);
         for round in 1..=self.shape.rounds {
             let output = self.round(round, panics)?;
-            records.rows.extend(output.rows);
-            records.skipped.extend(output.skipped);
+            records.add_round(output.rows, output.skipped);
         }
-        if records.rows.iter().all(|r| r.capacity.is_none()) {
-            return Err(MeasureError::NothingMeasured {
-                reasons: records.skipped.iter().map(|s| s.reason.clone()).collect(),
-            });
+        if let Some(reasons) = records.nothing_measured() {
+            return Err(MeasureError::NothingMeasured { reasons });
         }
         Ok(Outcome::new(records))
     }

@@ -108,8 +108,8 @@ impl<J> Mailbox<J> {
     }
 
     /// Takes the next message, polling before sleeping: for [`IDLE_POLL`]
-    /// if fewer than [`IDLE_POLLERS`] workers of the pool (counted in
-    /// `pollers`) already do, else for [`HANDOFF_POLL`].
+    /// if fewer than [`IDLE_POLLERS`] workers of the pool are polling
+    /// (counted in `pollers`), else for [`HANDOFF_POLL`].
     pub(crate) fn receive(&self, pollers: &AtomicUsize) -> Msg<J> {
         CappedPoll {
             long: IDLE_POLL,

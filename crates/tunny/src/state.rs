@@ -150,8 +150,10 @@ pub(crate) struct Inner<W: Worker> {
     pub(crate) factory: Box<dyn Fn() -> W + Send + Sync>,
     pub(crate) clock: Clock,
     pub(crate) thread_name: String,
-    /// Parked workers polling their mail now (at most
-    /// `worker_loop::IDLE_POLLERS`); written by the workers only.
+    /// Parked workers polling their mail now, long or short: the count with
+    /// which `CappedPoll` keeps the long polls to at most
+    /// `worker_loop::IDLE_POLLERS`. Written by the workers only, each
+    /// adding itself before it polls and removing itself after.
     pub(crate) idle_pollers: AtomicUsize,
     /// Spent calls for reuse: every call comes from here and goes back here
     /// (see [`CallCache`]).

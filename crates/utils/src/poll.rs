@@ -93,8 +93,9 @@ impl PollPolicy {
 /// running a short one: an idle pool of a hundred workers must not spend the
 /// cores on a hundred long polls, while the few workers most likely to be
 /// handed the next job still meet it awake. Each pool names its own
-/// policies and cap where it polls; the count of threads in the long poll is
-/// a field of the pool, passed to [`poll_until`](CappedPoll::poll_until).
+/// policies and cap where it polls, and keeps the count of its threads
+/// polling (a field of the pool), passed to
+/// [`poll_until`](CappedPoll::poll_until).
 ///
 /// ```
 /// use std::sync::atomic::AtomicUsize;
@@ -105,14 +106,14 @@ impl PollPolicy {
 ///     short: PollPolicy::Spins(10),
 ///     cap: 1,
 /// };
-/// let in_long_poll = AtomicUsize::new(0);
-/// assert!(IDLE.poll_until(&in_long_poll, || true));
+/// let polling = AtomicUsize::new(0);
+/// assert!(IDLE.poll_until(&polling, || true));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CappedPoll {
-    /// The poll of the first `cap` threads.
+    /// The poll of a thread that finds fewer than `cap` threads polling.
     pub long: PollPolicy,
-    /// The poll of every thread beyond them.
+    /// The poll of every other thread.
     pub short: PollPolicy,
     /// At most this many threads poll with `long` at once.
     pub cap: usize,
@@ -120,23 +121,31 @@ pub struct CappedPoll {
 
 impl CappedPoll {
     /// Polls `ready` with [`long`](CappedPoll::long) if fewer than
-    /// [`cap`](CappedPoll::cap) threads counted in `in_long_poll` already do,
-    /// else with [`short`](CappedPoll::short); returns whether it became
-    /// true. The count is a hint (a thread may be counted a moment after it
-    /// finished looking), so it is `Relaxed`: at worst one more or one fewer
-    /// thread polls long for a moment. When `long` does not poll (under
-    /// loom) the count is not touched at all.
-    pub fn poll_until(self, in_long_poll: &AtomicUsize, ready: impl FnMut() -> bool) -> bool {
+    /// [`cap`](CappedPoll::cap) threads are counted in `polling` (the
+    /// threads inside this call, with either policy), else with
+    /// [`short`](CappedPoll::short); returns whether it became true.
+    ///
+    /// Why at most `cap` threads poll long: a thread counts itself in (one
+    /// `fetch_add`) before it chooses and out (one `fetch_sub`) after it
+    /// polled, so every thread polling long is in the count while it polls;
+    /// one that finds fewer than `cap` counted therefore joins fewer than
+    /// `cap` long pollers. Read-modify-writes of one atomic are totally
+    /// ordered whatever their ordering, and nothing else is published
+    /// through the count, so `Relaxed` suffices. The bound is
+    /// conservative: a thread in the short poll holds a place in the count
+    /// too, so for a moment fewer than `cap` may poll long. When `long`
+    /// does not poll (under loom) the count is not touched at all.
+    pub fn poll_until(self, polling: &AtomicUsize, ready: impl FnMut() -> bool) -> bool {
         if !self.long.polls() {
             return self.short.poll_until(ready);
         }
-        let policy = if in_long_poll.fetch_add(1, Ordering::Relaxed) < self.cap {
+        let policy = if polling.fetch_add(1, Ordering::Relaxed) < self.cap {
             self.long
         } else {
             self.short
         };
         let became_ready = policy.poll_until(ready);
-        in_long_poll.fetch_sub(1, Ordering::Relaxed);
+        polling.fetch_sub(1, Ordering::Relaxed);
         became_ready
     }
 }

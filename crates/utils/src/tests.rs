@@ -52,18 +52,18 @@ const CAPPED: CappedPoll = CappedPoll {
 };
 
 /// How many times `capped` looks at a condition that never holds, from a
-/// thread that finds `already` threads in the long poll.
+/// thread that finds `already` threads polling, and the count afterwards.
 fn capped_looks(capped: CappedPoll, already: usize) -> (usize, usize) {
-    let in_long_poll = AtomicUsize::new(already);
+    let polling = AtomicUsize::new(already);
     let n = Cell::new(0);
-    let ready = capped.poll_until(&in_long_poll, || {
+    let ready = capped.poll_until(&polling, || {
         n.set(n.get() + 1);
         // While it polls, the thread counts itself in.
-        assert_eq!(in_long_poll.load(Ordering::Relaxed), already + 1);
+        assert_eq!(polling.load(Ordering::Relaxed), already + 1);
         false
     });
     assert!(!ready);
-    (n.get(), in_long_poll.load(Ordering::Relaxed))
+    (n.get(), polling.load(Ordering::Relaxed))
 }
 
 #[test]
@@ -82,14 +82,78 @@ fn a_capped_poll_whose_long_poll_is_off_leaves_the_count_alone() {
         long: PollPolicy::Off,
         ..CAPPED
     };
-    let in_long_poll = AtomicUsize::new(0);
+    let polling = AtomicUsize::new(0);
     let n = Cell::new(0);
-    assert!(!off.poll_until(&in_long_poll, || {
+    assert!(!off.poll_until(&polling, || {
         n.set(n.get() + 1);
-        assert_eq!(in_long_poll.load(Ordering::Relaxed), 0);
+        assert_eq!(polling.load(Ordering::Relaxed), 0);
         false
     }));
     assert_eq!(n.get(), 10);
+}
+
+/// Threads hammering one capped poll at once never have more than `cap` in
+/// the long poll. The short poll is `Off` (it never calls `ready`), so every
+/// call of `ready` comes from a long poll; a long `Spins(LOOKS - 1)` that
+/// never becomes ready calls it exactly `LOOKS` times, so each thread counts
+/// itself in at its first look and out at its last, both inside the poll.
+#[test]
+fn a_capped_poll_never_has_more_than_cap_threads_in_the_long_poll() {
+    const LOOKS: u32 = 1_000;
+    const CAP: usize = 2;
+    const THREADS: usize = 6;
+    let capped = CappedPoll {
+        long: PollPolicy::Spins(LOOKS - 1),
+        short: PollPolicy::Off,
+        cap: CAP,
+    };
+    let polling = Arc::new(AtomicUsize::new(0));
+    let long_now = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let longs = Arc::new(AtomicUsize::new(0));
+    let start = Arc::new(std::sync::Barrier::new(THREADS));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (polling, long_now, most, longs, start) = (
+                Arc::clone(&polling),
+                Arc::clone(&long_now),
+                Arc::clone(&most),
+                Arc::clone(&longs),
+                Arc::clone(&start),
+            );
+            thread::spawn(move || {
+                start.wait();
+                for _ in 0..2_000 {
+                    let mut look = 0;
+                    capped.poll_until(&polling, || {
+                        look += 1;
+                        if look == 1 {
+                            let now = long_now.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            longs.fetch_add(1, Ordering::Relaxed);
+                        }
+                        if look == LOOKS {
+                            long_now.fetch_sub(1, Ordering::SeqCst);
+                        }
+                        false
+                    });
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert!(longs.load(Ordering::Relaxed) > 0, "some poll was long");
+    assert!(
+        most.load(Ordering::SeqCst) <= CAP,
+        "more than {CAP} long polls at once"
+    );
+    assert_eq!(
+        polling.load(Ordering::Relaxed),
+        0,
+        "every thread counted out"
+    );
 }
 
 #[test]

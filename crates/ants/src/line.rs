@@ -7,9 +7,7 @@
 use std::time::{Duration, Instant};
 
 use taskpool_utils::poll::PollPolicy;
-use taskpool_utils::sync::{
-    lock, wait, wait_timeout, Arc, AtomicBool, Condvar, MutexGuard, Ordering,
-};
+use taskpool_utils::sync::{lock, wait, wait_timeout, Arc, MutexGuard, Ordering};
 
 use crate::mailbox::HANDOFF_SPINS;
 use crate::state::{Inner, Signal, State, Waiter};
@@ -83,11 +81,7 @@ impl InLine {
     pub(crate) fn join<J>(inner: &Inner<J>, st: &mut State<J>, job: J) -> InLine {
         let ticket = st.next_ticket;
         st.next_ticket += 1;
-        let signal = Arc::new(Signal {
-            cv: Condvar::new(),
-            taken: AtomicBool::new(false),
-            asleep: AtomicBool::new(false),
-        });
+        let signal = Arc::new(Signal::new());
         st.line.push_back(Waiter {
             ticket,
             job: Some(job),

@@ -75,6 +75,17 @@ pub(crate) struct Signal {
     pub(crate) asleep: AtomicBool,
 }
 
+impl Signal {
+    /// A signal nobody has set: its waiter's job not taken, nobody asleep.
+    pub(crate) fn new() -> Signal {
+        Signal {
+            cv: Condvar::new(),
+            taken: AtomicBool::new(false),
+            asleep: AtomicBool::new(false),
+        }
+    }
+}
+
 /// The list of worker threads to join at shutdown.
 pub(crate) struct Handles {
     pub(crate) list: Vec<thread::JoinHandle<()>>,
@@ -121,14 +132,19 @@ pub(crate) struct Inner<J> {
     pub(crate) completed: AtomicU64,
     /// Tasks that panicked (counted by the worker, outside `state`).
     pub(crate) panicked: AtomicU64,
-    /// Numbers the worker threads' names.
-    /// Idle workers polling their mailbox now (at most
-    /// `mailbox::IDLE_POLLERS`); written by the workers only.
+    /// Idle workers polling their mailbox now, long or short: the count
+    /// with which `CappedPoll` keeps the long polls to at most
+    /// `mailbox::IDLE_POLLERS`. Written by the workers only, each adding
+    /// itself before it polls and removing itself after.
     pub(crate) idle_pollers: AtomicUsize,
+    /// Numbers the worker threads' names.
     pub(crate) spawned: AtomicUsize,
     /// Held across every spawn and across the joins of shutdown, so a
     /// shutdown sees every handle of a thread it waited for.
     pub(crate) handles: Mutex<Handles>,
+    /// The purge thread of the current generation: set by `start_purge`
+    /// (which joins the one it replaces, whose generation is over) and
+    /// taken and joined by `join_threads` once the pool is closed.
     pub(crate) purge_thread: Mutex<Option<thread::JoinHandle<()>>>,
 }
 

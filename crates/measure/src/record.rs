@@ -156,3 +156,64 @@ impl Records {
         self.rows.iter().any(|r| r.peak_heap_bytes.is_some())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape() -> Shape {
+        Shape {
+            task: "test".into(),
+            tasks: 10,
+            submitters: 1,
+            capacities: vec![2],
+            await_results: false,
+            rounds: 2,
+            samples: 1,
+            pools: None,
+        }
+    }
+
+    fn row(row: &str, capacity: Option<usize>, round: usize) -> RowRound {
+        RowRound {
+            row: row.into(),
+            capacity,
+            round,
+            batch_ns: vec![1.0],
+            submitted_ns: vec![1.0],
+            refusals: 0,
+            calls: None,
+            peak_heap_bytes: None,
+        }
+    }
+
+    fn skipped(id: &str, reason: &str, round: usize) -> Skipped {
+        Skipped {
+            id: id.into(),
+            reason: reason.into(),
+            round,
+        }
+    }
+
+    #[test]
+    fn rounds_add_up_and_a_floor_alone_is_nothing_measured() {
+        let mut records = Records::new(shape(), 2, true);
+        assert_eq!(records.nothing_measured(), Some(vec![]), "no row at all");
+        for round in 1..=2 {
+            records.add_round(
+                vec![row(taskpool_benches::rows::FLOOR, None, round)],
+                vec![skipped("custom/ants/cap=2", "refused", round)],
+            );
+        }
+        assert_eq!(records.rows.len(), 2);
+        assert_eq!(
+            records.nothing_measured(),
+            Some(vec!["refused".to_owned(), "refused".to_owned()]),
+            "the floor has no capacity: no pool was measured"
+        );
+        records.add_round(vec![row("channel", Some(2), 3)], vec![]);
+        assert_eq!(records.nothing_measured(), None);
+        assert_eq!(records.of("channel", 2).count(), 1);
+        assert_eq!(records.of(taskpool_benches::rows::FLOOR, 2).count(), 2);
+    }
+}
